@@ -1,0 +1,1 @@
+"""The Upwatch desktop app: local checks, SQLite history, notifications, CLI and tray UI."""

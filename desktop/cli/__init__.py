@@ -1,0 +1,1 @@
+"""The `upwatch` command line."""

@@ -1,0 +1,37 @@
+"""What every command needs: the database and the secret store, opened on first use."""
+
+from __future__ import annotations
+
+import sys
+from functools import cached_property
+
+from desktop.config import database_path
+from desktop.secrets.store import SecretStore
+from desktop.storage.database import Database
+
+
+class Context:
+    """Opens the database in the data directory when a command first asks for it."""
+
+    def __init__(self) -> None:
+        self.secrets = SecretStore()
+
+    @cached_property
+    def db(self) -> Database:
+        """The SQLite database (migrated on open)."""
+        return Database(database_path())
+
+    def close(self) -> None:
+        """Release the database."""
+        if "db" in self.__dict__:
+            self.db.close()
+
+
+def out(text: str = "") -> None:
+    """Print to standard output."""
+    sys.stdout.write(text + "\n")
+
+
+def err(text: str) -> None:
+    """Print to standard error."""
+    sys.stderr.write(text + "\n")

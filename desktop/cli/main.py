@@ -1,0 +1,125 @@
+"""Entry point of the `upwatch` command: parses arguments and runs one command."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from importlib import metadata
+
+from desktop.cli import channel_cmds, monitor_cmds, run_cmd, transfer_cmds
+from desktop.cli.context import Context, err
+from desktop.cli.options import add_monitor_options
+from desktop.errors import UpwatchError
+
+Command = Callable[[Context, argparse.Namespace], int]
+
+
+def _version() -> str:
+    try:
+        return metadata.version("upwatch")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the parser for every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="upwatch",
+        description="Uptime monitor: checks your sites from this computer and alerts you.",
+        epilog="Data lives in the user data directory; set UPWATCH_HOME to use another one.",
+    )
+    parser.add_argument("--version", action="version", version=f"upwatch {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("add", monitor_cmds.cmd_add, "add a monitor")
+    p.add_argument("url", help="http:// or https:// URL to check")
+    add_monitor_options(p, editing=False)
+    p.add_argument("--paused", action="store_true", help="add it paused")
+
+    p = command("list", monitor_cmds.cmd_list, "list monitors with status and uptime")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = command("check", monitor_cmds.cmd_check, "check now and print (exit 1 if any is down)")
+    p.add_argument("monitor", nargs="?", help="id (or its first characters) or name")
+    p.add_argument("--all", action="store_true", help="check every active monitor")
+
+    p = command("run", run_cmd.cmd_run, "run the monitors headless until Ctrl-C")
+    p.add_argument("-v", "--verbose", action="store_true", help="log every batch saved")
+
+    p = command("history", monitor_cmds.cmd_history, "show recent checks and incidents")
+    p.add_argument("monitor", help="id (or its first characters) or name")
+    p.add_argument("--limit", type=int, default=30, help="how many checks (30)")
+
+    p = command("edit", monitor_cmds.cmd_edit, "change a monitor")
+    p.add_argument("monitor", help="id (or its first characters) or name")
+    add_monitor_options(p, editing=True)
+
+    for name, func, text in (
+        ("pause", monitor_cmds.cmd_pause, "pause a monitor"),
+        ("resume", monitor_cmds.cmd_resume, "resume a paused monitor"),
+        ("rm", monitor_cmds.cmd_rm, "delete a monitor and its history"),
+    ):
+        command(name, func, text).add_argument("monitor", help="id or name")
+
+    channel = sub.add_parser("channel", help="manage alert channels (Apprise URLs)")
+    csub = channel.add_subparsers(dest="channel_command", metavar="ACTION", required=True)
+    p = csub.add_parser("add", help="add a channel: any Apprise URL or a webhook URL")
+    p.set_defaults(func=channel_cmds.cmd_channel_add)
+    p.add_argument("name", help="a name for the channel")
+    p.add_argument("target", nargs="?", help="Apprise URL (slack://, tgram://, mailto://, ...)")
+    p.add_argument("--email", metavar="ADDRESS", help="send email to ADDRESS (with --smtp)")
+    p.add_argument("--smtp", metavar="URL", help="SMTP server: smtp://user:pass@host:port")
+    p.add_argument("--telegram-chat", metavar="ID", help="Telegram chat id (target: bot token)")
+    p.add_argument("--monitor", action="append", help="only for this monitor (repeat)")
+    p = csub.add_parser("list", help="list channels")
+    p.set_defaults(func=channel_cmds.cmd_channel_list)
+    p = csub.add_parser("test", help="send a test message")
+    p.set_defaults(func=channel_cmds.cmd_channel_test)
+    p.add_argument("name")
+    p = csub.add_parser("rm", help="remove a channel")
+    p.set_defaults(func=channel_cmds.cmd_channel_rm)
+    p.add_argument("name")
+
+    p = command("export", transfer_cmds.cmd_export, "export monitors and channels")
+    p.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    p = command("import", transfer_cmds.cmd_import, "import monitors and channels (JSON/YAML)")
+    p.add_argument("file", help="file to read, or - for standard input")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code (2 for bad input)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "func", None) is None:
+        parser.print_help()
+        return 0
+    ctx = Context()
+    try:
+        return int(args.func(ctx, args))
+    except UpwatchError as exc:
+        err(f"upwatch: error: {exc.message}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        ctx.close()
+
+
+def entry() -> None:
+    """Console-script entry: exit with main()'s code."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    entry()

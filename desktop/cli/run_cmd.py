@@ -1,0 +1,92 @@
+"""`upwatch run`: the headless runner (servers, CI, a Raspberry Pi)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from desktop.cli.context import Context, err, out
+from desktop.errors import UpwatchError
+from desktop.notify.messages import Message
+from desktop.runtime.monitoring import Monitoring
+from desktop.services.channels import ChannelService
+from desktop.services.monitors import MonitorService
+from shared.monitor import MonitorSpec
+
+
+def configure_logging(verbose: bool) -> None:
+    """Log to standard error: warnings and up, or everything with --verbose."""
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("apprise", "aiohttp", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:
+        return None
+    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
+    return factory
+
+
+def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
+    """Run every active monitor until Ctrl-C or SIGTERM, then stop with nothing lost."""
+    configure_logging(args.verbose)
+    monitors = MonitorService(ctx.db).summaries()
+    active = sum(1 for m in monitors if m.spec.is_active)
+    out(f"Upwatch is checking {active} monitor(s) headless — no window, Ctrl-C stops it.")
+    out(f"Database: {ctx.db.path}")
+    if not monitors:
+        out("No monitors yet. In another terminal: upwatch add https://example.com")
+        out("New monitors are picked up within a few seconds.")
+    channels = 0
+    try:
+        channels = len(ChannelService(ctx.db, ctx.secrets).list())
+        if channels:
+            ctx.secrets.ensure_available()
+    except UpwatchError as exc:
+        err(f"warning: alert channels are off: {exc.message}")
+    if not channels:
+        out("No alert channels: flips are printed here only (upwatch channel add NAME URL).")
+    sys.stdout.flush()
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        saved = runner.run(_serve(ctx, verbose=args.verbose))
+    out(f"Stopped. {saved} results saved this run.")
+    return 0
+
+
+def _print_alert(spec: MonitorSpec, message: Message) -> None:
+    stamp = datetime.now(UTC).strftime("%H:%M:%S")
+    detail = message.body.splitlines()[1] if "\n" in message.body else ""
+    out(f"[{stamp} UTC] {message.title} — {detail}")
+    sys.stdout.flush()
+
+
+async def _serve(ctx: Context, *, verbose: bool) -> int:
+    monitoring = Monitoring(ctx.db, secrets=ctx.secrets)
+    monitoring.alert_observers.append(_print_alert)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
+            signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+    await monitoring.start()
+    try:
+        await stop.wait()
+    finally:
+        out("Stopping: finishing running checks and saving results…")
+        sys.stdout.flush()
+        await monitoring.stop()
+    return monitoring.writer.committed

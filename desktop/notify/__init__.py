@@ -1,0 +1,1 @@
+"""Alerts: flips become messages delivered through Apprise channels, with retries."""

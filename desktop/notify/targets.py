@@ -1,0 +1,100 @@
+"""Channel kinds and Apprise URLs: build them from a few fields, check them, redact them."""
+
+from __future__ import annotations
+
+from typing import Literal
+from urllib.parse import quote, urlsplit
+
+import apprise
+
+from desktop.errors import InvalidInput
+
+ChannelKind = Literal["email", "slack", "telegram", "discord", "webhook", "apprise"]
+KINDS: tuple[ChannelKind, ...] = ("email", "slack", "telegram", "discord", "webhook", "apprise")
+
+_SCHEME_KIND: dict[str, ChannelKind] = {
+    "mailto": "email",
+    "mailtos": "email",
+    "slack": "slack",
+    "tgram": "telegram",
+    "discord": "discord",
+    "json": "webhook",
+    "jsons": "webhook",
+    "form": "webhook",
+    "forms": "webhook",
+    "xml": "webhook",
+    "xmls": "webhook",
+}
+
+
+def normalize_target(target: str) -> str:
+    """Return an Apprise URL for target: an Apprise URL, or a plain http(s) webhook URL.
+
+    Slack and Discord webhook links are understood by Apprise as they are; any other
+    http(s) URL is taken as a generic JSON webhook. Raises InvalidInput.
+    """
+    target = target.strip()
+    if not target or target.startswith("-"):
+        raise InvalidInput("a channel needs an Apprise URL such as json://host/path")
+    if "://" not in target:
+        raise InvalidInput(f"{target!r} is not a URL: Apprise URLs look like scheme://...")
+    if any(ch in target for ch in "\r\n\x00"):
+        raise InvalidInput("the channel URL contains a line break or NUL")
+    if apprise.Apprise.instantiate(target) is not None:
+        return target
+    parts = urlsplit(target)
+    if parts.scheme in ("http", "https") and parts.hostname:
+        scheme = "jsons" if parts.scheme == "https" else "json"
+        rewritten = f"{scheme}://{target.split('://', 1)[1]}"
+        if apprise.Apprise.instantiate(rewritten) is not None:
+            return rewritten
+    raise InvalidInput(f"Apprise does not understand {redact(target)!r}")
+
+
+def kind_of(url: str) -> ChannelKind:
+    """Return the channel kind of an Apprise URL ("apprise" for every other service)."""
+    plugin = apprise.Apprise.instantiate(url)
+    scheme = urlsplit(url).scheme.lower()
+    if plugin is not None:
+        service = type(plugin).__name__.lower()
+        if "slack" in service:
+            return "slack"
+        if "discord" in service:
+            return "discord"
+    return _SCHEME_KIND.get(scheme, "apprise")
+
+
+def redact(url: str) -> str:
+    """Return url with passwords and tokens hidden, for display and logs."""
+    plugin = apprise.Apprise.instantiate(url)
+    if plugin is not None:
+        shown = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
+        return shown.split("?", 1)[0]
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or '?'}/…"
+
+
+def email_url(to: str, smtp: str, *, sender: str | None = None) -> str:
+    """Return a mailto URL sending to `to` through smtp ("smtp://user:pass@host:port")."""
+    parts = urlsplit(smtp if "://" in smtp else f"smtp://{smtp}")
+    if not parts.hostname or "@" not in to:
+        raise InvalidInput("email needs a recipient address and an SMTP server host")
+    scheme = "mailtos" if parts.scheme in ("smtps", "mailtos") else "mailto"
+    auth = ""
+    if parts.username:
+        auth = quote(parts.username, safe="")
+        if parts.password:
+            auth += ":" + quote(parts.password, safe="")
+        auth += "@"
+    port = f":{parts.port}" if parts.port else ""
+    query = f"to={quote(to, safe='@')}"
+    if sender:
+        query += f"&from={quote(sender, safe='@')}"
+    return f"{scheme}://{auth}{parts.hostname}{port}/?{query}"
+
+
+def telegram_url(bot_token: str, chat_id: str) -> str:
+    """Return the Apprise URL for a Telegram bot token and chat id."""
+    if not bot_token.strip() or not chat_id.strip():
+        raise InvalidInput("Telegram needs a bot token and a chat id")
+    return f"tgram://{bot_token.strip()}/{chat_id.strip()}"

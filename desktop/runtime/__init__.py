@@ -1,0 +1,1 @@
+"""The local runtime: scheduler, offline detection and the monitoring service."""

@@ -1,0 +1,232 @@
+"""The monitoring service: scheduler -> engine -> offline check -> state machine -> writer,
+and flips -> alerts. The same service runs headless (`upwatch run`) and under the tray app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from desktop.config import RuntimeSettings
+from desktop.errors import UpwatchError
+from desktop.notify.dispatcher import AlertDispatcher, ChannelTarget, Delivery
+from desktop.notify.messages import Message, flip_message
+from desktop.notify.sender import Sender
+from desktop.runtime.connectivity import Connectivity, has_route
+from desktop.runtime.scheduler import Scheduler
+from desktop.secrets.store import SecretStore, channel_secret_key
+from desktop.storage.channels import ChannelRepository, record_delivery
+from desktop.storage.database import Database
+from desktop.storage.history import prune
+from desktop.storage.monitors import MonitorRepository, to_spec
+from desktop.storage.state_codec import load_state
+from desktop.storage.writer import Outcome, ResultWriter
+from shared.clock import Clock, SystemClock
+from shared.engine import run_check
+from shared.http_probe import AiohttpProbe
+from shared.monitor import MonitorSpec
+from shared.probe import Probe
+from shared.result import CheckResult
+from shared.state import Flip, MonitorState, Policy, next_state, policy_for
+
+log = logging.getLogger(__name__)
+
+RELOAD_EVERY_S = 3.0
+PRUNE_EVERY_S = 3600.0
+
+ResultObserver = Callable[[MonitorSpec, CheckResult, MonitorState, Flip | None], None]
+AlertObserver = Callable[[MonitorSpec, Message], None]
+
+_SIGNATURE = text(
+    "SELECT (SELECT count(*) || ':' || total(pk) || ':' || coalesce(max(updated_at), '')"
+    " FROM monitors) || '|' || (SELECT count(*) || ':' || coalesce(max(updated_at), '')"
+    " FROM alert_channels) || '|' || (SELECT count(*) FROM monitor_channels)"
+)
+
+
+@dataclass(slots=True)
+class _Watched:
+    spec: MonitorSpec
+    pk: int
+    state: MonitorState
+    policy: Policy
+    targets: list[ChannelTarget]
+
+
+class Monitoring:
+    """Checks every active monitor of a database on schedule until stopped."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        secrets: SecretStore | None = None,
+        settings: RuntimeSettings | None = None,
+        clock: Clock | None = None,
+        probe: Probe | None = None,
+        sender: Sender | None = None,
+        route_check: Callable[[], bool] = has_route,
+    ) -> None:
+        self.db = db
+        self.settings = settings or RuntimeSettings()
+        self._secrets = secrets or SecretStore()
+        self._clock = clock or SystemClock()
+        self._probe = probe or AiohttpProbe()
+        self.scheduler = Scheduler(
+            self.run_one, clock=self._clock, concurrency=self.settings.concurrency
+        )
+        self._connectivity = Connectivity(
+            self._clock, route_check=route_check, woke_until=lambda: self.scheduler.just_woke_until
+        )
+        self.writer = ResultWriter(db.path, linger=self.settings.writer_batch_seconds)
+        self.dispatcher = AlertDispatcher(record=self._record_delivery, sender=sender)
+        self._watched: dict[uuid.UUID, _Watched] = {}
+        self._signature = ""
+        self._tasks: list[asyncio.Task[None]] = []
+        self.result_observers: list[ResultObserver] = []
+        self.alert_observers: list[AlertObserver] = []
+        self.secret_warning: str | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load monitors, start the writer, the scheduler and housekeeping."""
+        self.writer.start()
+        self.reload()
+        loop = asyncio.get_running_loop()
+        self._tasks = [
+            loop.create_task(self.scheduler.run(), name="scheduler"),
+            loop.create_task(self._watch_changes(), name="reload"),
+            loop.create_task(self._housekeeping(), name="prune"),
+        ]
+
+    async def stop(self) -> None:
+        """Stop scheduling, let running checks and alerts finish, commit everything."""
+        self.scheduler.stop()
+        for task in self._tasks[1:]:
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.dispatcher.drain(within=5.0)
+        await asyncio.wrap_future(self.writer.flush())
+        self.writer.close()
+        await self._probe.close()
+
+    # -- the pipeline -------------------------------------------------------------------------
+
+    async def run_one(self, spec: MonitorSpec) -> bool:
+        """Check one monitor, record the outcome, alert on a flip; True asks for a re-check."""
+        watched = self._watched.get(spec.id)
+        if watched is None:
+            return False
+        result = await run_check(spec, probe=self._probe, clock=self._clock)
+        result = self._connectivity.classify(result, spec.host)
+        state, flip = next_state(watched.state, result, watched.policy)
+        watched.state = state
+        self.writer.submit(Outcome(watched.pk, result, state, flip))
+        if flip is not None and flip.alerts:
+            self._alert(watched, flip)
+        for observer in self.result_observers:
+            observer(spec, result, state, flip)
+        return state.needs_recheck
+
+    def _alert(self, watched: _Watched, flip: Flip) -> None:
+        message = flip_message(watched.spec, flip)
+        log.warning("%s: %s", message.title, message.body.replace("\n", " | "))
+        self.dispatcher.dispatch(message, str(watched.spec.id), watched.targets)
+        for observer in self.alert_observers:
+            observer(watched.spec, message)
+
+    def _record_delivery(self, delivery: Delivery) -> None:
+        self.writer.run_job(
+            lambda conn: record_delivery(
+                conn,
+                channel_pk=delivery.channel_pk,
+                monitor_id=delivery.monitor_id,
+                event=delivery.event,
+                attempt=delivery.attempt,
+                at=delivery.at.isoformat(),
+                error=delivery.error,
+            )
+        )
+
+    # -- configuration from the database ------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read monitors and channels; schedule new ones, update changed, drop removed."""
+        with self.db.reader() as session:
+            self._signature = str(session.connection().execute(_SIGNATURE).scalar_one())
+            monitors = MonitorRepository(session)
+            channels = ChannelRepository(session)
+            rows = monitors.list_active()
+            targets_by_pk = {row.pk: self._targets(channels, row.pk) for row in rows if row.pk}
+        seen: set[uuid.UUID] = set()
+        for row in rows:
+            assert row.pk is not None
+            spec = to_spec(row)
+            seen.add(spec.id)
+            watched = self._watched.get(spec.id)
+            if watched is None:
+                watched = _Watched(spec, row.pk, load_state(row.state), policy_for(spec), [])
+                self._watched[spec.id] = watched
+            watched.spec, watched.policy = spec, policy_for(spec)
+            watched.targets = targets_by_pk.get(row.pk, [])
+            self.scheduler.add(spec)
+        for monitor_id in set(self._watched) - seen:
+            del self._watched[monitor_id]
+            self.scheduler.remove(monitor_id)
+
+    def _targets(self, channels: ChannelRepository, monitor_pk: int) -> list[ChannelTarget]:
+        targets: list[ChannelTarget] = []
+        for channel in channels.for_monitor(monitor_pk):
+            assert channel.pk is not None
+            try:
+                url = self._secrets.get(channel_secret_key(channel.id))
+            except UpwatchError as exc:
+                self.secret_warning = exc.message
+                continue
+            if url:
+                targets.append(ChannelTarget(channel.pk, channel.name, url))
+        return targets
+
+    def _changed(self) -> bool:
+        with self.db.reader() as session:
+            signature = str(session.connection().execute(_SIGNATURE).scalar_one())
+        return signature != self._signature
+
+    async def _watch_changes(self) -> None:
+        while True:
+            await asyncio.sleep(RELOAD_EVERY_S)
+            try:
+                if self._changed():
+                    log.info("monitors or channels changed; reloading")
+                    self.reload()
+            except UpwatchError as exc:
+                log.error("could not reload monitors: %s", exc.message)
+
+    async def _housekeeping(self) -> None:
+        settings = self.settings
+        clock = self._clock
+
+        def prune_now(conn: sqlite3.Connection) -> int:
+            return prune(
+                conn,
+                clock.now(),
+                raw_days=settings.raw_retention_days,
+                hourly_days=settings.hourly_retention_days,
+                daily_days=settings.daily_retention_days,
+            )
+
+        while True:
+            self.writer.run_job(prune_now)
+            await asyncio.sleep(PRUNE_EVERY_S)
+
+    @property
+    def states(self) -> dict[uuid.UUID, MonitorState]:
+        """The current state of every watched monitor."""
+        return {monitor_id: w.state for monitor_id, w in self._watched.items()}

@@ -1,0 +1,141 @@
+"""Alert channels: the row in SQLite, the Apprise URL in the keyring."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from desktop.errors import InvalidInput
+from desktop.notify.dispatcher import AlertDispatcher, ChannelTarget, Delivery
+from desktop.notify.messages import test_message
+from desktop.notify.sender import Sender
+from desktop.notify.targets import kind_of, normalize_target, redact
+from desktop.secrets.store import SecretStore, channel_secret_key
+from desktop.storage.channels import ChannelRepository
+from desktop.storage.database import Database
+from desktop.storage.monitors import MonitorRepository
+from desktop.storage.tables import ChannelRow
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """A channel as shown to a user (never the secret URL)."""
+
+    id: str
+    name: str
+    kind: str
+    target: str
+    is_default: bool
+    monitors: int
+    failures: int
+    last_error: str | None
+
+
+class ChannelService:
+    """Adds, lists, tests and removes alert channels."""
+
+    def __init__(self, db: Database, secrets: SecretStore) -> None:
+        self.db = db
+        self.secrets = secrets
+
+    def add(
+        self,
+        name: str,
+        target: str,
+        *,
+        monitor_refs: list[str] | None = None,
+        channel_id: str | None = None,
+    ) -> ChannelInfo:
+        """Create a channel for the named monitors (all when none); raise InvalidInput."""
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("a channel needs a name of 1 to 100 characters")
+        url = normalize_target(target)
+        self.secrets.ensure_available()
+        now = datetime.now(UTC)
+        new_id = str(uuid.UUID(channel_id)) if channel_id else str(uuid.uuid4())
+        with self.db.session() as session:
+            channels = ChannelRepository(session)
+            if channels.by_name(name) is not None:
+                raise InvalidInput(f"a channel called {name!r} already exists")
+            monitors = MonitorRepository(session)
+            linked = (
+                [monitors.find(ref) for ref in monitor_refs]
+                if monitor_refs
+                else list(monitors.list_all())
+            )
+            row = channels.add(
+                ChannelRow(
+                    id=new_id,
+                    name=name,
+                    kind=kind_of(url),
+                    target=redact(url),
+                    is_default=not monitor_refs,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            for monitor in linked:
+                channels.link(monitor, row)
+            # The secret is written last inside the unit of work: if the keyring refuses,
+            # the row is rolled back and nothing is left half made.
+            self.secrets.set(channel_secret_key(row.id), url)
+            return self._info(channels, row)
+
+    def list(self) -> list[ChannelInfo]:
+        """Return every channel."""
+        with self.db.reader() as session:
+            channels = ChannelRepository(session)
+            return [self._info(channels, row) for row in channels.list_all()]
+
+    def remove(self, ref: str) -> ChannelInfo:
+        """Delete a channel and its secret; raise NotFound."""
+        with self.db.session() as session:
+            channels = ChannelRepository(session)
+            row = channels.find(ref)
+            info = self._info(channels, row)
+            channels.delete(row)
+        self.secrets.delete(channel_secret_key(info.id))
+        return info
+
+    def url_of(self, ref: str) -> tuple[ChannelInfo, str]:
+        """Return a channel and its Apprise URL from the keyring; raise NotFound/InvalidInput."""
+        with self.db.reader() as session:
+            channels = ChannelRepository(session)
+            row = channels.find(ref)
+            info = self._info(channels, row)
+            pk = row.pk
+        url = self.secrets.get(channel_secret_key(info.id))
+        if not url or pk is None:
+            raise InvalidInput(f"the URL of channel {info.name!r} is missing from the keyring")
+        return info, url
+
+    async def send_test(self, ref: str, *, sender: Sender | None = None) -> str | None:
+        """Send a test message once (no retries); return None on success or the error."""
+        info, url = self.url_of(ref)
+        errors: list[str] = []
+
+        def record(delivery: Delivery) -> None:
+            if delivery.error:
+                errors.append(delivery.error)
+
+        dispatcher = AlertDispatcher(record=record, sender=sender, retry_delays=())
+        with self.db.reader() as session:
+            pk = ChannelRepository(session).find(ref).pk
+        assert pk is not None
+        ok = await dispatcher.deliver(test_message(), "", ChannelTarget(pk, info.name, url))
+        return None if ok else (errors[-1] if errors else "delivery failed")
+
+    @staticmethod
+    def _info(channels: ChannelRepository, row: ChannelRow) -> ChannelInfo:
+        return ChannelInfo(
+            id=row.id,
+            name=row.name,
+            kind=row.kind,
+            target=row.target,
+            is_default=row.is_default,
+            monitors=len(channels.monitors_of(row)),
+            failures=row.failures,
+            last_error=row.last_error,
+        )

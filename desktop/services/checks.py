@@ -1,0 +1,52 @@
+"""One-off checks (`upwatch check`, "Test now"): run, record, return the results."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from desktop.runtime.connectivity import Connectivity
+from desktop.storage.database import Database
+from desktop.storage.monitors import MonitorRepository
+from desktop.storage.state_codec import load_state
+from desktop.storage.writer import Outcome, write_outcomes
+from shared.clock import SystemClock
+from shared.engine import run_check
+from shared.http_probe import AiohttpProbe
+from shared.monitor import MonitorSpec
+from shared.result import CheckResult
+from shared.state import next_state, policy_for
+
+
+async def probe_once(specs: list[MonitorSpec]) -> list[CheckResult]:
+    """Check each spec once, concurrently, without storing anything."""
+    clock = SystemClock()
+    probe = AiohttpProbe()
+    try:
+        return list(await asyncio.gather(*(run_check(s, probe=probe, clock=clock) for s in specs)))
+    finally:
+        await probe.close()
+
+
+async def check_now(db: Database, specs: list[MonitorSpec]) -> list[CheckResult]:
+    """Check stored monitors once and record the results and states (no alerts are sent)."""
+    results = await probe_once(specs)
+    connectivity = Connectivity(SystemClock())
+    results = [connectivity.classify(r, s.host) for s, r in zip(specs, results, strict=True)]
+    outcomes: list[Outcome] = []
+    with db.reader() as session:
+        repo = MonitorRepository(session)
+        for spec, result in zip(specs, results, strict=True):
+            row = repo.find_by_id(uuid.UUID(str(spec.id)))
+            if row is None or row.pk is None:
+                continue
+            state, flip = next_state(load_state(row.state), result, policy_for(spec))
+            outcomes.append(Outcome(row.pk, result, state, flip))
+    conn = db.raw()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        write_outcomes(conn, outcomes)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    return results

@@ -1,0 +1,121 @@
+"""Monitor use cases: add, edit, pause, remove, and the summaries the views show."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from desktop.services.validation import make_spec
+from desktop.storage.database import Database
+from desktop.storage.history import (
+    IncidentView,
+    incidents,
+    recent_checks,
+    uptime_by_monitor,
+)
+from desktop.storage.monitors import MonitorRepository, to_spec
+from desktop.storage.tables import MonitorRow
+from shared.monitor import MonitorSpec
+from shared.result import CheckResult
+from shared.status import Status
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorSummary:
+    """One row of the monitor list."""
+
+    spec: MonitorSpec
+    status: Status
+    last_checked_at: datetime | None
+    last_response_ms: int | None
+    last_error: str | None
+    uptime_24h: float | None
+    uptime_30d: float | None
+
+
+def _summary(row: MonitorRow, up24: float | None, up30: float | None) -> MonitorSummary:
+    checked = (
+        datetime.fromtimestamp(row.last_checked_at / 1000, UTC) if row.last_checked_at else None
+    )
+    return MonitorSummary(
+        spec=to_spec(row),
+        status=Status(row.status),
+        last_checked_at=checked,
+        last_response_ms=row.last_response_ms,
+        last_error=row.last_error,
+        uptime_24h=up24,
+        uptime_30d=up30,
+    )
+
+
+class MonitorService:
+    """Changes monitors in one unit of work each and reads their summaries."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def add(self, spec: MonitorSpec) -> MonitorSpec:
+        """Store a new monitor, linked to the default channels; return it."""
+        with self.db.session() as session:
+            return to_spec(MonitorRepository(session).add(spec))
+
+    def get(self, ref: str) -> MonitorSpec:
+        """Return the monitor named by ref; raise NotFound."""
+        with self.db.reader() as session:
+            return to_spec(MonitorRepository(session).find(ref))
+
+    def edit(self, ref: str, changes: dict[str, Any]) -> MonitorSpec:
+        """Apply changes to a monitor; raise InvalidInput (nothing saved) or NotFound."""
+        with self.db.session() as session:
+            repo = MonitorRepository(session)
+            current = to_spec(repo.find(ref))
+            data = current.model_dump()
+            data.update(changes)
+            data["id"], data["created_at"] = current.id, current.created_at
+            data["updated_at"] = datetime.now(UTC)
+            spec = make_spec(data)
+            return to_spec(repo.save(spec))
+
+    def set_active(self, ref: str, active: bool) -> MonitorSpec:
+        """Pause (False) or resume (True) a monitor."""
+        return self.edit(ref, {"is_active": active})
+
+    def remove(self, ref: str) -> MonitorSpec:
+        """Delete a monitor and its history; return what was deleted."""
+        with self.db.session() as session:
+            repo = MonitorRepository(session)
+            row = repo.find(ref)
+            spec = to_spec(row)
+            repo.delete(row)
+            return spec
+
+    def summaries(self, now: datetime | None = None) -> list[MonitorSummary]:
+        """Return every monitor with its state and 24 h / 30 d uptime (from rollups)."""
+        now = now or datetime.now(UTC)
+        with self.db.reader() as session:
+            rows = MonitorRepository(session).list_all()
+            conn = session.connection().connection.driver_connection
+            assert conn is not None
+            day = uptime_by_monitor(conn, timedelta(hours=24), now)
+            month = uptime_by_monitor(conn, timedelta(days=30), now)
+        summaries = []
+        for row in rows:
+            assert row.pk is not None
+            up24 = day[row.pk].uptime if row.pk in day else None
+            up30 = month[row.pk].uptime if row.pk in month else None
+            summaries.append(_summary(row, up24, up30))
+        return summaries
+
+    def history(
+        self, ref: str, *, limit: int = 50
+    ) -> tuple[MonitorSpec, list[CheckResult], list[IncidentView]]:
+        """Return a monitor, its newest checks and its newest incidents."""
+        with self.db.reader() as session:
+            row = MonitorRepository(session).find(ref)
+            assert row.pk is not None
+            conn = session.connection().connection.driver_connection
+            assert conn is not None
+            checks = recent_checks(conn, row.pk, uuid.UUID(row.id), limit=limit)
+            return to_spec(row), checks, incidents(conn, row.pk)

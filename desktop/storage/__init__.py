@@ -1,0 +1,1 @@
+"""SQLite storage: one connection factory, migrations, repositories and the result writer."""

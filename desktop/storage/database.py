@@ -1,0 +1,77 @@
+"""The database: opens (and migrates) the file and hands out units of work."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+from sqlmodel import Session
+
+from desktop.errors import StorageError
+from desktop.storage.connection import connect
+from desktop.storage.migrations import migrate
+
+
+class Database:
+    """One SQLite file: migrated on open, sessions that commit once per unit of work."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = connect(path)
+            try:
+                migrate(conn)
+            finally:
+                conn.close()
+        except sqlite3.DatabaseError as exc:
+            raise StorageError(f"cannot open the database {path}: {exc}") from exc
+        self.engine: Engine = _engine(path)
+        event.listen(self.engine, "begin", _begin_immediate)
+        # Reads run as single autocommit statements and never hold the write lock.
+        self.read_engine: Engine = _engine(path)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a write session; commit when the block ends without error, else roll back."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            try:
+                yield session
+                session.commit()
+            except BaseException:
+                session.rollback()
+                raise
+
+    @contextmanager
+    def reader(self) -> Iterator[Session]:
+        """Yield a session for reads only."""
+        with Session(self.read_engine, expire_on_commit=False) as session:
+            yield session
+
+    def raw(self) -> sqlite3.Connection:
+        """Return a new plain connection from the same factory (caller closes it)."""
+        return connect(self.path)
+
+    def close(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+        self.read_engine.dispose()
+
+
+def _engine(path: Path) -> Engine:
+    return create_engine(
+        "sqlite://",
+        creator=lambda: connect(path, check_same_thread=False),
+        poolclass=QueuePool,
+        pool_size=2,
+    )
+
+
+def _begin_immediate(conn: Any) -> None:
+    # Take the write lock up front (see connect()); pysqlite would otherwise begin lazily.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

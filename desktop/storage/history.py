@@ -1,0 +1,150 @@
+"""Reads for views and the CLI: uptime from rollups, recent checks, incidents."""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from desktop.storage.codes import SOURCE_OF, STATUS_OF
+from shared.result import CheckResult, Source, to_ms
+from shared.uptime import HISTOGRAM_SIZE, Rollup
+
+_COLS = "sum(up), sum(degraded), sum(down), sum(unknown), sum(rt_count), sum(rt_sum)," + (
+    " min(rt_min), max(rt_max), " + ", ".join(f"sum(h{i})" for i in range(HISTOGRAM_SIZE))
+)
+
+
+def _rollup(row: tuple[int | None, ...]) -> Rollup:
+    values = [v or 0 for v in row]
+    return Rollup(
+        up=values[0],
+        degraded=values[1],
+        down=values[2],
+        unknown=values[3],
+        rt_count=values[4],
+        rt_sum=values[5],
+        rt_min=row[6],
+        rt_max=row[7],
+        histogram=list(values[8:]),
+    )
+
+
+def window_start(window: timedelta, now: datetime) -> tuple[str, int]:
+    """Return the rollup table and the first bucket (Unix s) covering window before now.
+
+    Windows up to a day read hourly rollups (hour-aligned); longer ones read daily rollups
+    (UTC-day-aligned), so a view never scans more than a few rows per monitor.
+    """
+    seconds = int(now.timestamp())
+    if window <= timedelta(days=1):
+        first = seconds - int(window.total_seconds())
+        return "rollups_hourly", first - first % 3600 + 3600
+    days = int(window.total_seconds() // 86400)
+    today = seconds - seconds % 86400
+    return "rollups_daily", today - (days - 1) * 86400
+
+
+def uptime_by_monitor(
+    conn: sqlite3.Connection, window: timedelta, now: datetime, source: Source = Source.LOCAL
+) -> dict[int, Rollup]:
+    """Return each monitor's rollup over the window, keyed by monitor pk."""
+    table, first = window_start(window, now)
+    source_code = 0 if source == Source.LOCAL else 1
+    rows = conn.execute(
+        f"SELECT monitor_pk, {_COLS} FROM {table} WHERE bucket >= ? AND source = ?"  # noqa: S608
+        " GROUP BY monitor_pk",
+        (first, source_code),
+    ).fetchall()
+    return {row[0]: _rollup(row[1:]) for row in rows}
+
+
+def daily_rollups(
+    conn: sqlite3.Connection, monitor_pk: int, days: int, now: datetime
+) -> list[tuple[datetime, Rollup]]:
+    """Return (day, rollup) for the last days UTC days that have data, oldest first."""
+    _, first = window_start(timedelta(days=days), now)
+    rows = conn.execute(
+        f"SELECT bucket, {_COLS} FROM rollups_daily WHERE monitor_pk = ? AND bucket >= ?"  # noqa: S608
+        " AND source = 0 GROUP BY bucket ORDER BY bucket",
+        (monitor_pk, first),
+    ).fetchall()
+    return [(datetime.fromtimestamp(row[0], UTC), _rollup(row[1:])) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentView:
+    """A stored incident."""
+
+    id: str
+    started_at: datetime
+    ended_at: datetime | None
+    first_error: str | None
+
+
+def recent_checks(
+    conn: sqlite3.Connection,
+    monitor_pk: int,
+    monitor_id: uuid.UUID,
+    *,
+    limit: int = 50,
+    since: datetime | None = None,
+) -> list[CheckResult]:
+    """Return the newest checks of a monitor, newest first."""
+    since_ms = to_ms(since) if since else 0
+    rows = conn.execute(
+        "SELECT checked_at, source, status, status_code, response_ms, error FROM checks"
+        " WHERE monitor_pk = ? AND checked_at >= ? ORDER BY checked_at DESC LIMIT ?",
+        (monitor_pk, since_ms, limit),
+    ).fetchall()
+    return [
+        CheckResult(
+            monitor_id=monitor_id,
+            status=STATUS_OF[row[2]],
+            checked_at=datetime.fromtimestamp(row[0] / 1000, UTC),
+            status_code=row[3],
+            response_time_ms=row[4],
+            error=row[5],
+            source=SOURCE_OF[row[1]],
+        )
+        for row in rows
+    ]
+
+
+def incidents(conn: sqlite3.Connection, monitor_pk: int, *, limit: int = 20) -> list[IncidentView]:
+    """Return the newest incidents of a monitor, newest first."""
+    rows = conn.execute(
+        "SELECT id, started_at, ended_at, first_error FROM incidents WHERE monitor_pk = ?"
+        " ORDER BY started_at DESC LIMIT ?",
+        (monitor_pk, limit),
+    ).fetchall()
+    return [
+        IncidentView(
+            id=row[0],
+            started_at=datetime.fromisoformat(row[1]),
+            ended_at=datetime.fromisoformat(row[2]) if row[2] else None,
+            first_error=row[3],
+        )
+        for row in rows
+    ]
+
+
+def prune(
+    conn: sqlite3.Connection, now: datetime, *, raw_days: int, hourly_days: int, daily_days: int
+) -> int:
+    """Delete raw checks and rollups past their retention; return the checks deleted."""
+    raw_cut = to_ms(now - timedelta(days=raw_days))
+    deleted = 0
+    for (monitor_pk,) in conn.execute("SELECT pk FROM monitors").fetchall():
+        # per monitor, so each delete is a range of the clustered key, not a table scan
+        deleted += conn.execute(
+            "DELETE FROM checks WHERE monitor_pk = ? AND checked_at < ?", (monitor_pk, raw_cut)
+        ).rowcount
+    hourly_cut = int((now - timedelta(days=hourly_days)).timestamp())
+    conn.execute("DELETE FROM rollups_hourly WHERE bucket < ?", (hourly_cut,))
+    daily_cut = int((now - timedelta(days=daily_days)).timestamp())
+    conn.execute("DELETE FROM rollups_daily WHERE bucket < ?", (daily_cut,))
+    deliveries_cut = (now - timedelta(days=raw_days)).isoformat()
+    conn.execute("DELETE FROM deliveries WHERE at < ?", (deliveries_cut,))
+    return int(deleted)

@@ -1,0 +1,45 @@
+"""MonitorState to and from the JSON kept in monitors.state, so a restart does not re-alert."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, fields
+from datetime import datetime
+from typing import Any
+
+from shared.state import MonitorState
+from shared.status import Status
+
+_STATUS_FIELDS = {"status", "confirmed", "last_result"}
+_TIME_FIELDS = {f.name for f in fields(MonitorState) if "datetime" in str(f.type)}
+
+
+def dump_state(state: MonitorState) -> str:
+    """Return state as compact JSON."""
+    data: dict[str, Any] = asdict(state)
+    for name in _TIME_FIELDS:
+        if data[name] is not None:
+            data[name] = data[name].isoformat()
+    return json.dumps(data, separators=(",", ":"))
+
+
+def load_state(text: str | None) -> MonitorState:
+    """Return the state in text, or a fresh UNKNOWN state when there is none or it is unreadable."""
+    if not text:
+        return MonitorState()
+    try:
+        data = json.loads(text)
+        known = {f.name for f in fields(MonitorState)}
+        clean: dict[str, Any] = {}
+        for name, value in data.items():
+            if name not in known:
+                continue
+            if name in _STATUS_FIELDS:
+                clean[name] = Status(value)
+            elif name in _TIME_FIELDS and value is not None:
+                clean[name] = datetime.fromisoformat(value)
+            else:
+                clean[name] = value
+        return MonitorState(**clean)
+    except (ValueError, TypeError):
+        return MonitorState()

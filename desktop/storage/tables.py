@@ -1,0 +1,121 @@
+"""SQLModel mappings of the tables the migrations create (the migrations own the DDL)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, String
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UtcText(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime stored as ISO 8601 text."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
+        """Store as UTC ISO text; naive datetimes are refused."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).isoformat()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        """Read ISO text back as an aware datetime."""
+        if value is None:
+            return None
+        return datetime.fromisoformat(str(value))
+
+
+class MonitorRow(SQLModel, table=True):
+    """A monitor as stored, plus the runtime state the writer keeps up to date."""
+
+    __tablename__ = "monitors"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    kind: str = "http"
+    name: str
+    url: str
+    method: str = "GET"
+    interval: int
+    timeout: float
+    headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    body: str | None = None
+    expected_status: str = "200-299"
+    keyword: str | None = None
+    keyword_absent: bool = False
+    degraded_after_ms: int | None = None
+    follow_redirects: bool = True
+    verify_tls: bool = True
+    confirmations: int = 2
+    reminder_minutes: int | None = None
+    is_active: bool = True
+    created_at: datetime = Field(sa_type=UtcText)
+    updated_at: datetime = Field(sa_type=UtcText)
+    status: str = "unknown"
+    state: str | None = None
+    last_checked_at: int | None = None
+    last_response_ms: int | None = None
+    last_error: str | None = None
+
+
+class ChannelRow(SQLModel, table=True):
+    """An alert channel; target is a redacted description, the URL itself is in the keyring."""
+
+    __tablename__ = "alert_channels"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    name: str = Field(unique=True)
+    kind: str
+    target: str
+    is_default: bool = True
+    created_at: datetime = Field(sa_type=UtcText)
+    updated_at: datetime = Field(sa_type=UtcText)
+    failures: int = 0
+    last_error: str | None = None
+    last_error_at: datetime | None = Field(default=None, sa_type=UtcText)
+    last_sent_at: datetime | None = Field(default=None, sa_type=UtcText)
+
+
+class MonitorChannelLink(SQLModel, table=True):
+    """Which channels alert for which monitor."""
+
+    __tablename__ = "monitor_channels"
+
+    monitor_pk: int = Field(primary_key=True, foreign_key="monitors.pk")
+    channel_pk: int = Field(primary_key=True, foreign_key="alert_channels.pk")
+
+
+class IncidentRow(SQLModel, table=True):
+    """A period of confirmed downtime."""
+
+    __tablename__ = "incidents"
+
+    id: str = Field(primary_key=True)
+    monitor_pk: int = Field(foreign_key="monitors.pk")
+    source: int = 0
+    started_at: datetime = Field(sa_type=UtcText)
+    ended_at: datetime | None = Field(default=None, sa_type=UtcText)
+    first_error: str | None = None
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One attempt to deliver one alert through one channel."""
+
+    __tablename__ = "deliveries"
+
+    pk: int | None = Field(default=None, primary_key=True)
+    channel_pk: int = Field(foreign_key="alert_channels.pk")
+    monitor_id: str
+    event: str
+    attempt: int
+    at: datetime = Field(sa_type=UtcText)
+    ok: bool
+    error: str | None = None

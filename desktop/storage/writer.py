@@ -1,0 +1,294 @@
+"""The single writer: one thread owns the write connection and commits results in batches."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from desktop.storage.codes import SOURCE_CODE, STATUS_CODE
+from desktop.storage.connection import connect
+from desktop.storage.state_codec import dump_state
+from shared.result import CheckResult, to_ms
+from shared.state import Flip, MonitorState
+from shared.status import Status
+from shared.uptime import HISTOGRAM_SIZE, Rollup
+
+log = logging.getLogger(__name__)
+
+MAX_BATCH = 2000
+_HIST_COLS = [f"h{i}" for i in range(HISTOGRAM_SIZE)]
+_ROLLUP_COLS = ["up", "degraded", "down", "unknown", "rt_count", "rt_sum", "rt_min", "rt_max"]
+
+
+def _upsert_sql(table: str) -> str:
+    cols = ["monitor_pk", "bucket", "source", *_ROLLUP_COLS, *_HIST_COLS]
+    sums = ["up", "degraded", "down", "unknown", "rt_count", "rt_sum", *_HIST_COLS]
+    updates = [f"{c} = {c} + excluded.{c}" for c in sums]
+    updates.append("rt_min = coalesce(min(rt_min, excluded.rt_min), rt_min, excluded.rt_min)")
+    updates.append("rt_max = coalesce(max(rt_max, excluded.rt_max), rt_max, excluded.rt_max)")
+    return (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"  # noqa: S608
+        f" ON CONFLICT (monitor_pk, bucket, source) DO UPDATE SET {', '.join(updates)}"
+    )
+
+
+_INSERT_CHECK = (
+    "INSERT OR IGNORE INTO checks"
+    " (monitor_pk, checked_at, source, status, status_code, response_ms, error)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE_MONITOR = (
+    "UPDATE monitors SET status = ?, state = ?, last_checked_at = ?, last_response_ms = ?,"
+    " last_error = ? WHERE pk = ?"
+)
+_UPSERT_HOURLY = _upsert_sql("rollups_hourly")
+_UPSERT_DAILY = _upsert_sql("rollups_daily")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """One check as the runner hands it to the writer: result, new state and any flip."""
+
+    monitor_pk: int
+    result: CheckResult
+    state: MonitorState
+    flip: Flip | None = None
+
+
+Job = Callable[[sqlite3.Connection], Any]
+
+
+@dataclass(slots=True)
+class _JobItem:
+    job: Job
+    future: Future[Any]
+
+
+@dataclass(slots=True)
+class _Barrier:
+    future: Future[None]
+
+
+_STOP = object()
+
+
+class ResultWriter:
+    """Owns the write connection in a thread; results are queued and committed in batches.
+
+    A result is durable once on_commit has been called with it (or flush() has returned).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        linger: float = 0.25,
+        on_commit: Callable[[list[Outcome]], None] | None = None,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
+        self._path = path
+        self._linger = linger
+        self._on_commit = on_commit
+        self._on_error = on_error
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="upwatch-writer", daemon=True)
+        self.committed = 0
+        self._started = False
+
+    def start(self) -> None:
+        """Start the writer thread."""
+        if not self._started:
+            self._started = True
+            self._thread.start()
+
+    def submit(self, outcome: Outcome) -> None:
+        """Queue one outcome for the next batch (never blocks)."""
+        self._queue.put(outcome)
+
+    def run_job(self, job: Job) -> Future[Any]:
+        """Run job(conn) inside a write transaction on the writer thread; return its future."""
+        future: Future[Any] = Future()
+        self._queue.put(_JobItem(job, future))
+        return future
+
+    def flush(self) -> Future[None]:
+        """Return a future that completes when everything queued so far is committed."""
+        future: Future[None] = Future()
+        self._queue.put(_Barrier(future))
+        return future
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Commit what is queued and stop the thread."""
+        if not self._started:
+            return
+        self._queue.put(_STOP)
+        self._thread.join(timeout)
+
+    # -- the thread ---------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        conn = connect(self._path, check_same_thread=True)
+        try:
+            stopping = False
+            while not stopping:
+                first = self._queue.get()
+                items = [first]
+                deadline = time.monotonic() + self._linger
+                while len(items) < MAX_BATCH and first is not _STOP:
+                    remaining = deadline - time.monotonic()
+                    try:
+                        item = self._queue.get(timeout=remaining) if remaining > 0 else None
+                    except queue.Empty:
+                        item = None
+                    if item is None:
+                        break
+                    items.append(item)
+                    if item is _STOP or isinstance(item, _Barrier | _JobItem):
+                        break
+                stopping = any(item is _STOP for item in items)
+                self._process(conn, items)
+        finally:
+            conn.close()
+
+    def _process(self, conn: sqlite3.Connection, items: list[object]) -> None:
+        outcomes = [item for item in items if isinstance(item, Outcome)]
+        if outcomes:
+            self._commit_outcomes(conn, outcomes)
+        for item in items:
+            if isinstance(item, _JobItem):
+                self._run_job(conn, item)
+            elif isinstance(item, _Barrier):
+                item.future.set_result(None)
+
+    def _commit_outcomes(self, conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
+        for attempt in range(5):
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    write_outcomes(conn, outcomes)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                message = f"could not save {len(outcomes)} results: {exc}"
+                log.error("%s (attempt %d)", message, attempt + 1)
+                if self._on_error is not None:
+                    self._on_error(message)
+                time.sleep(min(2.0**attempt, 10.0))
+                continue
+            self.committed += len(outcomes)
+            if self._on_commit is not None:
+                try:
+                    self._on_commit(outcomes)
+                except Exception:  # an observer must not stop the writer
+                    log.exception("on_commit observer failed")
+            return
+        log.error("gave up saving %d results after 5 attempts", len(outcomes))
+
+    def _run_job(self, conn: sqlite3.Connection, item: _JobItem) -> None:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                value = item.job(conn)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        except Exception as exc:  # handed to whoever waits on the job
+            item.future.set_exception(exc)
+        else:
+            item.future.set_result(value)
+
+
+def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
+    """Write checks, rollups, monitor state and incidents for outcomes (caller commits)."""
+    checks: list[tuple[Any, ...]] = []
+    hourly: dict[tuple[int, int, int], Rollup] = {}
+    daily: dict[tuple[int, int, int], Rollup] = {}
+    latest: dict[int, Outcome] = {}
+    for outcome in outcomes:
+        result = outcome.result
+        at_ms = to_ms(result.checked_at)
+        source = SOURCE_CODE[result.source]
+        checks.append(
+            (
+                outcome.monitor_pk,
+                at_ms,
+                source,
+                STATUS_CODE[result.status],
+                result.status_code,
+                result.response_time_ms,
+                result.error,
+            )
+        )
+        seconds = at_ms // 1000
+        for table, size in ((hourly, 3600), (daily, 86400)):
+            key = (outcome.monitor_pk, seconds - seconds % size, source)
+            rollup = table.get(key)
+            if rollup is None:
+                rollup = table[key] = Rollup()
+            rollup.add(result.status, result.response_time_ms)
+        latest[outcome.monitor_pk] = outcome
+    conn.executemany(_INSERT_CHECK, checks)
+    conn.executemany(_UPSERT_HOURLY, [_rollup_row(k, r) for k, r in hourly.items()])
+    conn.executemany(_UPSERT_DAILY, [_rollup_row(k, r) for k, r in daily.items()])
+    conn.executemany(_UPDATE_MONITOR, [_monitor_row(o) for o in latest.values()])
+    for outcome in outcomes:
+        if outcome.flip is not None and not outcome.flip.reminder:
+            _record_incident(conn, outcome.monitor_pk, outcome.flip, outcome.result)
+
+
+def _rollup_row(key: tuple[int, int, int], rollup: Rollup) -> tuple[Any, ...]:
+    return (
+        *key,
+        rollup.up,
+        rollup.degraded,
+        rollup.down,
+        rollup.unknown,
+        rollup.rt_count,
+        rollup.rt_sum,
+        rollup.rt_min,
+        rollup.rt_max,
+        *rollup.histogram,
+    )
+
+
+def _monitor_row(outcome: Outcome) -> tuple[Any, ...]:
+    result = outcome.result
+    return (
+        outcome.state.status.value,
+        dump_state(outcome.state),
+        to_ms(result.checked_at),
+        result.response_time_ms,
+        result.error,
+        outcome.monitor_pk,
+    )
+
+
+def _record_incident(
+    conn: sqlite3.Connection, monitor_pk: int, flip: Flip, result: CheckResult
+) -> None:
+    source = SOURCE_CODE[result.source]
+    if flip.previous == Status.DOWN:
+        conn.execute(
+            "UPDATE incidents SET ended_at = ? WHERE monitor_pk = ? AND source = ?"
+            " AND ended_at IS NULL",
+            (flip.at.isoformat(), monitor_pk, source),
+        )
+    if flip.current == Status.DOWN:
+        started = flip.incident_started_at or flip.at
+        conn.execute(
+            "INSERT INTO incidents (id, monitor_pk, source, started_at, first_error)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (str(uuid.uuid4()), monitor_pk, source, started.isoformat(), flip.error),
+        )

@@ -1,0 +1,178 @@
+"""The monitor definition shared by the desktop, the CLI and the hosted service."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
+
+from shared.expect import ExpectedStatus, ExpectedStatusError
+
+Method = Literal["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]
+METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH")
+
+MIN_INTERVAL_S = 5
+MAX_INTERVAL_S = 7 * 24 * 3600
+DEFAULT_INTERVAL_S = 300
+DEFAULT_TIMEOUT_S = 30.0
+MAX_TIMEOUT_S = 120.0
+MAX_REDIRECTS = 10
+RECHECK_AFTER_S = 20
+
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+# Headers the HTTP client must own: a user value would corrupt the request framing.
+FRAMING_HEADERS = frozenset(
+    {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"}
+)
+# The hosted checker also refuses these (DESIGN.md section 6); the desktop may set Host.
+HOSTED_FORBIDDEN_HEADERS = FRAMING_HEADERS | {"host", "proxy-authorization", "proxy-connection"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_url(url: str) -> str:
+    """Return the URL stripped of spaces; raise ValueError unless it is http(s) with a host."""
+    url = url.strip()
+    if not url:
+        raise ValueError("URL is empty")
+    if any(ch in url for ch in "\r\n\t\x00 "):
+        raise ValueError("URL contains spaces or control characters")
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        shown = parts.scheme or "none"
+        raise ValueError(f"URL must start with http:// or https:// (scheme: {shown})")
+    if not parts.hostname:
+        raise ValueError("URL has no host name")
+    try:
+        _ = parts.port
+    except ValueError as exc:
+        raise ValueError(f"URL has a bad port: {exc}") from None
+    return url
+
+
+def check_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Return the headers; raise ValueError for bad names, control characters or framing ones."""
+    for name, value in headers.items():
+        if not _TOKEN.match(name):
+            raise ValueError(f"header name {name!r} is not a valid HTTP token")
+        if any(ch in value for ch in "\r\n\x00"):
+            raise ValueError(f"header {name} contains a line break or NUL")
+        if name.lower() in FRAMING_HEADERS:
+            raise ValueError(f"header {name} is set by the HTTP client and cannot be overridden")
+    return headers
+
+
+class MonitorSpec(BaseModel):
+    """Everything needed to run one HTTP check, validated once at the edge."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    kind: Literal["http"] = "http"
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    url: Annotated[str, Field(max_length=2048)]
+    method: Method = "GET"
+    interval: Annotated[int, Field(ge=MIN_INTERVAL_S, le=MAX_INTERVAL_S)] = DEFAULT_INTERVAL_S
+    timeout: Annotated[float, Field(gt=0, le=MAX_TIMEOUT_S)] = DEFAULT_TIMEOUT_S
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Annotated[str, Field(max_length=65536)] | None = None
+    expected_status: str = "200-299"
+    keyword: Annotated[str, Field(min_length=1, max_length=1000)] | None = None
+    keyword_absent: bool = False
+    degraded_after_ms: Annotated[int, Field(ge=1, le=600_000)] | None = None
+    follow_redirects: bool = True
+    verify_tls: bool = True
+    confirmations: Annotated[int, Field(ge=1, le=10)] = 2
+    reminder_minutes: Annotated[int, Field(ge=1, le=10_080)] | None = None
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=_now)
+    updated_at: datetime = Field(default_factory=_now)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _default_name_and_timeout(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            if not data.get("name") and isinstance(data.get("url"), str):
+                data = {**data, "name": urlsplit(data["url"].strip()).hostname or data["url"]}
+            if data.get("timeout") is None and "interval" in data:
+                try:
+                    interval = float(data["interval"])
+                except (TypeError, ValueError):
+                    return data
+                data = {**data, "timeout": min(DEFAULT_TIMEOUT_S, interval)}
+        return data
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_url(value)
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method_upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, value: dict[str, str]) -> dict[str, str]:
+        return check_headers(value)
+
+    @field_validator("expected_status", mode="before")
+    @classmethod
+    def _expected(cls, value: Any) -> str:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValueError("expected status must be a code or ranges such as 200-299,301")
+        try:
+            return str(ExpectedStatus.parse(value))
+        except ExpectedStatusError as exc:
+            raise ValueError(str(exc)) from None
+
+    @field_validator("created_at", "updated_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("timestamps must carry a time zone")
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> MonitorSpec:
+        if self.timeout > self.interval:
+            raise ValueError(
+                f"timeout ({self.timeout:g} s) must not be longer than the interval"
+                f" ({self.interval} s)"
+            )
+        if self.method == "HEAD" and self.keyword is not None:
+            raise ValueError("a HEAD request has no body to search for a keyword; use GET")
+        return self
+
+    @field_serializer("created_at", "updated_at")
+    def _iso(self, value: datetime) -> str:
+        return value.isoformat()
+
+    @property
+    def expected(self) -> ExpectedStatus:
+        """The parsed expected-status rule."""
+        return ExpectedStatus.parse(self.expected_status)
+
+    @property
+    def recheck_after(self) -> float:
+        """Seconds to wait before re-checking an unconfirmed failure."""
+        return float(min(self.interval, RECHECK_AFTER_S))
+
+    @property
+    def host(self) -> str:
+        """The URL's host name, lower case."""
+        return (urlsplit(self.url).hostname or "").lower()

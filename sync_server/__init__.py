@@ -1,0 +1,1 @@
+"""The hosted Upwatch service (FastAPI + PostgreSQL); arrives with its own issue."""
