@@ -1,0 +1,1 @@
+"""Real, local test infrastructure for Upwatch: servers, sinks and keyrings (no mocks)."""
