@@ -126,7 +126,8 @@ class AiohttpProbe:
                 headers=request.headers,
                 data=request.body.encode() if request.body is not None else None,
                 allow_redirects=request.follow_redirects,
-                max_redirects=request.max_redirects,
+                # aiohttp raises on the Nth redirect itself; we allow N hops
+                max_redirects=request.max_redirects + 1,
                 timeout=aiohttp.ClientTimeout(total=request.timeout),
                 ssl=self._ssl if request.verify_tls else False,
             ) as response:

@@ -1,0 +1,245 @@
+"""The `upwatch` command line on a real SQLite file: every command, and bad input (exit 2)."""
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from desktop.cli.main import main
+from tests.support.target import TargetServer
+from tests.support.webhook import WebhookReceiver
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def db_bytes(home: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(home.iterdir()) if p.is_file())
+
+
+def test_a_first_run_shows_how_to_begin(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    assert "upwatch add https://example.com" in out
+
+
+def test_add_list_check_and_history(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    code, out, _ = run(
+        capsys,
+        "add",
+        target.url("status/200"),
+        "--name",
+        "API",
+        "--interval",
+        "30",
+        "--header",
+        "X-Key: 1",
+        "--expect",
+        "200-299,301",
+        "--degraded-after",
+        "2000",
+    )
+    assert (code, out.split(" (")[0]) == (0, "Added API")
+    code, out, _ = run(capsys, "check", "API")
+    assert code == 0
+    assert "● up" in out
+    code, out, _ = run(capsys, "list")
+    assert "API" in out
+    assert "100%" in out
+    code, out, _ = run(capsys, "list", "--json")
+    [item] = json.loads(out)
+    assert (item["name"], item["status"], item["uptime_24h"]) == ("API", "up", 100.0)
+    code, out, _ = run(capsys, "history", "API")
+    assert code == 0
+    assert "● up" in out
+
+
+def test_check_exits_1_when_a_site_is_down(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    run(capsys, "add", target.url("status/200"), "--name", "ok")
+    run(capsys, "add", target.url("status/503"), "--name", "broken")
+    code, out, _ = run(capsys, "check", "--all")
+    assert code == 1
+    assert "expected 200-299, got 503" in out
+
+
+def test_edit_pause_resume_and_remove(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    run(capsys, "add", target.url("status/200"), "--name", "site")
+    assert run(capsys, "edit", "site", "--interval", "60", "--keyword", "ok")[0] == 0
+    assert run(capsys, "pause", "site")[0] == 0
+    code, out, _ = run(capsys, "list", "--json")
+    assert json.loads(out)[0]["status"] == "paused"
+    assert run(capsys, "resume", "site")[0] == 0
+    _code, out, _ = run(capsys, "export")
+    [monitor] = json.loads(out)["monitors"]
+    assert (monitor["interval"], monitor["keyword"], monitor["is_active"]) == (60, "ok", True)
+    assert run(capsys, "rm", "site")[0] == 0
+    assert "No monitors yet" in run(capsys, "list")[1]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["add", "ftp://example.com"],
+        ["add", "javascript:alert(1)"],
+        ["add", "http://example.com", "--interval", "2"],
+        ["add", "http://example.com", "--interval", "10", "--timeout", "20"],
+        ["add", "http://example.com", "--expect", "abc"],
+        ["add", "http://example.com", "--header", "no-colon"],
+        ["add", "http://example.com", "--header", "Content-Length: 4"],
+        ["add", "http://example.com", "--method", "TRACE"],
+        ["add", "http://example.com", "--confirmations", "0"],
+        ["add", "http://example.com", "--interval", "soon"],
+        ["edit", "nope", "--interval", "60"],
+        ["edit", "keep", "--interval", "3"],
+        ["edit", "keep"],
+        ["rm", "nope"],
+        ["check"],
+        ["history", "nope"],
+        ["channel", "add", "x", "-oProxyCommand=evil"],
+        ["channel", "add", "x", "not a url"],
+        ["channel", "test", "nope"],
+        ["import", "/nonexistent/file.json"],
+        ["frobnicate"],
+    ],
+)
+def test_bad_input_is_explained_with_exit_2_and_changes_nothing(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    run(capsys, "add", "http://127.0.0.1:9/", "--name", "keep")
+    before = db_bytes(upwatch_home)
+    try:
+        code, _out, err = run(capsys, *argv)
+    except SystemExit as exit_:  # argparse's own usage errors
+        code, err = int(exit_.code or 0), capsys.readouterr().err
+    assert code == 2
+    assert "error:" in err
+    assert db_bytes(upwatch_home) == before
+
+
+def test_a_bad_import_file_changes_nothing(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "add", "http://127.0.0.1:9/", "--name", "keep")
+    good = {"url": "http://127.0.0.1:9/a", "name": "new"}
+    bad = {"url": "file:///etc/passwd", "name": "evil"}
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps({"monitors": [good, bad]}))
+    before = db_bytes(upwatch_home)
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 2
+    assert "monitors.1.url" in err
+    assert db_bytes(upwatch_home) == before
+
+
+def test_export_and_import_round_trip_exactly(
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    webhook: WebhookReceiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run(
+        capsys,
+        "add",
+        "http://127.0.0.1:9/a",
+        "--name",
+        "a",
+        "--method",
+        "POST",
+        "--body",
+        "{}",
+        "--header",
+        "X-A: 1",
+        "--keyword",
+        "ok",
+        "--keyword-absent",
+        "--remind-every",
+        "30",
+    )
+    run(
+        capsys,
+        "add",
+        "http://127.0.0.1:9/b",
+        "--name",
+        "b",
+        "--no-follow-redirects",
+        "--no-verify-tls",
+        "--confirmations",
+        "3",
+        "--interval",
+        "45",
+    )
+    run(capsys, "channel", "add", "hook", webhook.apprise_url())
+    run(capsys, "channel", "add", "only-a", webhook.apprise_url("a"), "--monitor", "a")
+    for fmt in ("json", "yaml"):
+        code, exported, _ = run(capsys, "export", "--format", fmt)
+        assert code == 0
+        path = tmp_path / f"export.{fmt}"
+        path.write_text(exported)
+        monkeypatch.setenv("UPWATCH_HOME", str(tmp_path / f"fresh-{fmt}"))
+        code, out, _ = run(capsys, "import", str(path))
+        assert (code, out.strip()) == (0, "Imported 2 monitors and 2 channels.")
+        again = run(capsys, "export", "--format", fmt)[1]
+        assert again == exported
+        loaded = yaml.safe_load(exported)
+        assert loaded["channels"][1]["monitors"] == [loaded["monitors"][0]["id"]]
+        monkeypatch.setenv("UPWATCH_HOME", str(upwatch_home))
+
+
+def test_csv_export_has_one_row_per_monitor(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "add", "http://127.0.0.1:9/a", "--header", "X-A: 1")
+    lines = run(capsys, "export", "--format", "csv")[1].splitlines()
+    assert lines[0].startswith("id,name,url,method,interval")
+    assert len(lines) == 2
+    assert '"{""X-A"":""1""}"' in lines[1]
+
+
+def test_channels_are_added_listed_tested_and_removed(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], webhook: WebhookReceiver
+) -> None:
+    code, out, _ = run(capsys, "channel", "add", "hook", webhook.apprise_url())
+    assert code == 0
+    assert "for all monitors" in out
+    code, out, _ = run(capsys, "channel", "list")
+    assert "hook" in out
+    assert "webhook" in out
+    assert run(capsys, "channel", "test", "hook")[0] == 0
+    [request] = webhook.wait_for(1)
+    assert request.json is not None
+    assert request.json["title"] == "Upwatch test notification"
+    webhook.fail_with(500, times=1)
+    code, _, err = run(capsys, "channel", "test", "hook")
+    assert code == 1
+    assert "failed" in err
+    assert run(capsys, "channel", "rm", "hook")[0] == 0
+    assert "No alert channels" in run(capsys, "channel", "list")[1]
+
+
+def test_a_duplicate_channel_name_is_refused(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "channel", "add", "hook", "json://127.0.0.1:9/x")
+    code, _, err = run(capsys, "channel", "add", "hook", "json://127.0.0.1:9/y")
+    assert code == 2
+    assert "already exists" in err
+
+
+def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.startswith("upwatch ")
