@@ -78,7 +78,7 @@ def test_edit_pause_resume_and_remove(
     run(capsys, "add", target.url("status/200"), "--name", "site")
     assert run(capsys, "edit", "site", "--interval", "60", "--keyword", "ok")[0] == 0
     assert run(capsys, "pause", "site")[0] == 0
-    code, out, _ = run(capsys, "list", "--json")
+    _, out, _ = run(capsys, "list", "--json")
     assert json.loads(out)[0]["status"] == "paused"
     assert run(capsys, "resume", "site")[0] == 0
     _code, out, _ = run(capsys, "export")
