@@ -83,7 +83,9 @@ class Monitoring:
         self._connectivity = Connectivity(
             self._clock, route_check=route_check, woke_until=lambda: self.scheduler.just_woke_until
         )
-        self.writer = ResultWriter(db.path, linger=self.settings.writer_batch_seconds)
+        self.writer = ResultWriter(
+            db.path, linger=self.settings.writer_batch_seconds, on_commit=self._committed
+        )
         self.dispatcher = AlertDispatcher(record=self._record_delivery, sender=sender)
         self._watched: dict[uuid.UUID, _Watched] = {}
         self._signature = ""
@@ -141,6 +143,10 @@ class Monitoring:
         self.dispatcher.dispatch(message, str(watched.spec.id), watched.targets)
         for observer in self.alert_observers:
             observer(watched.spec, message)
+
+    def _committed(self, outcomes: list[Outcome]) -> None:
+        # Runs on the writer thread after COMMIT: these results are durable now.
+        log.debug("saved %d results (total %d)", len(outcomes), self.writer.committed)
 
     def _record_delivery(self, delivery: Delivery) -> None:
         self.writer.run_job(
