@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 
-from desktop.cli import channel_cmds, monitor_cmds, run_cmd, transfer_cmds
+from desktop.cli import channel_cmds, db_cmds, monitor_cmds, run_cmd, transfer_cmds
 from desktop.cli.context import Context, err
 from desktop.cli.options import add_monitor_options
 from desktop.errors import UpwatchError
@@ -86,6 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = csub.add_parser("rm", help="remove a channel")
     p.set_defaults(func=channel_cmds.cmd_channel_rm)
     p.add_argument("name")
+
+    database = sub.add_parser("db", help="database upkeep: stats, compact")
+    dsub = database.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    p = dsub.add_parser("stats", help="rows and bytes per table")
+    p.set_defaults(func=db_cmds.cmd_db_stats)
+    p = dsub.add_parser("compact", help="checkpoint, vacuum and analyze (stop `run` first)")
+    p.set_defaults(func=db_cmds.cmd_db_compact)
 
     p = command("export", transfer_cmds.cmd_export, "export monitors and channels")
     p.add_argument("--format", choices=("json", "yaml", "csv"), default="json")

@@ -139,7 +139,7 @@ class Monitoring:
 
     def _alert(self, watched: _Watched, flip: Flip) -> None:
         message = flip_message(watched.spec, flip)
-        log.warning("%s: %s", message.title, message.body.replace("\n", " | "))
+        log.info("%s: %s", message.title, message.body.replace("\n", " | "))
         self.dispatcher.dispatch(message, str(watched.spec.id), watched.targets)
         for observer in self.alert_observers:
             observer(watched.spec, message)

@@ -243,3 +243,17 @@ def test_version_is_printed(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.startswith("upwatch ")
+
+
+def test_db_stats_and_compact_describe_the_file(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    run(capsys, "add", target.url("status/200"), "--name", "site")
+    run(capsys, "check", "site")
+    code, out, _ = run(capsys, "db", "stats")
+    assert code == 0
+    checks_line = next(line for line in out.splitlines() if line.startswith("checks"))
+    assert checks_line.split()[1] == "1"
+    code, out, _ = run(capsys, "db", "compact")
+    assert code == 0
+    assert "Compacted" in out
