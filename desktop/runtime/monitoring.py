@@ -170,7 +170,10 @@ class Monitoring:
             monitors = MonitorRepository(session)
             channels = ChannelRepository(session)
             rows = monitors.list_active()
-            targets_by_pk = {row.pk: self._targets(channels, row.pk) for row in rows if row.pk}
+            urls: dict[str, str | None] = {}  # one keyring read per channel, not per link
+            targets_by_pk = {
+                row.pk: self._targets(channels, row.pk, urls) for row in rows if row.pk
+            }
         seen: set[uuid.UUID] = set()
         for row in rows:
             assert row.pk is not None
@@ -187,15 +190,19 @@ class Monitoring:
             del self._watched[monitor_id]
             self.scheduler.remove(monitor_id)
 
-    def _targets(self, channels: ChannelRepository, monitor_pk: int) -> list[ChannelTarget]:
+    def _targets(
+        self, channels: ChannelRepository, monitor_pk: int, urls: dict[str, str | None]
+    ) -> list[ChannelTarget]:
         targets: list[ChannelTarget] = []
         for channel in channels.for_monitor(monitor_pk):
             assert channel.pk is not None
-            try:
-                url = self._secrets.get(channel_secret_key(channel.id))
-            except UpwatchError as exc:
-                self.secret_warning = exc.message
-                continue
+            if channel.id not in urls:
+                try:
+                    urls[channel.id] = self._secrets.get(channel_secret_key(channel.id))
+                except UpwatchError as exc:
+                    self.secret_warning = exc.message
+                    urls[channel.id] = None
+            url = urls[channel.id]
             if url:
                 targets.append(ChannelTarget(channel.pk, channel.name, url))
         return targets
