@@ -49,6 +49,14 @@ _SIGNATURE = text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class _Config:
+    pk: int
+    spec: MonitorSpec
+    state: str | None
+    targets: list[ChannelTarget]
+
+
 @dataclass(slots=True)
 class _Watched:
     spec: MonitorSpec
@@ -165,26 +173,35 @@ class Monitoring:
 
     def reload(self) -> None:
         """Re-read monitors and channels; schedule new ones, update changed, drop removed."""
+        self._apply(self._read_config())
+
+    async def reload_async(self) -> None:
+        """reload(), with the database and keyring reads off the event loop."""
+        self._apply(await asyncio.to_thread(self._read_config))
+
+    def _read_config(self) -> tuple[str, list[_Config]]:
         with self.db.reader() as session:
-            self._signature = str(session.connection().execute(_SIGNATURE).scalar_one())
-            monitors = MonitorRepository(session)
+            signature = str(session.connection().execute(_SIGNATURE).scalar_one())
             channels = ChannelRepository(session)
-            rows = monitors.list_active()
             urls: dict[str, str | None] = {}  # one keyring read per channel, not per link
-            targets_by_pk = {
-                row.pk: self._targets(channels, row.pk, urls) for row in rows if row.pk
-            }
+            configs = [
+                _Config(row.pk, to_spec(row), row.state, self._targets(channels, row.pk, urls))
+                for row in MonitorRepository(session).list_active()
+                if row.pk is not None
+            ]
+        return signature, configs
+
+    def _apply(self, config: tuple[str, list[_Config]]) -> None:
+        self._signature, configs = config
         seen: set[uuid.UUID] = set()
-        for row in rows:
-            assert row.pk is not None
-            spec = to_spec(row)
+        for item in configs:
+            spec = item.spec
             seen.add(spec.id)
             watched = self._watched.get(spec.id)
             if watched is None:
-                watched = _Watched(spec, row.pk, load_state(row.state), policy_for(spec), [])
+                watched = _Watched(spec, item.pk, load_state(item.state), policy_for(spec), [])
                 self._watched[spec.id] = watched
-            watched.spec, watched.policy = spec, policy_for(spec)
-            watched.targets = targets_by_pk.get(row.pk, [])
+            watched.spec, watched.policy, watched.targets = spec, policy_for(spec), item.targets
             self.scheduler.add(spec)
         for monitor_id in set(self._watched) - seen:
             del self._watched[monitor_id]
@@ -216,9 +233,9 @@ class Monitoring:
         while True:
             await asyncio.sleep(RELOAD_EVERY_S)
             try:
-                if self._changed():
+                if await asyncio.to_thread(self._changed):
                     log.info("monitors or channels changed; reloading")
-                    self.reload()
+                    await self.reload_async()
             except UpwatchError as exc:
                 log.error("could not reload monitors: %s", exc.message)
 

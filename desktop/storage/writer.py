@@ -211,7 +211,18 @@ class ResultWriter:
 
 
 def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
-    """Write checks, rollups, monitor state and incidents for outcomes (caller commits)."""
+    """Write checks, rollups, monitor state and incidents for outcomes (caller commits).
+
+    Outcomes of monitors deleted while their check ran are dropped, not allowed to fail
+    the whole batch on the foreign key.
+    """
+    pks = sorted({outcome.monitor_pk for outcome in outcomes})
+    marks = ",".join("?" * len(pks))
+    existing = {
+        row[0]
+        for row in conn.execute(f"SELECT pk FROM monitors WHERE pk IN ({marks})", pks)  # noqa: S608
+    }
+    outcomes = [outcome for outcome in outcomes if outcome.monitor_pk in existing]
     checks: list[tuple[Any, ...]] = []
     hourly: dict[tuple[int, int, int], Rollup] = {}
     daily: dict[tuple[int, int, int], Rollup] = {}

@@ -278,3 +278,15 @@ def test_monitor_ids_can_be_found_by_prefix_or_name(db: Database) -> None:
         assert repo.find("api").id == str(spec.id)
         assert repo.find(str(spec.id).upper()).name == "api"
     assert uuid.UUID(str(spec.id))
+
+
+def test_a_result_for_a_monitor_deleted_meanwhile_does_not_sink_the_batch(db: Database) -> None:
+    pk_gone, gone = add_monitor(db, "gone")
+    pk_kept, kept = add_monitor(db, "kept")
+    with db.session() as session:
+        repo = MonitorRepository(session)
+        repo.delete(repo.find("gone"))
+    write(db, outcomes_for(pk_gone, gone, [Status.UP]) + outcomes_for(pk_kept, kept, [Status.UP]))
+    conn = connect(db.path)
+    assert conn.execute("SELECT monitor_pk FROM checks").fetchall() == [(pk_kept,)]
+    conn.close()
