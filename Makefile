@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_TIMEOUT ?= 1200
 
-.PHONY: run test check lint types contracts bench system-deps format clean
+.PHONY: run test check lint types contracts bench screenshots system-deps format clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,18 +16,22 @@ $(STAMP): pyproject.toml
 
 ## run: start Upwatch on its defaults (local SQLite in the user data dir, no server)
 run: $(STAMP)
-	@if [ -z "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
-		echo "No display found: starting the headless runner (the tray app needs a desktop session)."; \
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
+		$(BIN)/upwatch app; \
+	else \
+		echo "No display found: starting the headless runner instead of the tray app."; \
+		$(BIN)/upwatch run; \
 	fi
-	$(BIN)/upwatch run
 
 ## system-deps: Debian packages the tests use (installed only when missing, as root)
 system-deps:
 	@bash .ci/system-deps
 
 ## test: install what the tests need, then lint, types, contracts and the whole suite
+# The Qt tests run in their own process: each gets a qasync loop over one QApplication.
 test: $(STAMP) system-deps check
-	timeout -k 10 $(TEST_TIMEOUT) $(BIN)/python -m pytest -q -p no:cacheprovider
+	timeout -k 10 $(TEST_TIMEOUT) $(BIN)/python -m pytest -q -p no:cacheprovider --ignore=tests/desktop/ui
+	timeout -k 10 600 $(BIN)/python -m pytest -q -p no:cacheprovider tests/desktop/ui
 
 ## check: ruff (lint + format), mypy --strict, import-linter contracts
 check: lint types contracts
@@ -45,6 +49,10 @@ contracts: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format shared desktop sync_server tests bench
 	$(BIN)/ruff check --fix shared desktop sync_server tests bench
+
+## screenshots: the real app under Xvfb with a tray host; PNGs into docs/screenshots/
+screenshots: $(STAMP)
+	bash .ci/screenshots
 
 ## bench: the engine benchmark (1000 monitors at 20 s for 60 s by default)
 bench: $(STAMP)

@@ -11,7 +11,7 @@ from importlib import metadata
 from desktop.cli import channel_cmds, db_cmds, monitor_cmds, run_cmd, transfer_cmds
 from desktop.cli.context import Context, err
 from desktop.cli.options import add_monitor_options
-from desktop.errors import UpwatchError
+from desktop.errors import InvalidInput, UpwatchError
 
 Command = Callable[[Context, argparse.Namespace], int]
 
@@ -21,6 +21,10 @@ def _version() -> str:
         return metadata.version("upwatch")
     except metadata.PackageNotFoundError:
         return "unknown"
+
+
+def _app_needs_launcher(ctx: Context, args: argparse.Namespace) -> int:
+    raise InvalidInput("start the tray app with the `upwatch` command itself")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(func=func)
         return p
+
+    # `upwatch` alone or `upwatch app` start the tray app; the launcher takes those first.
+    command("app", _app_needs_launcher, "start the tray app (the default with no command)")
 
     p = command("add", monitor_cmds.cmd_add, "add a monitor")
     p.add_argument("url", help="http:// or https:// URL to check")

@@ -40,6 +40,7 @@ RELOAD_EVERY_S = 3.0
 PRUNE_EVERY_S = 3600.0
 
 ResultObserver = Callable[[MonitorSpec, CheckResult, MonitorState, Flip | None], None]
+CommitObserver = Callable[[list[Outcome]], None]
 AlertObserver = Callable[[MonitorSpec, Message], None]
 
 _SIGNATURE = text(
@@ -97,18 +98,21 @@ class Monitoring:
         self.dispatcher = AlertDispatcher(record=self._record_delivery, sender=sender)
         self._watched: dict[uuid.UUID, _Watched] = {}
         self._signature = ""
+        self._loaded = False
         self._tasks: list[asyncio.Task[None]] = []
         self.result_observers: list[ResultObserver] = []
         self.alert_observers: list[AlertObserver] = []
+        self.commit_observers: list[CommitObserver] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.secret_warning: str | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Load monitors, start the writer, the scheduler and housekeeping."""
+        loop = self._loop = asyncio.get_running_loop()
         self.writer.start()
         self.reload()
-        loop = asyncio.get_running_loop()
         self._tasks = [
             loop.create_task(self.scheduler.run(), name="scheduler"),
             loop.create_task(self._watch_changes(), name="reload"),
@@ -117,6 +121,9 @@ class Monitoring:
 
     async def stop(self) -> None:
         """Stop scheduling, let running checks and alerts finish, commit everything."""
+        if self._loop is None:  # never started
+            await self._probe.close()
+            return
         self.scheduler.stop()
         for task in self._tasks[1:]:
             task.cancel()
@@ -155,6 +162,12 @@ class Monitoring:
     def _committed(self, outcomes: list[Outcome]) -> None:
         # Runs on the writer thread after COMMIT: these results are durable now.
         log.debug("saved %d results (total %d)", len(outcomes), self.writer.committed)
+        if self.commit_observers and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._notify_commit, outcomes)
+
+    def _notify_commit(self, outcomes: list[Outcome]) -> None:
+        for observer in self.commit_observers:
+            observer(outcomes)
 
     def _record_delivery(self, delivery: Delivery) -> None:
         self.writer.run_job(
@@ -192,6 +205,8 @@ class Monitoring:
         return signature, configs
 
     def _apply(self, config: tuple[str, list[_Config]]) -> None:
+        first_load = not self._loaded
+        self._loaded = True
         self._signature, configs = config
         seen: set[uuid.UUID] = set()
         for item in configs:
@@ -202,7 +217,7 @@ class Monitoring:
                 watched = _Watched(spec, item.pk, load_state(item.state), policy_for(spec), [])
                 self._watched[spec.id] = watched
             watched.spec, watched.policy, watched.targets = spec, policy_for(spec), item.targets
-            self.scheduler.add(spec)
+            self.scheduler.add(spec, check_soon=not first_load)
         for monitor_id in set(self._watched) - seen:
             del self._watched[monitor_id]
             self.scheduler.remove(monitor_id)

@@ -72,8 +72,13 @@ class Scheduler:
 
     # -- plan -------------------------------------------------------------------------------
 
-    def add(self, spec: MonitorSpec) -> None:
-        """Start scheduling spec (or replace its spec, keeping its phase)."""
+    def add(self, spec: MonitorSpec, *, check_soon: bool = False) -> None:
+        """Start scheduling spec (or replace its spec, keeping its phase).
+
+        check_soon runs a new monitor's first check at once (one the user just added or
+        resumed) before it joins its phase grid; monitors loaded at start wait for their phase
+        so a thousand of them do not fire together.
+        """
         now = self._clock.monotonic()
         entry = self._entries.get(spec.id)
         if entry is not None:
@@ -87,6 +92,8 @@ class Scheduler:
         entry = _Entry(spec=spec, phase=phase, grid_due=now, next_due=now)
         self._entries[spec.id] = entry
         self._place(entry, now)
+        if check_soon:
+            self._push(entry, now)
 
     def remove(self, monitor_id: uuid.UUID) -> None:
         """Stop scheduling a monitor (a running check finishes)."""
@@ -152,9 +159,11 @@ class Scheduler:
             self._wakeup.clear()
             sleeper = asyncio.ensure_future(clock.sleep(delay))
             waker = asyncio.ensure_future(self._wakeup.wait())
-            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
-            for pending in (sleeper, waker):
-                pending.cancel()
+            _, pending = await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in pending:
+                waiter.cancel()
+            # let the cancelled waiter finish now, not after the loop may have closed
+            await asyncio.gather(*pending, return_exceptions=True)
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 

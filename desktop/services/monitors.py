@@ -11,6 +11,7 @@ from desktop.services.validation import make_spec
 from desktop.storage.database import Database
 from desktop.storage.history import (
     IncidentView,
+    daily_rollups,
     incidents,
     recent_checks,
     uptime_by_monitor,
@@ -20,6 +21,7 @@ from desktop.storage.tables import MonitorRow
 from shared.monitor import MonitorSpec
 from shared.result import CheckResult
 from shared.status import Status
+from shared.uptime import WINDOWS, Rollup
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +50,17 @@ def _summary(row: MonitorRow, up24: float | None, up30: float | None) -> Monitor
         uptime_24h=up24,
         uptime_30d=up30,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorDetail:
+    """Everything the detail pane shows about one monitor."""
+
+    spec: MonitorSpec
+    checks: list[CheckResult]  # newest first
+    days: list[tuple[datetime, Rollup]]  # oldest first, days with data only
+    incidents: list[IncidentView]  # newest first
+    windows: dict[str, Rollup]  # "24h", "7d", "30d", "90d"
 
 
 class MonitorService:
@@ -119,3 +132,24 @@ class MonitorService:
             assert conn is not None
             checks = recent_checks(conn, row.pk, uuid.UUID(row.id), limit=limit)
             return to_spec(row), checks, incidents(conn, row.pk)
+
+    def detail(self, monitor_id: uuid.UUID, *, checks: int = 200) -> MonitorDetail:
+        """Return a monitor's recent checks, 90 daily rollups, incidents and uptime windows."""
+        now = datetime.now(UTC)
+        with self.db.reader() as session:
+            row = MonitorRepository(session).find(str(monitor_id))
+            pk = row.pk
+            assert pk is not None
+            conn = session.connection().connection.driver_connection
+            assert conn is not None
+            windows = {
+                name: uptime_by_monitor(conn, span, now, monitor_pk=pk).get(pk, Rollup())
+                for name, span in WINDOWS.items()
+            }
+            return MonitorDetail(
+                spec=to_spec(row),
+                checks=recent_checks(conn, pk, monitor_id, limit=checks),
+                days=daily_rollups(conn, pk, 90, now),
+                incidents=incidents(conn, pk),
+                windows=windows,
+            )

@@ -47,15 +47,24 @@ def window_start(window: timedelta, now: datetime) -> tuple[str, int]:
 
 
 def uptime_by_monitor(
-    conn: sqlite3.Connection, window: timedelta, now: datetime, source: Source = Source.LOCAL
+    conn: sqlite3.Connection,
+    window: timedelta,
+    now: datetime,
+    source: Source = Source.LOCAL,
+    *,
+    monitor_pk: int | None = None,
 ) -> dict[int, Rollup]:
-    """Return each monitor's rollup over the window, keyed by monitor pk."""
+    """Return each monitor's (or one monitor's) rollup over the window, keyed by pk."""
     table, first = window_start(window, now)
     source_code = 0 if source == Source.LOCAL else 1
+    only = "" if monitor_pk is None else " AND monitor_pk = ?"
+    params: tuple[int, ...] = (first, source_code)
+    if monitor_pk is not None:
+        params += (monitor_pk,)
     rows = conn.execute(
-        f"SELECT monitor_pk, {_COLS} FROM {table} WHERE bucket >= ? AND source = ?"  # noqa: S608
+        f"SELECT monitor_pk, {_COLS} FROM {table} WHERE bucket >= ? AND source = ?{only}"  # noqa: S608
         " GROUP BY monitor_pk",
-        (first, source_code),
+        params,
     ).fetchall()
     return {row[0]: _rollup(row[1:]) for row in rows}
 

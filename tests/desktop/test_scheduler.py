@@ -190,3 +190,17 @@ async def test_a_removed_monitor_stops_running() -> None:
     await finish(scheduler, clock)
     assert len(recorder.starts[specs[0].id]) == runs
     assert len(recorder.starts[specs[1].id]) >= 4
+
+
+async def test_a_monitor_added_while_running_is_checked_at_once() -> None:
+    clock = FakeClock()
+    recorder = Recorder(clock)
+    scheduler = await start(clock, recorder, monitors(5, interval=300))
+    await clock.advance(1)
+    [spec] = monitors(1, interval=300)
+    scheduler.add(spec, check_soon=True)
+    await clock.advance(0.2)
+    assert len(recorder.starts[spec.id]) == 1
+    await clock.advance(300)
+    await finish(scheduler, clock)
+    assert len(recorder.starts[spec.id]) == 2  # then it joins its own phase

@@ -54,5 +54,5 @@ class FakeClock:
             _, _, future = heapq.heappop(self._sleepers)
             if not future.done():
                 future.set_result(None)
-        for _ in range(4):
+        for _ in range(10):  # let woken tasks run their next steps at this instant
             await asyncio.sleep(0)

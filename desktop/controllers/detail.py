@@ -1,0 +1,69 @@
+"""DetailController: loads what the detail pane shows for the selected monitor."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.errors import UpwatchError
+from desktop.runtime.monitoring import Monitoring
+from desktop.services.monitors import MonitorDetail, MonitorService
+from desktop.storage.writer import Outcome
+
+
+class DetailController(QObject):
+    """Holds the detail of one monitor and reloads it when that monitor gets a result."""
+
+    loaded = Signal()
+    cleared = Signal()
+
+    def __init__(self, service: MonitorService, monitoring: Monitoring | None = None) -> None:
+        super().__init__()
+        self._service = service
+        self._selected: uuid.UUID | None = None
+        self.detail: MonitorDetail | None = None
+        self._pending: asyncio.Task[None] | None = None
+        if monitoring is not None:
+            monitoring.commit_observers.append(self._on_commit)
+
+    @property
+    def selected(self) -> uuid.UUID | None:
+        """The monitor shown, if any."""
+        return self._selected
+
+    def select(self, monitor_id: uuid.UUID | None) -> None:
+        """Show another monitor (None clears the pane)."""
+        self._selected = monitor_id
+        if monitor_id is None:
+            self.detail = None
+            self.cleared.emit()
+            return
+        self._schedule_load()
+
+    async def load(self) -> None:
+        """Load the selected monitor's detail in a worker thread, then emit loaded."""
+        monitor_id = self._selected
+        if monitor_id is None:
+            return
+        try:
+            detail = await asyncio.to_thread(self._service.detail, monitor_id)
+        except UpwatchError:
+            detail = None  # deleted meanwhile
+        if monitor_id != self._selected:
+            return  # the user moved on while it loaded
+        self.detail = detail
+        if detail is None:
+            self.cleared.emit()
+        else:
+            self.loaded.emit()
+
+    def _schedule_load(self) -> None:
+        if self._pending is not None and not self._pending.done():
+            self._pending.cancel()
+        self._pending = asyncio.ensure_future(self.load())
+
+    def _on_commit(self, outcomes: list[Outcome]) -> None:
+        if any(o.result.monitor_id == self._selected for o in outcomes):
+            self._schedule_load()

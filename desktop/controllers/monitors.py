@@ -1,0 +1,184 @@
+"""MonitorsController: the live list of monitors that the table, the tray and the menu show."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.controllers.summary import tray_summary
+from desktop.errors import UpwatchError
+from desktop.runtime.monitoring import Monitoring
+from desktop.services.monitors import MonitorService, MonitorSummary
+from desktop.services.validation import make_spec
+from shared.monitor import MonitorSpec
+from shared.result import CheckResult
+from shared.state import Flip, MonitorState
+from shared.status import Status
+
+UPTIME_REFRESH_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorView:
+    """One monitor as shown: its spec, live state and uptime."""
+
+    spec: MonitorSpec
+    status: Status
+    last_checked_at: datetime | None
+    last_response_ms: int | None
+    last_error: str | None
+    uptime_24h: float | None
+    uptime_30d: float | None
+
+    @classmethod
+    def from_summary(cls, summary: MonitorSummary) -> MonitorView:
+        """Return the view of a stored summary."""
+        return cls(
+            spec=summary.spec,
+            status=summary.status,
+            last_checked_at=summary.last_checked_at,
+            last_response_ms=summary.last_response_ms,
+            last_error=summary.last_error,
+            uptime_24h=summary.uptime_24h,
+            uptime_30d=summary.uptime_30d,
+        )
+
+
+class MonitorsController(QObject):
+    """Holds the monitor list, applies live results, and runs monitor use cases."""
+
+    rows_changed = Signal()
+    row_changed = Signal(int)
+    summary_changed = Signal(str, str)
+    error_raised = Signal(str)
+
+    def __init__(self, service: MonitorService, monitoring: Monitoring | None = None) -> None:
+        super().__init__()
+        self._service = service
+        self._monitoring = monitoring
+        self._rows: list[MonitorView] = []
+        self._index: dict[uuid.UUID, int] = {}
+        # The newest result per monitor, which a refresh may read before the writer commits it.
+        self._live: dict[uuid.UUID, tuple[Status, CheckResult]] = {}
+        if monitoring is not None:
+            monitoring.result_observers.append(self._on_result)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @property
+    def rows(self) -> list[MonitorView]:
+        """The monitors, oldest first."""
+        return self._rows
+
+    def row_of(self, monitor_id: uuid.UUID) -> int | None:
+        """Return the row index of a monitor, if listed."""
+        return self._index.get(monitor_id)
+
+    @property
+    def summary(self) -> tuple[Status, str]:
+        """The worst status and the "12 up · 1 down" line."""
+        return tray_summary(row.status for row in self._rows)
+
+    async def refresh(self) -> None:
+        """Reload every monitor with its uptime (in a worker thread)."""
+        summaries = await asyncio.to_thread(self._service.summaries)
+        self._rows = [self._fresher(MonitorView.from_summary(s)) for s in summaries]
+        self._index = {row.spec.id: i for i, row in enumerate(self._rows)}
+        self.rows_changed.emit()
+        self._emit_summary()
+
+    async def keep_uptime_fresh(self) -> None:
+        """Refresh uptime figures every minute, forever (run as a task)."""
+        while True:
+            await asyncio.sleep(UPTIME_REFRESH_S)
+            await self.refresh()
+
+    def _fresher(self, stored: MonitorView) -> MonitorView:
+        """Return stored, overlaid with a live result the writer has not committed yet."""
+        live = self._live.get(stored.spec.id)
+        if live is None or not stored.spec.is_active:
+            return stored
+        status, result = live
+        if stored.last_checked_at is not None and stored.last_checked_at >= result.checked_at:
+            return stored
+        return replace(
+            stored,
+            status=status,
+            last_checked_at=result.checked_at,
+            last_response_ms=result.response_time_ms,
+            last_error=result.error,
+        )
+
+    def _on_result(
+        self, spec: MonitorSpec, result: CheckResult, state: MonitorState, flip: Flip | None
+    ) -> None:
+        self._live[spec.id] = (state.status, result)
+        index = self._index.get(spec.id)
+        if index is None:
+            return
+        self._rows[index] = self._fresher(self._rows[index])
+        self.row_changed.emit(index)
+        if flip is not None or result.status != Status.UP:
+            self._emit_summary()
+
+    def _emit_summary(self) -> None:
+        status, text = self.summary
+        self.summary_changed.emit(status.value, text)
+
+    # -- changing -----------------------------------------------------------------------------
+
+    async def add(self, fields: dict[str, Any]) -> MonitorSpec:
+        """Validate and store a new monitor, start checking it; raise InvalidInput."""
+        spec = await asyncio.to_thread(self._service.add, make_spec(fields))
+        await self._changed()
+        return spec
+
+    async def edit(self, monitor_id: uuid.UUID, fields: dict[str, Any]) -> MonitorSpec:
+        """Change a monitor; raise InvalidInput (nothing saved) or NotFound."""
+        spec = await asyncio.to_thread(self._service.edit, str(monitor_id), fields)
+        await self._changed()
+        return spec
+
+    async def remove(self, monitor_id: uuid.UUID) -> None:
+        """Delete a monitor and its history."""
+        await asyncio.to_thread(self._service.remove, str(monitor_id))
+        await self._changed()
+
+    async def set_active(self, monitor_id: uuid.UUID, active: bool) -> None:
+        """Pause or resume one monitor."""
+        await asyncio.to_thread(self._service.set_active, str(monitor_id), active)
+        await self._changed()
+
+    async def set_all_active(self, active: bool) -> None:
+        """Pause or resume every monitor."""
+        for row in list(self._rows):
+            if row.spec.is_active != active:
+                await asyncio.to_thread(self._service.set_active, str(row.spec.id), active)
+        await self._changed()
+
+    def check_now(self, monitor_id: uuid.UUID) -> bool:
+        """Run a check of one monitor now; False when it is paused or already running."""
+        return self._monitoring is not None and self._monitoring.scheduler.check_now(monitor_id)
+
+    def check_all(self) -> int:
+        """Run every active monitor now; return how many started."""
+        return sum(self.check_now(row.spec.id) for row in self._rows if row.spec.is_active)
+
+    async def run_safely(self, action: Any) -> bool:
+        """Await a use case; report an UpwatchError through error_raised instead of raising."""
+        try:
+            await action
+        except UpwatchError as exc:
+            self.error_raised.emit(exc.message)
+            return False
+        return True
+
+    async def _changed(self) -> None:
+        if self._monitoring is not None:
+            await self._monitoring.reload_async()
+        await self.refresh()

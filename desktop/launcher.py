@@ -1,0 +1,47 @@
+"""The `upwatch` console script: the tray app with no command (or `app`), else the CLI.
+
+The one place that decides whether Qt is loaded, so terminal commands start fast and work
+on machines without a display.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+
+from desktop.cli.main import main as cli_main
+
+NO_DISPLAY = (
+    "upwatch: error: no display found for the tray app. On a server or over SSH use"
+    " `upwatch run` (headless), or set DISPLAY / QT_QPA_PLATFORM.\n"
+)
+
+
+def has_display() -> bool:
+    """True when a window can be shown (always on macOS and Windows)."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the tray app or a CLI command; return the exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] == "app":
+        if not has_display():
+            sys.stderr.write(NO_DISPLAY)
+            return 2
+        from desktop.ui.app import run_app
+
+        return run_app(args[1:])
+    return cli_main(args)
+
+
+def entry() -> None:
+    """Console-script entry: exit with main()'s code."""
+    sys.exit(main())

@@ -1,0 +1,161 @@
+"""The tray app: QApplication on a qasync loop, the monitoring service, window and tray."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+import qasync
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
+
+from desktop.config import database_path
+from desktop.controllers.detail import DetailController
+from desktop.controllers.monitors import MonitorsController
+from desktop.errors import UpwatchError
+from desktop.notify.messages import Message
+from desktop.runtime.monitoring import Monitoring
+from desktop.secrets.store import SecretStore
+from desktop.services.monitors import MonitorService
+from desktop.storage.database import Database
+from desktop.ui.icons import tray_icon
+from desktop.ui.main_window import MainWindow
+from desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show, instance_name
+from desktop.ui.tasks import spawn
+from desktop.ui.tray import TrayIcon
+from shared.monitor import MonitorSpec
+from shared.status import Status
+
+log = logging.getLogger(__name__)
+
+NO_TRAY_NOTICE = "No system tray here: Upwatch runs while this window is open."
+
+
+class TrayApp:
+    """Owns the parts of the running app and stops them cleanly on Quit."""
+
+    def __init__(self, app: QApplication, db: Database) -> None:
+        self.app = app
+        self.db = db
+        self.monitoring = Monitoring(db, secrets=SecretStore())
+        service = MonitorService(db)
+        self.monitors = MonitorsController(service, self.monitoring)
+        self.detail = DetailController(service, self.monitoring)
+        self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        self.window = MainWindow(
+            self.monitors, self.detail, keep_running_in_tray=lambda: self.has_tray
+        )
+        self.window.setWindowIcon(tray_icon(Status.UP))
+        self.tray: TrayIcon | None = None
+        if self.has_tray:
+            self.tray = TrayIcon(
+                self.monitors,
+                open_window=self.show_window,
+                open_monitor=self.show_monitor,
+                add_monitor=self.add_monitor,
+                open_account=self.show_account,
+                pause_all=lambda pause: spawn(self.monitors.set_all_active(not pause)),
+                quit_app=self.quit,
+            )
+            self.tray.show()
+        else:
+            self.window.set_notice(NO_TRAY_NOTICE)
+            self.window.destroyed.connect(self.quit)
+        self.monitoring.alert_observers.append(self._desktop_notification)
+        self.stopped = asyncio.Event()
+        self._quitting = False
+        self._refresher: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Load the monitors, start checking, and show the window when there is no tray."""
+        await self.monitors.refresh()
+        await self.monitoring.start()
+        self._refresher = spawn(self.monitors.keep_uptime_fresh())
+        if not self.has_tray or not self.monitors.rows:
+            self.show_window()
+
+    def show_window(self) -> None:
+        """Bring the main window to the front."""
+        self.window.show()
+        self.window.raise_()
+        self.window.activateWindow()
+
+    def show_monitor(self, monitor_id: object) -> None:
+        """Open the window on one monitor."""
+        self.show_window()
+        self.window.select_monitor(monitor_id)  # type: ignore[arg-type]
+
+    def add_monitor(self) -> None:
+        """Open the window's add dialog."""
+        self.show_window()
+        self.window.add_monitor()
+
+    def show_account(self) -> None:
+        """Explain where cloud sign-in stands."""
+        self.show_window()
+        QMessageBox.information(
+            self.window,
+            "Upwatch Cloud",
+            "Signing in to Upwatch Cloud (sync, 24/7 cloud checks, public status pages) "
+            "arrives in a coming release. Everything works locally without an account.",
+        )
+
+    def _desktop_notification(self, spec: MonitorSpec, message: Message) -> None:
+        if self.tray is not None:
+            icon = (
+                QSystemTrayIcon.MessageIcon.Critical
+                if message.event in ("down", "reminder")
+                else QSystemTrayIcon.MessageIcon.Information
+            )
+            self.tray.showMessage(message.title, message.body, icon, 10_000)
+
+    def quit(self) -> None:
+        """Stop checking, save everything, then leave."""
+        if self._quitting:
+            return
+        self._quitting = True
+        spawn(self._shutdown())
+
+    async def _shutdown(self) -> None:
+        try:
+            if self._refresher is not None:
+                self._refresher.cancel()
+                await asyncio.gather(self._refresher, return_exceptions=True)
+            await self.monitoring.stop()
+        finally:
+            if self.tray is not None:
+                self.tray.hide()
+            self.db.close()
+            self.stopped.set()
+
+
+def run_app(argv: Sequence[str] = ()) -> int:
+    """Start the tray app; return the exit code."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    app = QApplication([sys.argv[0], *argv])
+    app.setApplicationName("Upwatch")
+    app.setQuitOnLastWindowClosed(False)
+    name = instance_name()
+    if ask_running_instance_to_show(name):
+        sys.stdout.write("Upwatch is already running; its window was brought to the front.\n")
+        return 0
+    try:
+        db = Database(database_path())
+    except UpwatchError as exc:
+        QMessageBox.critical(None, "Upwatch", exc.message)
+        return 1
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    with loop:
+        tray_app = TrayApp(app, db)
+        instance = SingleInstance(name, tray_app.show_window)
+        app.aboutToQuit.connect(tray_app.quit)
+        loop.run_until_complete(_run(tray_app))
+        instance.close()
+    return 0
+
+
+async def _run(tray_app: TrayApp) -> None:
+    await tray_app.start()
+    await tray_app.stopped.wait()

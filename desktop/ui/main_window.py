@@ -1,0 +1,253 @@
+"""MainWindow: the monitor table with a filter, the detail pane and the toolbar."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.controllers.detail import DetailController
+from desktop.controllers.monitors import MonitorsController, MonitorView
+from desktop.ui.detail_pane import DetailPane
+from desktop.ui.monitor_dialog import MonitorDialog
+from desktop.ui.table_model import COLUMNS, ID_ROLE, SORT_ROLE, MonitorTableModel
+from desktop.ui.tasks import spawn
+
+
+class MainWindow(QMainWindow):
+    """Monitors on the left, the selected one's detail on the right; more pages in tabs."""
+
+    def __init__(
+        self,
+        monitors: MonitorsController,
+        detail: DetailController,
+        *,
+        keep_running_in_tray: Callable[[], bool],
+    ) -> None:
+        super().__init__()
+        self.monitors = monitors
+        self.detail = detail
+        self._keep_running = keep_running_in_tray
+        self.setWindowTitle("Upwatch")
+        self.resize(1180, 720)
+
+        self.model = MonitorTableModel(monitors)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.proxy.setFilterKeyColumn(-1)
+
+        self.filter = QLineEdit(placeholderText="Filter by name, URL or status…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(COLUMNS.index("URL"), QHeaderView.ResizeMode.Stretch)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _: self.edit_selected())
+
+        self.empty_hint = QLabel(
+            "<h3>No monitors yet</h3><p>Add the first site or API to watch with "
+            "<b>Add monitor</b>. Upwatch checks it from this computer and tells you the "
+            "moment it goes down.</p>"
+        )
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.filter)
+        left_layout.addWidget(self.table)
+        left_layout.addWidget(self.empty_hint)
+
+        self.detail_pane = DetailPane(detail)
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.detail_pane)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        splitter.setSizes([640, 540])
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(splitter, "Monitors")
+        self.setCentralWidget(self.tabs)
+        self._build_toolbar()
+        self.notice = QLabel()
+        self.statusBar().addPermanentWidget(self.notice)
+        monitors.rows_changed.connect(self._rows_changed)
+        monitors.summary_changed.connect(lambda _s, text: self.statusBar().showMessage(text))
+        monitors.error_raised.connect(self.show_error)
+        self._rows_changed()
+
+    # -- toolbar ------------------------------------------------------------------------------
+
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("Monitors")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(toolbar)
+        self.add_action = self._action(
+            toolbar, "Add monitor", self.add_monitor, QKeySequence.StandardKey.New
+        )
+        self.edit_action = self._action(toolbar, "Edit", self.edit_selected)
+        self.delete_action = self._action(
+            toolbar, "Delete", self.delete_selected, QKeySequence.StandardKey.Delete
+        )
+        self.pause_action = self._action(toolbar, "Pause", self.toggle_pause_selected)
+        self.check_action = self._action(
+            toolbar, "Check now", self.check_selected, QKeySequence("Ctrl+R")
+        )
+        self._update_actions()
+
+    def _action(
+        self,
+        toolbar: QToolBar,
+        text: str,
+        slot: Callable[[], object],
+        shortcut: QKeySequence | QKeySequence.StandardKey | None = None,
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _=False: slot())
+        toolbar.addAction(action)
+        return action
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def selected(self) -> MonitorView | None:
+        """The monitor selected in the table, if any."""
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        monitor_id = uuid.UUID(str(self.proxy.data(rows[0], ID_ROLE)))
+        index = self.monitors.row_of(monitor_id)
+        return None if index is None else self.monitors.rows[index]
+
+    def select_monitor(self, monitor_id: uuid.UUID) -> None:
+        """Select a monitor in the table (and show its detail)."""
+        for row in range(self.proxy.rowCount()):
+            index = self.proxy.index(row, 0)
+            if self.proxy.data(index, ID_ROLE) == str(monitor_id):
+                self.table.selectRow(row)
+                self.table.scrollTo(index)
+                return
+
+    def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
+        view = self.selected()
+        self.detail.select(view.spec.id if view else None)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        view = self.selected()
+        for action in (self.edit_action, self.delete_action, self.pause_action, self.check_action):
+            action.setEnabled(view is not None)
+        paused = view is not None and not view.spec.is_active
+        self.pause_action.setText("Resume" if paused else "Pause")
+        self.check_action.setEnabled(view is not None and view.spec.is_active)
+
+    def _rows_changed(self) -> None:
+        empty = not self.monitors.rows
+        self.empty_hint.setVisible(empty)
+        self.table.setVisible(not empty)
+        self.filter.setVisible(not empty)
+        selected = self.detail.selected
+        if selected is not None:
+            self.select_monitor(selected)
+        self._update_actions()
+
+    # -- actions ------------------------------------------------------------------------------
+
+    def add_monitor(self) -> None:
+        """Open the add dialog; select the new monitor once saved."""
+        dialog = MonitorDialog(self.monitors, parent=self)
+        dialog.finished.connect(lambda _: self._after_dialog(dialog))
+        dialog.open()
+
+    def edit_selected(self) -> None:
+        """Open the edit dialog for the selected monitor."""
+        view = self.selected()
+        if view is None:
+            return
+        dialog = MonitorDialog(self.monitors, view.spec, parent=self)
+        dialog.finished.connect(lambda _: self._after_dialog(dialog))
+        dialog.open()
+
+    def _after_dialog(self, dialog: MonitorDialog) -> None:
+        if dialog.saved is not None:
+            self.select_monitor(dialog.saved.id)
+            self.detail.select(dialog.saved.id)
+
+    def delete_selected(self) -> None:
+        """Delete the selected monitor after confirmation."""
+        view = self.selected()
+        if view is None:
+            return
+        answer = QMessageBox.question(
+            self,
+            "Delete monitor",
+            f"Delete “{view.spec.name}” and all its history? This cannot be undone.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            spawn(self.monitors.run_safely(self.monitors.remove(view.spec.id)))
+
+    def toggle_pause_selected(self) -> None:
+        """Pause or resume the selected monitor."""
+        view = self.selected()
+        if view is not None:
+            action = self.monitors.set_active(view.spec.id, not view.spec.is_active)
+            spawn(self.monitors.run_safely(action))
+
+    def check_selected(self) -> None:
+        """Check the selected monitor now."""
+        view = self.selected()
+        if view is not None and not self.monitors.check_now(view.spec.id):
+            self.statusBar().showMessage(f"{view.spec.name} is being checked already", 3000)
+
+    def show_error(self, message: str) -> None:
+        """Tell the user what went wrong."""
+        QMessageBox.warning(self, "Upwatch", message)
+
+    def set_notice(self, text: str) -> None:
+        """Show a lasting note in the status bar (e.g. no system tray)."""
+        self.notice.setText(text)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closing hides the window while the tray keeps Upwatch running."""
+        if self._keep_running():
+            event.ignore()
+            self.hide()
+        else:
+            event.accept()

@@ -1,0 +1,249 @@
+"""MonitorDialog: add or edit a monitor, with inline validation and "Test now"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.controllers.monitors import MonitorsController
+from desktop.errors import InvalidInput, UpwatchError
+from desktop.services.checks import probe_once
+from desktop.services.validation import make_spec
+from desktop.ui.icons import COLOURS
+from desktop.ui.tasks import spawn
+from shared.monitor import DEFAULT_INTERVAL_S, MAX_INTERVAL_S, METHODS, MIN_INTERVAL_S, MonitorSpec
+from shared.status import Status
+
+
+def _section(text: str) -> QLabel:
+    label = QLabel(f"<b>{text}</b>")
+    label.setContentsMargins(0, 8, 0, 0)
+    return label
+
+
+class MonitorDialog(QDialog):
+    """The add/edit form. Save stores through the controller; errors are shown inline."""
+
+    def __init__(
+        self,
+        controller: MonitorsController,
+        spec: MonitorSpec | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._spec = spec
+        self.saved: MonitorSpec | None = None
+        self.setWindowTitle("Edit monitor" if spec else "Add monitor")
+        self.setMinimumWidth(520)
+        self._build()
+        if spec is not None:
+            self._fill(spec)
+        self._validate_soon = QTimer(self, singleShot=True, interval=250)
+        self._validate_soon.timeout.connect(self.validate)
+        for widget in self._inputs():
+            signal = getattr(widget, "textChanged", None) or getattr(widget, "valueChanged", None)
+            signal = signal or getattr(widget, "toggled", None)
+            signal = signal or getattr(widget, "currentTextChanged", None)
+            if signal is not None:
+                signal.connect(lambda *_: self._validate_soon.start())
+        self.validate()
+
+    # -- layout -------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.url = QLineEdit(placeholderText="https://example.com/health")
+        self.name = QLineEdit(placeholderText="defaults to the host name")
+        self.interval = QSpinBox(minimum=MIN_INTERVAL_S, maximum=MAX_INTERVAL_S, suffix=" s")
+        self.interval.setValue(DEFAULT_INTERVAL_S)
+        self.timeout = QDoubleSpinBox(minimum=1, maximum=120, decimals=1, suffix=" s")
+        self.timeout.setValue(30)
+        self.method = QComboBox()
+        self.method.addItems(list(METHODS))
+        self.expected = QLineEdit("200-299", placeholderText="200-299,301")
+        self.keyword = QLineEdit(placeholderText="text the page must contain (optional)")
+        self.keyword_absent = QCheckBox("alert when the text IS found instead")
+        self.degraded = QSpinBox(minimum=0, maximum=600_000, suffix=" ms")
+        self.degraded.setSpecialValueText("off")
+        self.confirmations = QSpinBox(minimum=1, maximum=10)
+        self.confirmations.setValue(2)
+        self.reminder = QSpinBox(minimum=0, maximum=10_080, suffix=" min")
+        self.reminder.setSpecialValueText("never")
+        self.follow = QCheckBox("follow redirects (up to 10)")
+        self.follow.setChecked(True)
+        self.verify = QCheckBox("reject invalid TLS certificates")
+        self.verify.setChecked(True)
+        self.headers = QPlainTextEdit(
+            placeholderText="Authorization: Bearer …\nAccept: application/json"
+        )
+        self.headers.setFixedHeight(60)
+        self.body = QPlainTextEdit(placeholderText="request body (POST, PUT, PATCH)")
+        self.body.setFixedHeight(50)
+
+        form = QFormLayout()
+        form.addRow("URL", self.url)
+        form.addRow("Name", self.name)
+        form.addRow("Check every", self.interval)
+        form.addRow(_section("What counts as up"))
+        form.addRow("Expected status", self.expected)
+        form.addRow("Keyword", self.keyword)
+        form.addRow("", self.keyword_absent)
+        form.addRow("Degraded when slower than", self.degraded)
+        form.addRow(_section("Request"))
+        form.addRow("Method", self.method)
+        form.addRow("Timeout", self.timeout)
+        form.addRow("Headers", self.headers)
+        form.addRow("Body", self.body)
+        form.addRow("", self.follow)
+        form.addRow("", self.verify)
+        form.addRow(_section("Alerts"))
+        form.addRow("Failures before alerting", self.confirmations)
+        form.addRow("Remind while down every", self.reminder)
+
+        self.error = QLabel(wordWrap=True)
+        self.error.setStyleSheet(f"color: {COLOURS[Status.DOWN]};")
+        self.test_result = QLabel("Try the settings before saving with “Test now”.", wordWrap=True)
+        self.test_button = QPushButton("Test now")
+        self.test_button.clicked.connect(lambda: spawn(self.test_now()))
+        test_row = QHBoxLayout()
+        test_row.addWidget(self.test_button)
+        test_row.addWidget(self.test_result, 1)
+
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(lambda: spawn(self.save()))
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addLayout(test_row)
+        layout.addWidget(self.buttons)
+
+    def _inputs(self) -> list[QWidget]:
+        return [
+            self.url, self.name, self.interval, self.timeout, self.method, self.expected,
+            self.keyword, self.keyword_absent, self.degraded, self.confirmations, self.reminder,
+            self.follow, self.verify, self.headers, self.body,
+        ]  # fmt: skip
+
+    def _fill(self, spec: MonitorSpec) -> None:
+        self.url.setText(spec.url)
+        self.name.setText(spec.name)
+        self.interval.setValue(spec.interval)
+        self.timeout.setValue(spec.timeout)
+        self.method.setCurrentText(spec.method)
+        self.expected.setText(spec.expected_status)
+        self.keyword.setText(spec.keyword or "")
+        self.keyword_absent.setChecked(spec.keyword_absent)
+        self.degraded.setValue(spec.degraded_after_ms or 0)
+        self.confirmations.setValue(spec.confirmations)
+        self.reminder.setValue(spec.reminder_minutes or 0)
+        self.follow.setChecked(spec.follow_redirects)
+        self.verify.setChecked(spec.verify_tls)
+        self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in spec.headers.items()))
+        self.body.setPlainText(spec.body or "")
+
+    # -- behaviour ----------------------------------------------------------------------------
+
+    def fields(self) -> dict[str, Any]:
+        """Return the monitor fields the form holds; raise InvalidInput for bad headers."""
+        headers: dict[str, str] = {}
+        for line in self.headers.toPlainText().splitlines():
+            if not line.strip():
+                continue
+            name, sep, value = line.partition(":")
+            if not sep or not name.strip():
+                raise InvalidInput(f"headers: {line.strip()!r} must look like Name: value")
+            headers[name.strip()] = value.strip()
+        fields: dict[str, Any] = {
+            "url": self.url.text(),
+            "name": self.name.text().strip() or None,
+            "interval": self.interval.value(),
+            "timeout": min(self.timeout.value(), float(self.interval.value())),
+            "method": self.method.currentText(),
+            "expected_status": self.expected.text(),
+            "keyword": self.keyword.text() or None,
+            "keyword_absent": self.keyword_absent.isChecked(),
+            "degraded_after_ms": self.degraded.value() or None,
+            "confirmations": self.confirmations.value(),
+            "reminder_minutes": self.reminder.value() or None,
+            "follow_redirects": self.follow.isChecked(),
+            "verify_tls": self.verify.isChecked(),
+            "headers": headers,
+            "body": self.body.toPlainText() or None,
+        }
+        if fields["name"] is None:
+            del fields["name"]
+        return fields
+
+    def _spec_or_error(self) -> tuple[MonitorSpec | None, str | None]:
+        try:
+            fields = self.fields()
+            if self._spec is not None:
+                fields = {**self._spec.model_dump(), **fields}
+            return make_spec(fields), None
+        except InvalidInput as exc:
+            return None, exc.message
+
+    def validate(self) -> bool:
+        """Show what is wrong under the form; enable Save only when the monitor is valid."""
+        spec, error = self._spec_or_error()
+        empty = not self.url.text().strip()
+        self.error.setText("" if empty else (error or ""))
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(spec is not None)
+        self.test_button.setEnabled(spec is not None)
+        return spec is not None
+
+    async def test_now(self) -> None:
+        """Run one check with the form's settings and show the outcome."""
+        spec, error = self._spec_or_error()
+        if spec is None:
+            self.test_result.setText(error or "")
+            return
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Checking…")
+        try:
+            [result] = await probe_once([spec])
+        finally:
+            self.test_button.setEnabled(True)
+        code = f"HTTP {result.status_code}" if result.status_code else ""
+        took = f" in {result.response_time_ms} ms" if result.response_time_ms is not None else ""
+        detail = result.error or code
+        colour = COLOURS[result.status]
+        self.test_result.setText(
+            f'<span style="color:{colour}">●</span> <b>{result.status.value.capitalize()}</b>'
+            f" — {detail}{took}"
+        )
+
+    async def save(self) -> None:
+        """Store the monitor and close, or show why it cannot be saved."""
+        if not self.validate():
+            return
+        try:
+            if self._spec is None:
+                self.saved = await self._controller.add(self.fields())
+            else:
+                self.saved = await self._controller.edit(self._spec.id, self.fields())
+        except UpwatchError as exc:
+            self.error.setText(exc.message)
+            return
+        self.accept()

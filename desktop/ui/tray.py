@@ -1,0 +1,102 @@
+"""TrayIcon: the worst state as a coloured icon, a summary tooltip and the quick menu."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
+
+from desktop.controllers.monitors import MonitorsController
+from desktop.ui.icons import dot_icon, tray_icon
+from shared.status import Status
+
+MAX_MENU_MONITORS = 15
+
+
+class TrayIcon(QSystemTrayIcon):
+    """The icon in the system tray; its menu is rebuilt from the controller when it opens."""
+
+    def __init__(
+        self,
+        controller: MonitorsController,
+        *,
+        open_window: Callable[[], None],
+        open_monitor: Callable[[uuid.UUID], None],
+        add_monitor: Callable[[], None],
+        open_account: Callable[[], None],
+        pause_all: Callable[[bool], object],
+        quit_app: Callable[[], None],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._controller = controller
+        self._open_window = open_window
+        self._open_monitor = open_monitor
+        self._add_monitor = add_monitor
+        self._open_account = open_account
+        self._pause_all = pause_all
+        self._quit = quit_app
+        self.menu = QMenu()
+        self.menu.aboutToShow.connect(self.rebuild_menu)
+        self.setContextMenu(self.menu)
+        self.activated.connect(self._activated)
+        controller.summary_changed.connect(self._summary_changed)
+        self._summary_changed(*[str(x) for x in self._summary()])
+        self.rebuild_menu()
+
+    def _summary(self) -> tuple[str, str]:
+        status, text = self._controller.summary
+        return status.value, text
+
+    def _summary_changed(self, status: str, text: str) -> None:
+        self.setIcon(tray_icon(Status(status)))
+        self.setToolTip(f"Upwatch — {text}")
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (
+            QSystemTrayIcon.ActivationReason.Trigger,
+            QSystemTrayIcon.ActivationReason.DoubleClick,
+        ):
+            self._open_window()
+
+    def rebuild_menu(self) -> None:
+        """Fill the menu with the summary, the monitors and the actions."""
+        menu = self.menu
+        menu.clear()
+        _, text = self._summary()
+        summary = menu.addAction(text)
+        summary.setEnabled(False)
+        menu.addSeparator()
+        rows = self._controller.rows
+        for row in rows[:MAX_MENU_MONITORS]:
+            response = "" if row.last_response_ms is None else f"  —  {row.last_response_ms} ms"
+            action = menu.addAction(dot_icon(row.status), f"{row.spec.name}{response}")
+            monitor_id = row.spec.id
+            action.triggered.connect(lambda _=False, m=monitor_id: self._open_monitor(m))
+        if len(rows) > MAX_MENU_MONITORS:
+            more = menu.addAction(f"… and {len(rows) - MAX_MENU_MONITORS} more")
+            more.triggered.connect(self._open_window)
+        if rows:
+            menu.addSeparator()
+        self._add(menu, "Open Upwatch", self._open_window)
+        self._add(menu, "Add monitor…", self._add_monitor)
+        check_all = self._add(menu, "Check all now", self._controller.check_all)
+        check_all.setEnabled(bool(rows))
+        all_paused = bool(rows) and all(not row.spec.is_active for row in rows)
+        if all_paused:
+            self._add(menu, "Resume all", lambda: self._pause_all(False))
+        else:
+            pause = self._add(menu, "Pause all", lambda: self._pause_all(True))
+            pause.setEnabled(bool(rows))
+        menu.addSeparator()
+        self._add(menu, "Sign in to Upwatch Cloud…", self._open_account)
+        menu.addSeparator()
+        self._add(menu, "Quit Upwatch", self._quit)
+
+    @staticmethod
+    def _add(menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:
+        action = menu.addAction(text)
+        action.triggered.connect(lambda _=False: slot())
+        return action
