@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, fields
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -11,15 +11,19 @@ from shared.state import MonitorState
 from shared.status import Status
 
 _STATUS_FIELDS = {"status", "confirmed", "last_result"}
+_NAMES = tuple(f.name for f in fields(MonitorState))
+_DEFAULT = MonitorState()
 _TIME_FIELDS = {f.name for f in fields(MonitorState) if "datetime" in str(f.type)}
 
 
 def dump_state(state: MonitorState) -> str:
-    """Return state as compact JSON."""
-    data: dict[str, Any] = asdict(state)
-    for name in _TIME_FIELDS:
-        if data[name] is not None:
-            data[name] = data[name].isoformat()
+    """Return state as compact JSON, leaving out fields at their default (load_state fills them)."""
+    data: dict[str, Any] = {}
+    for name in _NAMES:
+        value = getattr(state, name)
+        if value == getattr(_DEFAULT, name):
+            continue
+        data[name] = value.isoformat() if isinstance(value, datetime) else value
     return json.dumps(data, separators=(",", ":"))
 
 
