@@ -11,11 +11,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from desktop.cli.context import Context, err, out
+from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
 from desktop.notify.messages import Message
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
+from desktop.services.settings import SettingsService
 from shared.monitor import MonitorSpec
 
 
@@ -73,7 +75,11 @@ def _print_alert(spec: MonitorSpec, message: Message) -> None:
 
 
 async def _serve(ctx: Context, *, verbose: bool) -> int:
-    monitoring = Monitoring(ctx.db, secrets=ctx.secrets)
+    stored = SettingsService(ctx.db).load()
+    settings = RuntimeSettings(
+        concurrency=stored.concurrency, raw_retention_days=stored.raw_retention_days
+    )
+    monitoring = Monitoring(ctx.db, secrets=ctx.secrets, settings=settings)
     monitoring.alert_observers.append(_print_alert)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -98,3 +98,27 @@ def telegram_url(bot_token: str, chat_id: str) -> str:
     if not bot_token.strip() or not chat_id.strip():
         raise InvalidInput("Telegram needs a bot token and a chat id")
     return f"tgram://{bot_token.strip()}/{chat_id.strip()}"
+
+
+FIELDS: dict[ChannelKind, tuple[tuple[str, str], ...]] = {
+    "email": (("to", "Send to"), ("smtp", "SMTP server (smtp://user:password@host:587)")),
+    "slack": (("webhook_url", "Slack webhook URL (https://hooks.slack.com/…)"),),
+    "telegram": (("bot_token", "Bot token"), ("chat_id", "Chat id")),
+    "discord": (("webhook_url", "Discord webhook URL (https://discord.com/api/webhooks/…)"),),
+    "webhook": (("url", "Webhook URL (receives JSON)"),),
+    "apprise": (("url", "Any Apprise URL (ntfy://, pover://, matrix://, …)"),),
+}
+
+
+def build_target(kind: ChannelKind, fields: dict[str, str]) -> str:
+    """Return the Apprise URL for a channel kind and its form fields; raise InvalidInput."""
+    values = {name: fields.get(name, "").strip() for name, _ in FIELDS[kind]}
+    if kind == "email":
+        return email_url(values["to"], values["smtp"])
+    if kind == "telegram":
+        return telegram_url(values["bot_token"], values["chat_id"])
+    url = values.get("webhook_url") or values.get("url") or ""
+    normalized = normalize_target(url)
+    if kind_of(normalized) != kind and kind != "apprise":
+        raise InvalidInput(f"that URL is not a {kind} address; check it or choose another kind")
+    return normalized

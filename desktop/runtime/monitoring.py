@@ -255,10 +255,10 @@ class Monitoring:
                 log.error("could not reload monitors: %s", exc.message)
 
     async def _housekeeping(self) -> None:
-        settings = self.settings
         clock = self._clock
 
         def prune_now(conn: sqlite3.Connection) -> int:
+            settings = self.settings  # read each time: the Settings page may change it
             return prune(
                 conn,
                 clock.now(),

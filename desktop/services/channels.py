@@ -139,3 +139,18 @@ class ChannelService:
             failures=row.failures,
             last_error=row.last_error,
         )
+
+    def ids_for_monitor(self, monitor_id: uuid.UUID) -> set[str]:
+        """Return the ids of the channels that alert for a monitor."""
+        with self.db.reader() as session:
+            monitor = MonitorRepository(session).find(str(monitor_id))
+            assert monitor.pk is not None
+            return {row.id for row in ChannelRepository(session).for_monitor(monitor.pk)}
+
+    def set_for_monitor(self, monitor_id: uuid.UUID, channel_ids: set[str]) -> None:
+        """Make exactly these channels alert for a monitor; raise NotFound."""
+        with self.db.session() as session:
+            channels = ChannelRepository(session)
+            monitor = MonitorRepository(session).find(str(monitor_id))
+            pks = {row.pk for row in channels.list_all() if row.id in channel_ids and row.pk}
+            channels.set_for_monitor(monitor, pks)

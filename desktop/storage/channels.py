@@ -61,6 +61,17 @@ class ChannelRepository:
             self.session.add(MonitorChannelLink(monitor_pk=monitor.pk, channel_pk=channel.pk))
             self.session.flush()
 
+    def set_for_monitor(self, monitor: MonitorRow, channel_pks: set[int]) -> None:
+        """Make exactly these channels alert for monitor."""
+        query = select(MonitorChannelLink).where(MonitorChannelLink.monitor_pk == monitor.pk)
+        for link in self.session.exec(query).all():
+            if link.channel_pk not in channel_pks:
+                self.session.delete(link)
+        self.session.flush()
+        for channel in self.list_all():
+            if channel.pk in channel_pks:
+                self.link(monitor, channel)
+
     def unlink_all(self, channel: ChannelRow) -> None:
         """Remove every monitor link of a channel."""
         query = select(MonitorChannelLink).where(MonitorChannelLink.channel_pk == channel.pk)

@@ -118,7 +118,10 @@ CREATE TABLE deliveries (
 )""",
 ]
 
-MIGRATIONS: list[list[str]] = [V1]
+# Version 2: user settings of the desktop app (key/value, JSON values).
+V2 = ["CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"]
+
+MIGRATIONS: list[list[str]] = [V1, V2]
 LATEST = len(MIGRATIONS)
 
 

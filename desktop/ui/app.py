@@ -6,21 +6,28 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from desktop.config import database_path
+from desktop.config import RuntimeSettings, database_path
+from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController
+from desktop.controllers.settings import SettingsController
 from desktop.errors import UpwatchError
 from desktop.notify.messages import Message
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
+from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
+from desktop.services.settings import SettingsService
 from desktop.storage.database import Database
+from desktop.ui.channels_page import ChannelsPage
 from desktop.ui.icons import tray_icon
 from desktop.ui.main_window import MainWindow
+from desktop.ui.settings_page import SettingsPage
 from desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show, instance_name
 from desktop.ui.tasks import spawn
 from desktop.ui.tray import TrayIcon
@@ -38,14 +45,27 @@ class TrayApp:
     def __init__(self, app: QApplication, db: Database) -> None:
         self.app = app
         self.db = db
-        self.monitoring = Monitoring(db, secrets=SecretStore())
+        stored = SettingsService(db).load()
+        runtime = RuntimeSettings(
+            concurrency=stored.concurrency, raw_retention_days=stored.raw_retention_days
+        )
+        self.monitoring = Monitoring(db, secrets=SecretStore(), settings=runtime)
         service = MonitorService(db)
         self.monitors = MonitorsController(service, self.monitoring)
         self.detail = DetailController(service, self.monitoring)
+        self.channels = ChannelsController(ChannelService(db, SecretStore()))
+        self.settings = SettingsController(SettingsService(db))
+        self.settings.settings = stored
+        self.settings.settings_changed.connect(self._settings_changed)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         self.window = MainWindow(
-            self.monitors, self.detail, keep_running_in_tray=lambda: self.has_tray
+            self.monitors,
+            self.detail,
+            keep_running_in_tray=lambda: self.has_tray,
+            channels=self.channels,
         )
+        self.window.add_page(ChannelsPage(self.channels), "Alert channels")
+        self.window.add_page(SettingsPage(self.settings), "Settings")
         self.window.setWindowIcon(tray_icon(Status.UP))
         self.tray: TrayIcon | None = None
         if self.has_tray:
@@ -70,6 +90,8 @@ class TrayApp:
     async def start(self) -> None:
         """Load the monitors, start checking, and show the window when there is no tray."""
         await self.monitors.refresh()
+        await self.channels.refresh()
+        await self.settings.refresh()
         await self.monitoring.start()
         self._refresher = spawn(self.monitors.keep_uptime_fresh())
         if not self.has_tray or not self.monitors.rows:
@@ -101,8 +123,14 @@ class TrayApp:
             "arrives in a coming release. Everything works locally without an account.",
         )
 
+    def _settings_changed(self) -> None:
+        stored = self.settings.settings
+        self.monitoring.settings = replace(
+            self.monitoring.settings, raw_retention_days=stored.raw_retention_days
+        )
+
     def _desktop_notification(self, spec: MonitorSpec, message: Message) -> None:
-        if self.tray is not None:
+        if self.tray is not None and self.settings.settings.desktop_notifications:
             icon = (
                 QSystemTrayIcon.MessageIcon.Critical
                 if message.event in ("down", "reminder")

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController, MonitorView
 from desktop.ui.detail_pane import DetailPane
@@ -39,11 +40,13 @@ class MainWindow(QMainWindow):
         detail: DetailController,
         *,
         keep_running_in_tray: Callable[[], bool],
+        channels: ChannelsController | None = None,
     ) -> None:
         super().__init__()
         self.monitors = monitors
         self.detail = detail
         self._keep_running = keep_running_in_tray
+        self.channels = channels
         self.setWindowTitle("Upwatch")
         self.resize(1180, 720)
 
@@ -190,7 +193,7 @@ class MainWindow(QMainWindow):
 
     def add_monitor(self) -> None:
         """Open the add dialog; select the new monitor once saved."""
-        dialog = MonitorDialog(self.monitors, parent=self)
+        dialog = MonitorDialog(self.monitors, channels=self.channels, parent=self)
         dialog.finished.connect(lambda _: self._after_dialog(dialog))
         dialog.open()
 
@@ -199,7 +202,7 @@ class MainWindow(QMainWindow):
         view = self.selected()
         if view is None:
             return
-        dialog = MonitorDialog(self.monitors, view.spec, parent=self)
+        dialog = MonitorDialog(self.monitors, view.spec, channels=self.channels, parent=self)
         dialog.finished.connect(lambda _: self._after_dialog(dialog))
         dialog.open()
 
@@ -239,6 +242,10 @@ class MainWindow(QMainWindow):
     def show_error(self, message: str) -> None:
         """Tell the user what went wrong."""
         QMessageBox.warning(self, "Upwatch", message)
+
+    def add_page(self, page: QWidget, title: str) -> None:
+        """Add a tab (alert channels, settings)."""
+        self.tabs.addTab(page, title)
 
     def set_notice(self, text: str) -> None:
         """Show a lasting note in the status bar (e.g. no system tray)."""

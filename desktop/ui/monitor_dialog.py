@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from PySide6.QtCore import QTimer
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.controllers.channels import ChannelsController
 from desktop.controllers.monitors import MonitorsController
 from desktop.errors import InvalidInput, UpwatchError
 from desktop.services.checks import probe_once
@@ -45,11 +47,15 @@ class MonitorDialog(QDialog):
         self,
         controller: MonitorsController,
         spec: MonitorSpec | None = None,
+        *,
+        channels: ChannelsController | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._controller = controller
+        self._channels = channels
         self._spec = spec
+        self.channel_boxes: dict[str, QCheckBox] = {}
         self.saved: MonitorSpec | None = None
         self.setWindowTitle("Edit monitor" if spec else "Add monitor")
         self.setMinimumWidth(520)
@@ -116,6 +122,16 @@ class MonitorDialog(QDialog):
         form.addRow(_section("Alerts"))
         form.addRow("Failures before alerting", self.confirmations)
         form.addRow("Remind while down every", self.reminder)
+        if self._channels is not None and self._channels.channels:
+            boxes = QVBoxLayout()
+            for info in self._channels.channels:
+                box = QCheckBox(f"{info.name} ({info.kind})")
+                box.setChecked(info.is_default and self._spec is None)
+                self.channel_boxes[info.id] = box
+                boxes.addWidget(box)
+            form.addRow("Send alerts to", boxes)
+            if self._spec is not None:
+                spawn(self._check_linked_channels(self._spec.id))
 
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet(f"color: {COLOURS[Status.DOWN]};")
@@ -234,6 +250,12 @@ class MonitorDialog(QDialog):
             f" — {detail}{took}"
         )
 
+    async def _check_linked_channels(self, monitor_id: uuid.UUID) -> None:
+        assert self._channels is not None
+        linked = await self._channels.ids_for_monitor(monitor_id)
+        for channel_id, box in self.channel_boxes.items():
+            box.setChecked(channel_id in linked)
+
     async def save(self) -> None:
         """Store the monitor and close, or show why it cannot be saved."""
         if not self.validate():
@@ -243,6 +265,9 @@ class MonitorDialog(QDialog):
                 self.saved = await self._controller.add(self.fields())
             else:
                 self.saved = await self._controller.edit(self._spec.id, self.fields())
+            if self._channels is not None and self.channel_boxes:
+                chosen = {cid for cid, box in self.channel_boxes.items() if box.isChecked()}
+                await self._channels.set_for_monitor(self.saved.id, chosen)
         except UpwatchError as exc:
             self.error.setText(exc.message)
             return

@@ -198,3 +198,34 @@ def test_email_and_telegram_urls_are_built_from_fields() -> None:
     assert telegram_url("123:abc", "42") == "tgram://123:abc/42"
     with pytest.raises(InvalidInput):
         email_url("not-an-address", "smtp.example.com")
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "expected_kind"),
+    [
+        ("email", {"to": "ops@example.com", "smtp": "smtp://u:p@smtp.example.com:587"}, "email"),
+        ("telegram", {"bot_token": "123456789:abcdefg_hijklmnop", "chat_id": "42"}, "telegram"),
+        (
+            "slack",
+            {
+                "webhook_url": "https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
+            },
+            "slack",
+        ),
+        ("webhook", {"url": "https://example.com/hook"}, "webhook"),
+        ("apprise", {"url": "ntfy://my-topic"}, "apprise"),
+    ],
+)
+def test_channel_forms_build_apprise_urls(
+    kind: str, fields: dict[str, str], expected_kind: str
+) -> None:
+    from desktop.notify.targets import build_target
+
+    assert kind_of(build_target(kind, fields)) == expected_kind  # type: ignore[arg-type]
+
+
+def test_a_slack_form_with_another_url_is_refused() -> None:
+    from desktop.notify.targets import build_target
+
+    with pytest.raises(InvalidInput, match="not a slack address"):
+        build_target("slack", {"webhook_url": "https://example.com/hook"})

@@ -1,0 +1,55 @@
+"""Desktop settings and start at login."""
+
+from pathlib import Path
+
+import pytest
+
+from desktop.errors import InvalidInput
+from desktop.services import autostart
+from desktop.services.settings import SettingsService
+from desktop.storage.database import Database
+from desktop.storage.settings import DesktopSettings
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Database:
+    database = Database(tmp_path / "upwatch.sqlite3")
+    yield database
+    database.close()
+
+
+def test_settings_start_at_their_defaults_and_persist(db: Database) -> None:
+    service = SettingsService(db)
+    assert service.load() == DesktopSettings()
+    service.change(desktop_notifications=False, raw_retention_days=7)
+    again = SettingsService(Database(db.path)).load()
+    assert (again.desktop_notifications, again.raw_retention_days) == (False, 7)
+
+
+@pytest.mark.parametrize(
+    "change", [{"raw_retention_days": 0}, {"concurrency": 5000}, {"colour": "blue"}]
+)
+def test_bad_settings_are_refused_and_nothing_changes(
+    db: Database, change: dict[str, object]
+) -> None:
+    service = SettingsService(db)
+    with pytest.raises(InvalidInput):
+        service.change(**change)
+    assert service.load() == DesktopSettings()
+
+
+def test_start_at_login_writes_and_removes_an_xdg_autostart_entry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    entry = tmp_path / "autostart" / "upwatch.desktop"
+    assert not autostart.is_enabled()
+    autostart.set_enabled(True)
+    assert autostart.is_enabled()
+    text = entry.read_text()
+    assert "Exec=" in text
+    assert text.splitlines()[0] == "[Desktop Entry]"
+    assert text.rstrip().split("Exec=")[1].split("\n")[0].endswith("app")
+    autostart.set_enabled(False)
+    assert not entry.exists()
+    autostart.set_enabled(False)  # removing twice is fine
