@@ -157,7 +157,7 @@ class DetailPane(QWidget):
             self.series.append(moment.timestamp() * 1000, ms)
         if points:
             first, last = points[0][0], points[-1][0]
-            self.x_axis.setFormat("HH:mm" if last - first <= timedelta(days=1) else "d MMM HH:mm")
+            self.x_axis.setFormat("HH:mm" if last - first <= timedelta(days=1) else "d MMM")
             self.x_axis.setRange(
                 QDateTime.fromMSecsSinceEpoch(int(first.timestamp() * 1000)),
                 QDateTime.fromMSecsSinceEpoch(int(last.timestamp() * 1000) + 1000),
