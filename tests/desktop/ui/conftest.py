@@ -1,16 +1,25 @@
 """Qt tests run their async code on the qasync loop over one QApplication (TESTING.md)."""
 
 import asyncio
-from collections.abc import Callable, Mapping
-from typing import Any
+import gc
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
+
+if TYPE_CHECKING:
+    from desktop.runtime.monitoring import Monitoring
+    from desktop.ui.app import TrayApp
 
 
 def make_qasync_loop() -> asyncio.AbstractEventLoop:
     app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    # As in the real app: closing the last window must not quit (and stop the loop).
+    app.setQuitOnLastWindowClosed(False)
     return qasync.QEventLoop(app)
 
 
@@ -28,3 +37,41 @@ async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def running(app: "TrayApp") -> AsyncIterator["TrayApp"]:
+    """Start the app and stop it before the test returns.
+
+    Stopping inside the test matters: if the loop stopped with the app still running,
+    pytest-qt's processEvents would step qasync callbacks outside any running loop.
+    """
+    await app.start()
+    try:
+        yield app
+    finally:
+        app.quit()
+        await until(lambda: app.stopped.is_set())
+        await dispose(app.window)
+
+
+async def dispose(widget: QWidget) -> None:
+    """Delete a widget tree and collect garbage while the loop still runs.
+
+    Left to the garbage collector, Qt objects of one test were freed during the next test's
+    processEvents, which crashed now and then.
+    """
+    widget.close()
+    widget.deleteLater()
+    await asyncio.sleep(0.05)
+    gc.collect()
+    await asyncio.sleep(0.02)
+
+
+@asynccontextmanager
+async def stopping(monitoring: "Monitoring") -> AsyncIterator["Monitoring"]:
+    """Stop a Monitoring (started or not) before the test returns."""
+    try:
+        yield monitoring
+    finally:
+        await monitoring.stop()

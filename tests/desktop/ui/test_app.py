@@ -1,6 +1,5 @@
 """The widgets with their controllers, and the whole app end to end (offscreen)."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,30 +12,27 @@ from desktop.storage.database import Database
 from desktop.ui.app import NO_TRAY_NOTICE, TrayApp
 from desktop.ui.monitor_dialog import MonitorDialog
 from shared.status import Status
-from tests.desktop.ui.conftest import until
+from tests.desktop.ui.conftest import running, until
 from tests.support.target import TargetServer
 from tests.support.webhook import WebhookReceiver
 
 
 @pytest.fixture
-async def app(tmp_path: Path, qtbot: QtBot) -> AsyncIterator[TrayApp]:
+def app(tmp_path: Path, qtbot: QtBot) -> TrayApp:
     db = Database(tmp_path / "upwatch.sqlite3")
     instance = QApplication.instance()
     assert isinstance(instance, QApplication)
     tray_app = TrayApp(instance, db)
     tray_app.monitoring._connectivity._route_check = lambda: True
-    qtbot.addWidget(tray_app.window)
-    yield tray_app
-    tray_app.quit()
-    await until(lambda: tray_app.stopped.is_set())
+    return tray_app
 
 
 async def test_a_first_run_shows_the_window_with_its_empty_state(app: TrayApp) -> None:
-    await app.start()
-    assert app.window.isVisible()
-    assert app.window.empty_hint.isVisible()
-    assert not app.window.table.isVisible()
-    assert not app.window.edit_action.isEnabled()
+    async with running(app):
+        assert app.window.isVisible()
+        assert app.window.empty_hint.isVisible()
+        assert not app.window.table.isVisible()
+        assert not app.window.edit_action.isEnabled()
 
 
 async def test_without_a_system_tray_the_window_says_so(app: TrayApp) -> None:
@@ -46,84 +42,84 @@ async def test_without_a_system_tray_the_window_says_so(app: TrayApp) -> None:
 
 
 async def test_the_dialog_validates_inline_and_saves(app: TrayApp, target: TargetServer) -> None:
-    await app.start()
-    dialog = MonitorDialog(app.monitors, parent=app.window)
-    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
-    dialog.url.setText("ftp://example.com")
-    assert not dialog.validate()
-    assert "http:// or https://" in dialog.error.text()
-    assert not save.isEnabled()
-    dialog.url.setText(target.url("status/200"))
-    dialog.name.setText("Shop")
-    dialog.interval.setValue(60)
-    dialog.headers.setPlainText("X-Token: 1\nnot a header")
-    assert not dialog.validate()
-    assert "Name: value" in dialog.error.text()
-    dialog.headers.setPlainText("X-Token: 1")
-    assert dialog.validate()
-    await dialog.test_now()
-    assert "Up" in dialog.test_result.text()
-    await dialog.save()
-    assert dialog.saved is not None
-    assert [row.spec.name for row in app.monitors.rows] == ["Shop"]
-    assert app.monitors.rows[0].spec.headers == {"X-Token": "1"}
+    async with running(app):
+        dialog = MonitorDialog(app.monitors, parent=app.window)
+        save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+        dialog.url.setText("ftp://example.com")
+        assert not dialog.validate()
+        assert "http:// or https://" in dialog.error.text()
+        assert not save.isEnabled()
+        dialog.url.setText(target.url("status/200"))
+        dialog.name.setText("Shop")
+        dialog.interval.setValue(60)
+        dialog.headers.setPlainText("X-Token: 1\nnot a header")
+        assert not dialog.validate()
+        assert "Name: value" in dialog.error.text()
+        dialog.headers.setPlainText("X-Token: 1")
+        assert dialog.validate()
+        await dialog.test_now()
+        assert "Up" in dialog.test_result.text()
+        await dialog.save()
+        assert dialog.saved is not None
+        assert [row.spec.name for row in app.monitors.rows] == ["Shop"]
+        assert app.monitors.rows[0].spec.headers == {"X-Token": "1"}
 
 
 async def test_a_site_going_down_turns_the_app_red_and_alerts(
     app: TrayApp, target: TargetServer, switch_name: str, webhook: WebhookReceiver
 ) -> None:
     """End to end: dialog → down on 500 → red state and tooltip → webhook alert → recovery."""
-    ChannelService(app.db, SecretStore()).add("hook", webhook.apprise_url())
-    await app.start()
-    dialog = MonitorDialog(app.monitors, parent=app.window)
-    dialog.url.setText(target.switch_url(switch_name))
-    dialog.name.setText("Shop")
-    dialog.confirmations.setValue(1)
-    await dialog.save()
-    spec = dialog.saved
-    assert spec is not None
-    app.window.select_monitor(spec.id)
-    await until(lambda: app.monitors.rows[0].status == Status.UP)
+    async with running(app):
+        ChannelService(app.db, SecretStore()).add("hook", webhook.apprise_url())
+        dialog = MonitorDialog(app.monitors, parent=app.window)
+        dialog.url.setText(target.switch_url(switch_name))
+        dialog.name.setText("Shop")
+        dialog.confirmations.setValue(1)
+        await dialog.save()
+        spec = dialog.saved
+        assert spec is not None
+        app.window.select_monitor(spec.id)
+        await until(lambda: app.monitors.rows[0].status == Status.UP)
 
-    target.set_switch(switch_name, status=500)
-    await until(lambda: app.monitors.check_now(spec.id))
-    await until(lambda: app.monitors.rows[0].status == Status.DOWN)
-    assert app.monitors.summary == (Status.DOWN, "1 down")
-    assert app.window.model.data(app.window.model.index(0, 0)) == "Down"
-    [alert] = await webhook.wait_for_async(1)
-    assert alert.json is not None
-    assert alert.json["title"] == "Shop is down"
-    await until(lambda: app.detail.detail is not None and app.detail.detail.incidents)
+        target.set_switch(switch_name, status=500)
+        await until(lambda: app.monitors.check_now(spec.id))
+        await until(lambda: app.monitors.rows[0].status == Status.DOWN)
+        assert app.monitors.summary == (Status.DOWN, "1 down")
+        assert app.window.model.data(app.window.model.index(0, 0)) == "Down"
+        [alert] = await webhook.wait_for_async(1)
+        assert alert.json is not None
+        assert alert.json["title"] == "Shop is down"
+        await until(lambda: app.detail.detail is not None and app.detail.detail.incidents)
 
-    target.set_switch(switch_name, status=200)
-    await until(lambda: app.monitors.check_now(spec.id))
-    await until(lambda: app.monitors.rows[0].status == Status.UP)
-    received = await webhook.wait_for_async(2)
-    assert received[1].json is not None
-    assert received[1].json["title"] == "Shop is up again"
+        target.set_switch(switch_name, status=200)
+        await until(lambda: app.monitors.check_now(spec.id))
+        await until(lambda: app.monitors.rows[0].status == Status.UP)
+        received = await webhook.wait_for_async(2)
+        assert received[1].json is not None
+        assert received[1].json["title"] == "Shop is up again"
 
 
 async def test_the_tray_icon_follows_the_worst_state(app: TrayApp, target: TargetServer) -> None:
-    from desktop.ui.tray import TrayIcon
+    async with running(app):
+        from desktop.ui.tray import TrayIcon
 
-    tray = TrayIcon(
-        app.monitors,
-        open_window=app.show_window,
-        open_monitor=app.show_monitor,
-        add_monitor=app.add_monitor,
-        open_account=app.show_account,
-        pause_all=lambda pause: None,
-        quit_app=lambda: None,
-    )
-    await app.start()
-    await app.monitors.add({"url": target.url("status/200"), "name": "ok", "interval": 60})
-    await app.monitors.add(
-        {"url": target.url("status/503"), "name": "bad", "interval": 60, "confirmations": 1}
-    )
-    await until(lambda: tray.toolTip() == "Upwatch — 1 up · 1 down")
-    tray.rebuild_menu()
-    texts = [action.text() for action in tray.menu.actions()]
-    assert texts[0] == "1 up · 1 down"
-    assert any(text.startswith("bad") for text in texts)
-    assert "Check all now" in texts
-    assert "Quit Upwatch" in texts
+        tray = TrayIcon(
+            app.monitors,
+            open_window=app.show_window,
+            open_monitor=app.show_monitor,
+            add_monitor=app.add_monitor,
+            open_account=app.show_account,
+            pause_all=lambda pause: None,
+            quit_app=lambda: None,
+        )
+        await app.monitors.add({"url": target.url("status/200"), "name": "ok", "interval": 60})
+        await app.monitors.add(
+            {"url": target.url("status/503"), "name": "bad", "interval": 60, "confirmations": 1}
+        )
+        await until(lambda: tray.toolTip() == "Upwatch — 1 up · 1 down")
+        tray.rebuild_menu()
+        texts = [action.text() for action in tray.menu.actions()]
+        assert texts[0] == "1 up · 1 down"
+        assert any(text.startswith("bad") for text in texts)
+        assert "Check all now" in texts
+        assert "Quit Upwatch" in texts

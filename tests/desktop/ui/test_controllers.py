@@ -1,6 +1,5 @@
 """MonitorsController and DetailController without any widget, on a real database."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ from desktop.secrets.store import SecretStore
 from desktop.services.monitors import MonitorService
 from desktop.storage.database import Database
 from shared.status import Status
-from tests.desktop.ui.conftest import until
+from tests.desktop.ui.conftest import stopping, until
 from tests.support.target import TargetServer
 
 
@@ -25,25 +24,26 @@ def db(tmp_path: Path) -> Database:
 
 
 @pytest.fixture
-async def monitoring(db: Database) -> AsyncIterator[Monitoring]:
-    service = Monitoring(db, secrets=SecretStore(), route_check=lambda: True)
-    yield service
-    await service.stop()
+def monitoring(db: Database) -> Monitoring:
+    return Monitoring(db, secrets=SecretStore(), route_check=lambda: True)
 
 
 async def test_adding_a_monitor_lists_it_and_starts_checking_it(
     db: Database, monitoring: Monitoring, target: TargetServer
 ) -> None:
-    controller = MonitorsController(MonitorService(db), monitoring)
-    await monitoring.start()
-    await controller.refresh()
-    assert controller.summary == (Status.UNKNOWN, "No monitors yet")
-    spec = await controller.add({"url": target.url("status/200"), "name": "Site", "interval": 60})
-    assert [row.spec.name for row in controller.rows] == ["Site"]
-    await until(lambda: controller.rows[0].status == Status.UP)
-    assert controller.rows[0].last_response_ms is not None
-    assert controller.summary == (Status.UP, "1 up")
-    assert controller.row_of(spec.id) == 0
+    async with stopping(monitoring):
+        controller = MonitorsController(MonitorService(db), monitoring)
+        await monitoring.start()
+        await controller.refresh()
+        assert controller.summary == (Status.UNKNOWN, "No monitors yet")
+        spec = await controller.add(
+            {"url": target.url("status/200"), "name": "Site", "interval": 60}
+        )
+        assert [row.spec.name for row in controller.rows] == ["Site"]
+        await until(lambda: controller.rows[0].status == Status.UP)
+        assert controller.rows[0].last_response_ms is not None
+        assert controller.summary == (Status.UP, "1 up")
+        assert controller.row_of(spec.id) == 0
 
 
 async def test_bad_input_is_refused_and_nothing_is_added(db: Database) -> None:
@@ -78,20 +78,21 @@ async def test_pause_all_and_resume_all(db: Database, target: TargetServer) -> N
 async def test_the_detail_follows_the_selection_and_new_results(
     db: Database, monitoring: Monitoring, target: TargetServer
 ) -> None:
-    controller = MonitorsController(MonitorService(db), monitoring)
-    detail = DetailController(MonitorService(db), monitoring)
-    await monitoring.start()
-    spec = await controller.add({"url": target.url("status/200"), "interval": 60})
-    loads: list[int] = []
-    detail.loaded.connect(lambda: loads.append(1))
-    detail.select(spec.id)
-    await until(lambda: detail.detail is not None and detail.detail.checks)
-    assert detail.detail is not None
-    assert detail.detail.windows["24h"].uptime == 100.0
-    before = len(loads)
-    assert controller.check_now(spec.id)
-    await until(lambda: len(loads) > before)
-    assert detail.detail is not None
-    assert len(detail.detail.checks) >= 2
-    detail.select(None)
-    assert detail.detail is None
+    async with stopping(monitoring):
+        controller = MonitorsController(MonitorService(db), monitoring)
+        detail = DetailController(MonitorService(db), monitoring)
+        await monitoring.start()
+        spec = await controller.add({"url": target.url("status/200"), "interval": 60})
+        loads: list[int] = []
+        detail.loaded.connect(lambda: loads.append(1))
+        detail.select(spec.id)
+        await until(lambda: detail.detail is not None and detail.detail.checks)
+        assert detail.detail is not None
+        assert detail.detail.windows["24h"].uptime == 100.0
+        before = len(loads)
+        assert controller.check_now(spec.id)
+        await until(lambda: len(loads) > before)
+        assert detail.detail is not None
+        assert len(detail.detail.checks) >= 2
+        detail.select(None)
+        assert detail.detail is None

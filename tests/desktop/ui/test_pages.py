@@ -1,6 +1,5 @@
 """The Alert channels and Settings pages, and choosing channels per monitor."""
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -12,26 +11,20 @@ from desktop.ui.channel_dialog import ChannelDialog
 from desktop.ui.channels_page import ChannelsPage
 from desktop.ui.monitor_dialog import MonitorDialog
 from desktop.ui.settings_page import SettingsPage
-from tests.desktop.ui.conftest import until
+from tests.desktop.ui.conftest import running, until
 from tests.support.target import TargetServer
 from tests.support.webhook import WebhookReceiver
 
 
 @pytest.fixture
-async def app(
-    tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch
-) -> AsyncIterator[TrayApp]:
+def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> TrayApp:
     from desktop.storage.database import Database
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     instance = QApplication.instance()
     assert isinstance(instance, QApplication)
     tray_app = TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
-    qtbot.addWidget(tray_app.window)
-    await tray_app.start()
-    yield tray_app
-    tray_app.quit()
-    await until(lambda: tray_app.stopped.is_set())
+    return tray_app
 
 
 def channels_page(app: TrayApp) -> ChannelsPage:
@@ -43,64 +36,68 @@ def channels_page(app: TrayApp) -> ChannelsPage:
 async def test_a_webhook_channel_is_added_tested_and_listed(
     app: TrayApp, webhook: WebhookReceiver
 ) -> None:
-    page = channels_page(app)
-    assert "No channels yet" in page.tree.topLevelItem(0).text(0)
-    dialog = ChannelDialog(app.channels, parent=page)
-    dialog.name.setText("Ops hook")
-    dialog.kind.setCurrentIndex(dialog.kind.findData("webhook"))
-    dialog.inputs["webhook"]["url"].setText(f"http://127.0.0.1:{webhook.port}/hook")
-    await dialog.save()
-    assert dialog.saved is not None
-    assert page.tree.topLevelItem(0).text(0) == "Ops hook"
-    page.tree.setCurrentItem(page.tree.topLevelItem(0))
-    await page.send_test()
-    assert "Test sent" in page.result.text()
-    [request] = await webhook.wait_for_async(1)
-    assert request.json is not None
-    assert request.json["title"] == "Upwatch test notification"
+    async with running(app):
+        page = channels_page(app)
+        assert "No channels yet" in page.tree.topLevelItem(0).text(0)
+        dialog = ChannelDialog(app.channels, parent=page)
+        dialog.name.setText("Ops hook")
+        dialog.kind.setCurrentIndex(dialog.kind.findData("webhook"))
+        dialog.inputs["webhook"]["url"].setText(f"http://127.0.0.1:{webhook.port}/hook")
+        await dialog.save()
+        assert dialog.saved is not None
+        assert page.tree.topLevelItem(0).text(0) == "Ops hook"
+        page.tree.setCurrentItem(page.tree.topLevelItem(0))
+        await page.send_test()
+        assert "Test sent" in page.result.text()
+        [request] = await webhook.wait_for_async(1)
+        assert request.json is not None
+        assert request.json["title"] == "Upwatch test notification"
 
 
 async def test_a_bad_channel_shows_why_and_adds_nothing(app: TrayApp) -> None:
-    dialog = ChannelDialog(app.channels)
-    dialog.name.setText("Mail")
-    dialog.kind.setCurrentIndex(dialog.kind.findData("email"))
-    dialog.inputs["email"]["to"].setText("not-an-address")
-    await dialog.save()
-    assert dialog.saved is None
-    assert "recipient" in dialog.error.text()
-    assert app.channels.channels == []
+    async with running(app):
+        dialog = ChannelDialog(app.channels, parent=app.window)
+        dialog.name.setText("Mail")
+        dialog.kind.setCurrentIndex(dialog.kind.findData("email"))
+        dialog.inputs["email"]["to"].setText("not-an-address")
+        await dialog.save()
+        assert dialog.saved is None
+        assert "recipient" in dialog.error.text()
+        assert app.channels.channels == []
 
 
 async def test_a_monitor_alerts_only_through_the_channels_ticked(
     app: TrayApp, target: TargetServer
 ) -> None:
-    await app.channels.add("one", "webhook", {"url": "http://127.0.0.1:9/one"})
-    await app.channels.add("two", "webhook", {"url": "http://127.0.0.1:9/two"})
-    dialog = MonitorDialog(app.monitors, channels=app.channels)
-    assert all(box.isChecked() for box in dialog.channel_boxes.values())
-    dialog.url.setText(target.url("status/200"))
-    two = next(c.id for c in app.channels.channels if c.name == "two")
-    dialog.channel_boxes[two].setChecked(False)
-    await dialog.save()
-    assert dialog.saved is not None
-    linked = await app.channels.ids_for_monitor(dialog.saved.id)
-    assert linked == {next(c.id for c in app.channels.channels if c.name == "one")}
-    edit = MonitorDialog(app.monitors, dialog.saved, channels=app.channels)
-    await until(
-        lambda: (
-            not edit.channel_boxes[two].isChecked()
-            and any(b.isChecked() for b in edit.channel_boxes.values())
+    async with running(app):
+        await app.channels.add("one", "webhook", {"url": "http://127.0.0.1:9/one"})
+        await app.channels.add("two", "webhook", {"url": "http://127.0.0.1:9/two"})
+        dialog = MonitorDialog(app.monitors, channels=app.channels, parent=app.window)
+        assert all(box.isChecked() for box in dialog.channel_boxes.values())
+        dialog.url.setText(target.url("status/200"))
+        two = next(c.id for c in app.channels.channels if c.name == "two")
+        dialog.channel_boxes[two].setChecked(False)
+        await dialog.save()
+        assert dialog.saved is not None
+        linked = await app.channels.ids_for_monitor(dialog.saved.id)
+        assert linked == {next(c.id for c in app.channels.channels if c.name == "one")}
+        edit = MonitorDialog(app.monitors, dialog.saved, channels=app.channels, parent=app.window)
+        await until(
+            lambda: (
+                not edit.channel_boxes[two].isChecked()
+                and any(b.isChecked() for b in edit.channel_boxes.values())
+            )
         )
-    )
 
 
 async def test_settings_save_as_they_change(app: TrayApp, tmp_path: Path) -> None:
-    page = app.window.tabs.widget(2)
-    assert isinstance(page, SettingsPage)
-    page.notifications.setChecked(False)
-    await until(lambda: not app.settings.settings.desktop_notifications)
-    page.login.setChecked(True)
-    await until(lambda: (tmp_path / "config" / "autostart" / "upwatch.desktop").exists())
-    page.retention.setValue(7)
-    page.retention.editingFinished.emit()
-    await until(lambda: app.monitoring.settings.raw_retention_days == 7)
+    async with running(app):
+        page = app.window.tabs.widget(2)
+        assert isinstance(page, SettingsPage)
+        page.notifications.setChecked(False)
+        await until(lambda: not app.settings.settings.desktop_notifications)
+        page.login.setChecked(True)
+        await until(lambda: (tmp_path / "config" / "autostart" / "upwatch.desktop").exists())
+        page.retention.setValue(7)
+        page.retention.editingFinished.emit()
+        await until(lambda: app.monitoring.settings.raw_retention_days == 7)
