@@ -23,8 +23,7 @@ def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> TrayAp
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     instance = QApplication.instance()
     assert isinstance(instance, QApplication)
-    tray_app = TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
-    return tray_app
+    return TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
 
 
 def channels_page(app: TrayApp) -> ChannelsPage:
