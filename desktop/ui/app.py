@@ -142,6 +142,10 @@ class TrayApp:
         """Stop checking, save everything, then leave."""
         if self._quitting:
             return
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # nothing runs without a loop: nothing to stop
+            return
         self._quitting = True
         spawn(self._shutdown())
 
