@@ -45,3 +45,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def entry() -> None:
     """Console-script entry: exit with main()'s code."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -24,6 +24,7 @@ from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
 from desktop.storage.database import Database
+from desktop.ui.account_page import AccountPage
 from desktop.ui.channels_page import ChannelsPage
 from desktop.ui.icons import tray_icon
 from desktop.ui.main_window import MainWindow
@@ -66,6 +67,8 @@ class TrayApp:
         )
         self.window.add_page(ChannelsPage(self.channels), "Alert channels")
         self.window.add_page(SettingsPage(self.settings), "Settings")
+        self.account_page = AccountPage()
+        self.window.add_page(self.account_page, "Account")
         self.window.setWindowIcon(tray_icon(Status.UP))
         self.tray: TrayIcon | None = None
         if self.has_tray:
@@ -114,14 +117,9 @@ class TrayApp:
         self.window.add_monitor()
 
     def show_account(self) -> None:
-        """Explain where cloud sign-in stands."""
+        """Open the Account tab."""
         self.show_window()
-        QMessageBox.information(
-            self.window,
-            "Upwatch Cloud",
-            "Signing in to Upwatch Cloud (sync, 24/7 cloud checks, public status pages) "
-            "arrives in a coming release. Everything works locally without an account.",
-        )
+        self.window.tabs.setCurrentWidget(self.account_page)
 
     def _settings_changed(self) -> None:
         stored = self.settings.settings
