@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the parser for every subcommand."""
     parser = argparse.ArgumentParser(
         prog="upwatch",
+        allow_abbrev=False,
         description="Uptime monitor: checks your sites from this computer and alerts you.",
         epilog="Data lives in the user data directory; set UPWATCH_HOME to use another one.",
     )
@@ -38,7 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=help_text, description=help_text)
+        p = sub.add_parser(name, help=help_text, description=help_text, allow_abbrev=False)
         p.set_defaults(func=func)
         return p
 
@@ -103,6 +105,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("export", transfer_cmds.cmd_export, "export monitors and channels")
     p.add_argument("--format", choices=("json", "yaml", "csv"), default="json")
+    p.add_argument(
+        "--no-channels", action="store_true", help="leave out alert channels (and their tokens)"
+    )
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
 
     p = command("import", transfer_cmds.cmd_import, "import monitors and channels (JSON/YAML)")
@@ -117,6 +122,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
+    if getattr(args, "func", None) is not run_cmd.cmd_run:
+        # one-off commands report problems themselves; keep library warnings off the screen
+        logging.basicConfig(level=logging.ERROR, format="upwatch: %(message)s")
     ctx = Context()
     try:
         return int(args.func(ctx, args))

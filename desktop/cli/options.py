@@ -27,7 +27,7 @@ def add_monitor_options(parser: argparse.ArgumentParser, *, editing: bool) -> No
         help="request header (repeat for more)" + ("; replaces all headers" if editing else ""),
     )
     parser.add_argument("--body", help="request body")
-    parser.add_argument("--keyword", help="text the page must contain")
+    parser.add_argument("--keyword", help='text the page must contain ("" removes it)')
     parser.add_argument(
         "--keyword-absent",
         action=argparse.BooleanOptionalAction,
@@ -35,13 +35,16 @@ def add_monitor_options(parser: argparse.ArgumentParser, *, editing: bool) -> No
         help="the keyword must NOT appear instead",
     )
     parser.add_argument(
-        "--degraded-after", type=int, metavar="MS", help="slower than this is degraded"
+        "--degraded-after", type=int, metavar="MS", help="slower than this is degraded (0: off)"
     )
     parser.add_argument(
         "--confirmations", type=int, help="failures in a row before it counts as down (2)"
     )
     parser.add_argument(
-        "--remind-every", type=int, metavar="MIN", help="repeat the alert every MIN while down"
+        "--remind-every",
+        type=int,
+        metavar="MIN",
+        help="repeat the alert every MIN while down (0: never)",
     )
     parser.add_argument(
         "--follow-redirects",
@@ -91,6 +94,10 @@ def monitor_fields(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, option, None)
         if value is not None:
             fields[field] = value
+    # "" or 0 switch an optional rule off: --keyword "" --remind-every 0 --degraded-after 0
+    for field in ("keyword", "body", "reminder_minutes", "degraded_after_ms"):
+        if field in fields and fields[field] in ("", 0):
+            fields[field] = None
     if args.header is not None:
         fields["headers"] = parse_headers(args.header)
     return fields

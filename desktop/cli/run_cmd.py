@@ -14,6 +14,7 @@ from desktop.cli.context import Context, err, out
 from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
 from desktop.notify.messages import Message
+from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
@@ -44,6 +45,8 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     """Run every active monitor until Ctrl-C or SIGTERM, then stop with nothing lost."""
     configure_logging(args.verbose)
+    lock = RunnerLock(ctx.db.path.parent)
+    lock.acquire()
     monitors = MonitorService(ctx.db).summaries()
     active = sum(1 for m in monitors if m.spec.is_active)
     out(f"Upwatch is checking {active} monitor(s) headless — no window, Ctrl-C stops it.")
@@ -61,8 +64,11 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     if not channels:
         out("No alert channels: flips are printed here only (upwatch channel add NAME URL).")
     sys.stdout.flush()
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
-        saved = runner.run(_serve(ctx, verbose=args.verbose))
+    try:
+        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            saved = runner.run(_serve(ctx, verbose=args.verbose))
+    finally:
+        lock.release()
     out(f"Stopped. {saved} results saved this run.")
     return 0
 

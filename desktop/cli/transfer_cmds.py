@@ -20,20 +20,28 @@ from desktop.services.transfer import (
 
 def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     """Write monitors and channels as JSON, YAML or CSV."""
-    document = build_export(ctx.db, ctx.secrets)
+    with_channels = args.format != "csv" and not args.no_channels
+    document = build_export(ctx.db, ctx.secrets, with_channels=with_channels)
     render = {"json": export_json, "yaml": export_yaml, "csv": export_csv}[args.format]
     text = render(document)
     if args.output and args.output != "-":
-        Path(args.output).write_text(text, encoding="utf-8")
-        out(
-            f"Wrote {len(document.monitors)} monitors and {len(document.channels)} channels"
-            f" to {args.output}"
-        )
+        path = Path(args.output)
+        path.touch(mode=0o600, exist_ok=True)  # it may hold channel tokens: owner only
+        path.chmod(0o600)
+        path.write_text(text, encoding="utf-8")
+        what = _count(len(document.monitors), "monitor")
+        if with_channels:
+            what += " and " + _count(len(document.channels), "channel")
+        out(f"Wrote {what} to {args.output}")
     else:
         sys.stdout.write(text)
     if document.channels and args.format != "csv":
         err("note: the export holds channel URLs with their tokens; keep it private")
     return 0
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:

@@ -72,7 +72,9 @@ class AlertDispatcher:
         attempts = len(self._delays) + 1
         for attempt in range(1, attempts + 1):
             try:
-                await self._sender.send(target.url, message.title, message.body)
+                await self._sender.send(
+                    target.url, message.title, message.body, event=message.event
+                )
             except NotifyError as exc:
                 self._note(target, monitor_id, message, attempt, exc.message)
                 if exc.permanent or attempt == attempts:

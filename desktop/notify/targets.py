@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 import apprise
 
@@ -67,11 +67,14 @@ def kind_of(url: str) -> ChannelKind:
 def redact(url: str) -> str:
     """Return url with passwords and tokens hidden, for display and logs."""
     plugin = apprise.Apprise.instantiate(url)
-    if plugin is not None:
+    scheme = urlsplit(url).scheme.lower()
+    if plugin is not None and _SCHEME_KIND.get(scheme) != "webhook":
         shown = str(plugin.url(privacy=True))  # type: ignore[no-untyped-call]
         return shown.split("?", 1)[0]
+    # A webhook's path and query are often its secret: show where it goes, not the path.
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.hostname or '?'}/…"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname or '?'}{port}/…"
 
 
 def email_url(to: str, smtp: str, *, sender: str | None = None) -> str:
@@ -81,10 +84,10 @@ def email_url(to: str, smtp: str, *, sender: str | None = None) -> str:
         raise InvalidInput("email needs a recipient address and an SMTP server host")
     scheme = "mailtos" if parts.scheme in ("smtps", "mailtos") else "mailto"
     auth = ""
-    if parts.username:
-        auth = quote(parts.username, safe="")
+    if parts.username:  # typed raw ("p@ss") or encoded ("p%40ss"): encode exactly once
+        auth = quote(unquote(parts.username), safe="")
         if parts.password:
-            auth += ":" + quote(parts.password, safe="")
+            auth += ":" + quote(unquote(parts.password), safe="")
         auth += "@"
     port = f":{parts.port}" if parts.port else ""
     query = f"to={quote(to, safe='@')}"

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from desktop.errors import InvalidInput
+from desktop.errors import InvalidInput, SecretStoreUnavailable
 from desktop.notify.dispatcher import AlertDispatcher, ChannelTarget, Delivery
 from desktop.notify.messages import test_message
 from desktop.notify.sender import Sender
@@ -96,7 +97,9 @@ class ChannelService:
             row = channels.find(ref)
             info = self._info(channels, row)
             channels.delete(row)
-        self.secrets.delete(channel_secret_key(info.id))
+        # Without a keyring nothing was stored there; the channel is gone either way.
+        with contextlib.suppress(SecretStoreUnavailable):
+            self.secrets.delete(channel_secret_key(info.id))
         return info
 
     def url_of(self, ref: str) -> tuple[ChannelInfo, str]:

@@ -8,14 +8,12 @@ import uuid
 from desktop.runtime.connectivity import Connectivity
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
-from desktop.storage.state_codec import load_state
 from desktop.storage.writer import Outcome, write_outcomes
 from shared.clock import SystemClock
 from shared.engine import run_check
 from shared.http_probe import AiohttpProbe
 from shared.monitor import MonitorSpec
 from shared.result import CheckResult
-from shared.state import next_state, policy_for
 
 
 async def probe_once(specs: list[MonitorSpec]) -> list[CheckResult]:
@@ -29,7 +27,11 @@ async def probe_once(specs: list[MonitorSpec]) -> list[CheckResult]:
 
 
 async def check_now(db: Database, specs: list[MonitorSpec]) -> list[CheckResult]:
-    """Check stored monitors once and record the results and states (no alerts are sent)."""
+    """Check stored monitors once and record the results (history and uptime).
+
+    The alert state (confirmations, incidents) belongs to the runner, `upwatch run` or the
+    tray app: a check from the terminal never changes it, so it can never swallow an alert.
+    """
     results = await probe_once(specs)
     connectivity = Connectivity(SystemClock())
     results = [connectivity.classify(r, s.host) for s, r in zip(specs, results, strict=True)]
@@ -38,10 +40,8 @@ async def check_now(db: Database, specs: list[MonitorSpec]) -> list[CheckResult]
         repo = MonitorRepository(session)
         for spec, result in zip(specs, results, strict=True):
             row = repo.find_by_id(uuid.UUID(str(spec.id)))
-            if row is None or row.pk is None:
-                continue
-            state, flip = next_state(load_state(row.state), result, policy_for(spec))
-            outcomes.append(Outcome(row.pk, result, state, flip))
+            if row is not None and row.pk is not None:
+                outcomes.append(Outcome(row.pk, result, None))
     conn = db.raw()
     try:
         conn.execute("BEGIN IMMEDIATE")

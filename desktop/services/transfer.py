@@ -47,12 +47,16 @@ class ExportDocument(BaseModel):
     channels: list[ChannelExport] = Field(default_factory=list)
 
 
-def build_export(db: Database, secrets: SecretStore) -> ExportDocument:
-    """Return every monitor and channel (channel URLs read from the keyring)."""
+def build_export(
+    db: Database, secrets: SecretStore, *, with_channels: bool = True
+) -> ExportDocument:
+    """Return every monitor and, with_channels, every channel (URLs read from the keyring)."""
     with db.reader() as session:
         monitors = [to_spec(row) for row in MonitorRepository(session).list_all()]
         repo = ChannelRepository(session)
         rows = [(row, [uuid.UUID(m) for m in repo.monitors_of(row)]) for row in repo.list_all()]
+    if not with_channels:
+        return ExportDocument(monitors=monitors)
     channels = []
     if rows:
         secrets.ensure_available()
@@ -105,6 +109,8 @@ def parse_document(text: str) -> ExportDocument:
         except yaml.YAMLError as exc:
             raise InvalidInput(f"the file is neither JSON nor YAML: {exc}") from None
     if not isinstance(data, dict):
+        if text.lstrip().startswith("id,name,"):
+            raise InvalidInput("CSV exports cannot be imported: export as JSON or YAML")
         raise InvalidInput("the file must hold an object with 'monitors' and 'channels'")
     try:
         document = ExportDocument.model_validate(data)

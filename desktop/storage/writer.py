@@ -50,6 +50,9 @@ _UPDATE_MONITOR = (
     "UPDATE monitors SET status = ?, state = ?, last_checked_at = ?, last_response_ms = ?,"
     " last_error = ? WHERE pk = ?"
 )
+_UPDATE_LAST_RESULT = (
+    "UPDATE monitors SET last_checked_at = ?, last_response_ms = ?, last_error = ? WHERE pk = ?"
+)
 _UPSERT_HOURLY = _upsert_sql("rollups_hourly")
 _UPSERT_DAILY = _upsert_sql("rollups_daily")
 
@@ -60,7 +63,7 @@ class Outcome:
 
     monitor_pk: int
     result: CheckResult
-    state: MonitorState
+    state: MonitorState | None  # None: record the result only, leave the alert state alone
     flip: Flip | None = None
 
 
@@ -253,7 +256,17 @@ def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
     conn.executemany(_INSERT_CHECK, checks)
     conn.executemany(_UPSERT_HOURLY, [_rollup_row(k, r) for k, r in hourly.items()])
     conn.executemany(_UPSERT_DAILY, [_rollup_row(k, r) for k, r in daily.items()])
-    conn.executemany(_UPDATE_MONITOR, [_monitor_row(o) for o in latest.values()])
+    conn.executemany(
+        _UPDATE_MONITOR, [_monitor_row(o) for o in latest.values() if o.state is not None]
+    )
+    conn.executemany(
+        _UPDATE_LAST_RESULT,
+        [
+            (to_ms(o.result.checked_at), o.result.response_time_ms, o.result.error, o.monitor_pk)
+            for o in latest.values()
+            if o.state is None
+        ],
+    )
     for outcome in outcomes:
         if outcome.flip is not None and not outcome.flip.reminder:
             _record_incident(conn, outcome.monitor_pk, outcome.flip, outcome.result)
@@ -276,6 +289,7 @@ def _rollup_row(key: tuple[int, int, int], rollup: Rollup) -> tuple[Any, ...]:
 
 def _monitor_row(outcome: Outcome) -> tuple[Any, ...]:
     result = outcome.result
+    assert outcome.state is not None
     return (
         outcome.state.status.value,
         dump_state(outcome.state),

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
 import qasync
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from desktop.config import RuntimeSettings, database_path
+from desktop.config import RuntimeSettings, data_dir, database_path
 from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController
 from desktop.controllers.settings import SettingsController
 from desktop.errors import UpwatchError
 from desktop.notify.messages import Message
+from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
 from desktop.services.channels import ChannelService
@@ -170,22 +173,36 @@ def run_app(argv: Sequence[str] = ()) -> int:
     if ask_running_instance_to_show(name):
         sys.stdout.write("Upwatch is already running; its window was brought to the front.\n")
         return 0
+    lock = RunnerLock(data_dir())
     try:
+        lock.acquire()
         db = Database(database_path())
     except UpwatchError as exc:
+        sys.stderr.write(f"upwatch: error: {exc.message}\n")
         QMessageBox.critical(None, "Upwatch", exc.message)
-        return 1
+        return exc.exit_code
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
         tray_app = TrayApp(app, db)
         instance = SingleInstance(name, tray_app.show_window)
         app.aboutToQuit.connect(tray_app.quit)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: tray_app.quit())
+        # Python runs signal handlers only between bytecodes: wake it up now and then while
+        # Qt waits in C++, so Ctrl-C and SIGTERM stop the app cleanly.
+        wake_python = QTimer(interval=250)
+        wake_python.timeout.connect(lambda: None)
+        wake_python.start()
         loop.run_until_complete(_run(tray_app))
         instance.close()
+    lock.release()
     return 0
 
 
 async def _run(tray_app: TrayApp) -> None:
     await tray_app.start()
+    where = "in the system tray" if tray_app.has_tray else "in its window (no system tray here)"
+    sys.stdout.write(f"Upwatch is running {where}. Database: {tray_app.db.path}\n")
+    sys.stdout.flush()
     await tray_app.stopped.wait()

@@ -1,6 +1,7 @@
 """The `upwatch` command line on a real SQLite file: every command, and bad input (exit 2)."""
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -56,7 +57,9 @@ def test_add_list_check_and_history(
     assert "100%" in out
     code, out, _ = run(capsys, "list", "--json")
     [item] = json.loads(out)
-    assert (item["name"], item["status"], item["uptime_24h"]) == ("API", "up", 100.0)
+    # the alert state belongs to the runner: a terminal check records history only
+    assert (item["name"], item["status"], item["uptime_24h"]) == ("API", "unknown", 100.0)
+    assert item["last_response_ms"] is not None
     code, out, _ = run(capsys, "history", "API")
     assert code == 0
     assert "● up" in out
@@ -257,3 +260,72 @@ def test_db_stats_and_compact_describe_the_file(
     code, out, _ = run(capsys, "db", "compact")
     assert code == 0
     assert "Compacted" in out
+
+
+def test_checks_from_the_terminal_never_swallow_the_runners_alert(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    run(capsys, "add", target.url("status/404"), "--name", "missing")
+    assert run(capsys, "check", "missing")[0] == 1
+    assert run(capsys, "check", "missing")[0] == 1
+    conn = sqlite3.connect(upwatch_home / "upwatch.sqlite3")
+    state, incidents = conn.execute(
+        "SELECT state, (SELECT count(*) FROM incidents) FROM monitors"
+    ).fetchone()
+    conn.close()
+    assert (state, incidents) == (None, 0)  # the runner will still confirm and alert
+
+
+def test_a_rule_can_be_switched_off_again(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(
+        capsys,
+        "add",
+        "http://127.0.0.1:9/",
+        "--name",
+        "s",
+        "--keyword",
+        "ok",
+        "--remind-every",
+        "5",
+    )
+    assert run(capsys, "edit", "s", "--keyword", "", "--remind-every", "0")[0] == 0
+    [monitor] = json.loads(run(capsys, "export")[1])["monitors"]
+    assert (monitor["keyword"], monitor["reminder_minutes"]) == (None, None)
+
+
+def test_abbreviated_options_are_not_guessed(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["add", "http://127.0.0.1:9/", "--interva", "60"])
+    assert exit_.value.code == 2
+
+
+def test_exports_are_private_and_csv_cannot_be_imported(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    run(capsys, "add", "http://127.0.0.1:9/")
+    path = tmp_path / "m.csv"
+    code, out, _ = run(capsys, "export", "--format", "csv", "-o", str(path))
+    assert (code, out.strip()) == (0, f"Wrote 1 monitor to {path}")
+    assert path.stat().st_mode & 0o077 == 0
+    code, _, err = run(capsys, "import", str(path))
+    assert code == 2
+    assert "CSV exports cannot be imported" in err
+
+
+def test_a_second_runner_on_the_same_data_folder_is_refused(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from desktop.runtime.lock import RunnerLock
+
+    lock = RunnerLock(upwatch_home)
+    lock.acquire()
+    try:
+        code, _, err = run(capsys, "run")
+    finally:
+        lock.release()
+    assert code == 2
+    assert "already checking these monitors" in err
