@@ -4,6 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-app
 TEST_TIMEOUT ?= 1200
 
 .PHONY: run test check lint types contracts bench screenshots system-deps format clean
@@ -12,10 +13,17 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev,server]'
-	@touch $(STAMP)
+	@touch $(STAMP) $(RUN_STAMP)
+
+# The app alone: no test, lint or server packages.
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
 
 ## run: start Upwatch on its defaults (local SQLite in the user data dir, no server)
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || [ "$$(uname)" = Darwin ]; then \
 		$(BIN)/upwatch app; \
 	else \
