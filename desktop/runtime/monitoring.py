@@ -217,7 +217,8 @@ class Monitoring:
                 watched = _Watched(spec, item.pk, load_state(item.state), policy_for(spec), [])
                 self._watched[spec.id] = watched
             watched.spec, watched.policy, watched.targets = spec, policy_for(spec), item.targets
-            self.scheduler.add(spec, check_soon=not first_load)
+            # a failure left unconfirmed by the last run is re-checked at once, not a phase later
+            self.scheduler.add(spec, check_soon=not first_load or watched.state.needs_recheck)
         for monitor_id in set(self._watched) - seen:
             del self._watched[monitor_id]
             self.scheduler.remove(monitor_id)
