@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal
@@ -23,30 +22,8 @@ from shared.status import Status
 UPTIME_REFRESH_S = 60.0
 
 
-@dataclass(frozen=True, slots=True)
-class MonitorView:
-    """One monitor as shown: its spec, live state and uptime."""
-
-    spec: MonitorSpec
-    status: Status
-    last_checked_at: datetime | None
-    last_response_ms: int | None
-    last_error: str | None
-    uptime_24h: float | None
-    uptime_30d: float | None
-
-    @classmethod
-    def from_summary(cls, summary: MonitorSummary) -> MonitorView:
-        """Return the view of a stored summary."""
-        return cls(
-            spec=summary.spec,
-            status=summary.status,
-            last_checked_at=summary.last_checked_at,
-            last_response_ms=summary.last_response_ms,
-            last_error=summary.last_error,
-            uptime_24h=summary.uptime_24h,
-            uptime_30d=summary.uptime_30d,
-        )
+# A row of the list is the stored summary, overlaid with live results (see _fresher).
+MonitorView = MonitorSummary
 
 
 class MonitorsController(QObject):
@@ -87,7 +64,7 @@ class MonitorsController(QObject):
     async def refresh(self) -> None:
         """Reload every monitor with its uptime (in a worker thread)."""
         summaries = await asyncio.to_thread(self._service.summaries)
-        self._rows = [self._fresher(MonitorView.from_summary(s)) for s in summaries]
+        self._rows = [self._fresher(s) for s in summaries]
         self._index = {row.spec.id: i for i, row in enumerate(self._rows)}
         self.rows_changed.emit()
         self._emit_summary()
