@@ -67,9 +67,10 @@ format: $(STAMP)
 screenshots: $(STAMP)
 	bash .ci/screenshots
 
-## bench: the engine benchmark (1000 monitors at 20 s for 60 s by default)
+## bench: the engine and UI benchmarks (1000 monitors at 20 s, 60 s windows; ~4 min)
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/ui.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

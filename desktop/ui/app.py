@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -102,6 +103,7 @@ class TrayApp:
         self._refresher = spawn(self.monitors.keep_uptime_fresh())
         if not self.has_tray or not self.monitors.rows:
             self.show_window()
+        gc.freeze()  # start-up objects live forever: keep them out of full collections
 
     def show_window(self) -> None:
         """Bring the main window to the front."""

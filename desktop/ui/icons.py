@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
 
@@ -40,6 +42,7 @@ def dot_pixmap(status: Status, size: int = 16) -> QPixmap:
     return pixmap
 
 
+@functools.cache
 def dot_icon(status: Status) -> QIcon:
     """Return a small status dot icon for tables and menus."""
     return QIcon(dot_pixmap(status, 16))

@@ -73,7 +73,11 @@ class MainWindow(QMainWindow):
         self.table.setWordWrap(False)
         self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Sized once, when the first rows arrive: ResizeToContents would re-measure the
+        # visible rows on every dataChanged (each check result), on the UI thread.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setResizeContentsPrecision(100)
+        self._columns_sized = False
         header.setSectionResizeMode(COLUMNS.index("URL"), QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _: self.edit_selected())
@@ -181,6 +185,9 @@ class MainWindow(QMainWindow):
 
     def _rows_changed(self) -> None:
         empty = not self.monitors.rows
+        if not empty and not self._columns_sized:
+            self._columns_sized = True
+            self.table.resizeColumnsToContents()
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
         self.filter.setVisible(not empty)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,7 @@ class MonitorTableModel(QAbstractTableModel):
     def __init__(self, controller: MonitorsController) -> None:
         super().__init__()
         self._controller = controller
+        self._ids: list[uuid.UUID] = []
         controller.rows_changed.connect(self._reset)
         controller.row_changed.connect(self._row_changed)
 
@@ -104,6 +106,14 @@ class MonitorTableModel(QAbstractTableModel):
         return keys[column]
 
     def _reset(self) -> None:
+        # Same monitors in the same order (the minute's uptime refresh): repaint the values
+        # instead of resetting, so the proxy does not re-sort every row from scratch.
+        ids = [row.spec.id for row in self._controller.rows]
+        if ids and ids == self._ids:
+            last = self.index(len(ids) - 1, len(COLUMNS) - 1)
+            self.dataChanged.emit(self.index(0, 0), last)
+            return
+        self._ids = ids
         self.beginResetModel()
         self.endResetModel()
 
