@@ -188,6 +188,9 @@ class MainWindow(QMainWindow):
         if not empty and not self._columns_sized:
             self._columns_sized = True
             self.table.resizeColumnsToContents()
+            # statuses change later: leave room for the longest one, with its dot
+            widest = self.table.fontMetrics().horizontalAdvance("Degraded") + 44
+            self.table.setColumnWidth(0, max(self.table.columnWidth(0), widest))
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
         self.filter.setVisible(not empty)
