@@ -33,13 +33,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import TypedDict
 
 from desktop.config import DB_FILE
+from desktop.runtime.loop import fast_loop_factory
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.monitors import MonitorService
 from desktop.storage.codes import STATUS_CODE
@@ -351,16 +352,6 @@ async def run_window(path: Path, options: Options) -> Window:
     )
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """Return uvloop's loop factory (as the headless runner uses), or None without uvloop."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
-
-
 def _version(package: str) -> str:
     """Return an installed package's version, or "missing"."""
     try:
@@ -384,7 +375,7 @@ def measure(options: Options) -> Figures:
             baseline = checkpointed_size(path)
             baseline_tables = table_bytes(path)
             _, rss_after_setup = rss_mb()
-            with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+            with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
                 window = runner.run(run_window(path, options))
         finally:
             answered = target.stop()

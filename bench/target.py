@@ -18,8 +18,9 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
 from typing import cast
+
+from desktop.runtime.loop import fast_loop_factory
 
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\n"
@@ -66,16 +67,6 @@ class OkProtocol(asyncio.Protocol):
         self._transport = None
 
 
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """Return uvloop's loop factory, or None (the default loop) when uvloop is missing."""
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
-
-
 def _wait_for_eof(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
     """Block until stdin reaches EOF, then set stop (runs in a daemon thread).
 
@@ -113,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--port", type=int, default=0, help="port to bind (0: any free port)")
     args = parser.parse_args(argv)
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
         served = runner.run(serve(args.port))
     with contextlib.suppress(OSError):  # the parent may have stopped listening
         sys.stdout.write(f"answered {served}\n")

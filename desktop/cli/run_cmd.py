@@ -7,7 +7,6 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 from desktop.cli.context import Context, err, out
@@ -15,6 +14,7 @@ from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
 from desktop.notify.messages import Message
 from desktop.runtime.lock import RunnerLock
+from desktop.runtime.loop import fast_loop_factory
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
@@ -31,15 +31,6 @@ def configure_logging(verbose: bool) -> None:
     )
     for noisy in ("apprise", "aiohttp", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    try:
-        import uvloop
-    except ImportError:
-        return None
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
 
 
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
@@ -65,7 +56,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         out("No alert channels: flips are printed here only (upwatch channel add NAME URL).")
     sys.stdout.flush()
     try:
-        with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
             saved = runner.run(_serve(ctx, verbose=args.verbose))
     finally:
         lock.release()
