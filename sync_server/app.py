@@ -1,0 +1,26 @@
+"""create_app(): the hosted API, wired from settings."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from sync_server.auth.endpoints import router as auth_router
+from sync_server.config import ServerSettings
+from sync_server.db import make_engine
+from sync_server.errors import install_error_handlers
+
+
+def create_app(settings: ServerSettings) -> FastAPI:
+    """Return the FastAPI app for these settings."""
+    app = FastAPI(title="Upwatch", version="0.1.0")
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    install_error_handlers(app)
+    app.include_router(auth_router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        """Liveness."""
+        return {"status": "ok"}
+
+    return app

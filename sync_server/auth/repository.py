@@ -1,0 +1,67 @@
+"""AuthRepository: users, sessions and refresh tokens. Flushes, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlmodel import Session, col, select, update
+
+from sync_server.auth.tables import AuthSession, RefreshToken, User
+
+
+class AuthRepository:
+    """Reads and writes within the request's unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def user_by_email(self, email: str) -> User | None:
+        """Return the user with this (lower-cased) email."""
+        return self.session.exec(select(User).where(User.email == email.lower())).first()
+
+    def user(self, user_id: uuid.UUID) -> User | None:
+        """Return a user by id."""
+        return self.session.get(User, user_id)
+
+    def add_user(self, user: User) -> User:
+        """Insert a user."""
+        self.session.add(user)
+        self.session.flush()
+        return user
+
+    def add_session(self, auth_session: AuthSession) -> AuthSession:
+        """Insert a session."""
+        self.session.add(auth_session)
+        self.session.flush()
+        return auth_session
+
+    def session_by_id(self, session_id: uuid.UUID) -> AuthSession | None:
+        """Return a session by id."""
+        return self.session.get(AuthSession, session_id)
+
+    def add_refresh(self, token: RefreshToken) -> None:
+        """Insert a refresh token."""
+        self.session.add(token)
+        self.session.flush()
+
+    def claim_refresh(self, token_hash: str, now: datetime) -> tuple[RefreshToken | None, bool]:
+        """Mark a refresh token used; return (token, True) if this call used it first.
+
+        A conditional UPDATE, so two concurrent refreshes cannot both succeed.
+        """
+        result = self.session.exec(
+            update(RefreshToken)
+            .where(col(RefreshToken.token_hash) == token_hash, col(RefreshToken.used_at).is_(None))
+            .values(used_at=now)
+        )
+        token = self.session.get(RefreshToken, token_hash, populate_existing=True)
+        return token, bool(result.rowcount)
+
+    def revoke_session(self, auth_session: AuthSession, now: datetime, reason: str) -> None:
+        """Revoke a session (and so every token of its family)."""
+        if auth_session.revoked_at is None:
+            auth_session.revoked_at = now
+            auth_session.revoked_reason = reason
+            self.session.add(auth_session)
+            self.session.flush()

@@ -1,0 +1,43 @@
+"""Request and response bodies of the auth endpoints."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field
+
+
+class Credentials(BaseModel):
+    """Email and password."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: EmailStr = Field(max_length=254)
+    password: str = Field(min_length=10, max_length=256)
+
+
+class RefreshRequest(BaseModel):
+    """A refresh token to exchange."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    refresh_token: str = Field(min_length=20, max_length=200)
+
+
+class TokenPair(BaseModel):
+    """What a desktop client keeps: a short access token and a rotating refresh token."""
+
+    access_token: str
+    refresh_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+
+
+class UserPublic(BaseModel):
+    """A user as the API shows them (never the password hash)."""
+
+    id: uuid.UUID
+    email: str
+    plan: str
+    created_at: datetime

@@ -1,0 +1,108 @@
+"""AuthService: the rules of accounts and sessions."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sync_server.auth.passwords import hash_password, needs_rehash, verify_password
+from sync_server.auth.repository import AuthRepository
+from sync_server.auth.schemas import Credentials, TokenPair
+from sync_server.auth.tables import AuthSession, RefreshToken, User
+from sync_server.auth.tokens import (
+    AccessClaims,
+    make_access_token,
+    new_refresh_token,
+    read_access_token,
+    refresh_hash,
+)
+from sync_server.config import ServerSettings
+from sync_server.errors import Conflict, NotAuthenticated, SessionRevoked
+
+log = logging.getLogger(__name__)
+LOGIN_FAILED = "wrong email or password"
+
+
+class AuthService:
+    """Registers, signs in, rotates refresh tokens, signs out, identifies."""
+
+    def __init__(self, repo: AuthRepository, settings: ServerSettings) -> None:
+        self.repo = repo
+        self.settings = settings
+
+    def register(self, credentials: Credentials) -> User:
+        """Create an account; raise Conflict when the email is taken."""
+        if self.repo.user_by_email(credentials.email) is not None:
+            raise Conflict("an account with this email exists; sign in instead")
+        return self.repo.add_user(
+            User(email=credentials.email.lower(), password_hash=hash_password(credentials.password))
+        )
+
+    def login(self, credentials: Credentials) -> TokenPair:
+        """Return tokens for a new session; raise one generic NotAuthenticated otherwise."""
+        user = self.repo.user_by_email(credentials.email)
+        if not verify_password(user.password_hash if user else None, credentials.password):
+            raise NotAuthenticated(LOGIN_FAILED)
+        assert user is not None
+        if needs_rehash(user.password_hash):
+            user.password_hash = hash_password(credentials.password)
+        auth_session = self.repo.add_session(AuthSession(user_id=user.id))
+        return self._issue(user, auth_session)
+
+    def refresh(self, token: str) -> TokenPair:
+        """Exchange a refresh token for new tokens; reuse of a used one revokes its family."""
+        now = datetime.now(UTC)
+        stored, first_use = self.repo.claim_refresh(refresh_hash(token), now)
+        if stored is None:
+            raise NotAuthenticated("unknown refresh token")
+        auth_session = self.repo.session_by_id(stored.session_id)
+        if auth_session is None or auth_session.revoked_at is not None:
+            raise NotAuthenticated("this session has ended; sign in again")
+        if not first_use:
+            log.warning("refresh token reused: revoking session %s", auth_session.id)
+            self.repo.revoke_session(auth_session, now, "refresh token reused")
+            raise SessionRevoked("this session has ended; sign in again")
+        if stored.expires_at <= now:
+            raise NotAuthenticated("this session has expired; sign in again")
+        user = self.repo.user(auth_session.user_id)
+        if user is None:
+            raise NotAuthenticated("unknown account")
+        return self._issue(user, auth_session)
+
+    def logout(self, claims: AccessClaims) -> None:
+        """End the session of an access token at once."""
+        auth_session = self.repo.session_by_id(claims.session_id)
+        if auth_session is not None:
+            self.repo.revoke_session(auth_session, datetime.now(UTC), "signed out")
+
+    def current_user(self, token: str) -> tuple[User, AccessClaims]:
+        """Return the user of a valid access token whose session is live; else NotAuthenticated."""
+        claims = read_access_token(
+            token, secret=self.settings.jwt_secret, issuer=self.settings.jwt_issuer
+        )
+        auth_session = self.repo.session_by_id(claims.session_id)
+        if auth_session is None or auth_session.revoked_at is not None:
+            raise NotAuthenticated("this session has ended; sign in again")
+        user = self.repo.user(claims.user_id)
+        if user is None or auth_session.user_id != user.id:
+            raise NotAuthenticated("unknown account")
+        return user, claims
+
+    def _issue(self, user: User, auth_session: AuthSession) -> TokenPair:
+        now = datetime.now(UTC)
+        ttl = timedelta(minutes=self.settings.access_minutes)
+        access = make_access_token(
+            AccessClaims(user.id, auth_session.id),
+            secret=self.settings.jwt_secret,
+            issuer=self.settings.jwt_issuer,
+            now=now,
+            ttl=ttl,
+        )
+        token, digest = new_refresh_token()
+        expires = now + timedelta(days=self.settings.refresh_days)
+        self.repo.add_refresh(
+            RefreshToken(token_hash=digest, session_id=auth_session.id, expires_at=expires)
+        )
+        return TokenPair(
+            access_token=access, refresh_token=token, expires_in=int(ttl.total_seconds())
+        )

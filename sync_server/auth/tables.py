@@ -1,0 +1,52 @@
+"""Users, sessions (refresh-token families) and refresh tokens."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(**kwargs: object) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
+
+
+class User(SQLModel, table=True):
+    """An account."""
+
+    __tablename__ = "users"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    email: str = Field(unique=True, index=True, max_length=254)
+    password_hash: str
+    plan: str = "free"
+    created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
+
+
+class AuthSession(SQLModel, table=True):
+    """One sign-in: the family of refresh tokens it hands out; revoking it ends them all."""
+
+    __tablename__ = "auth_sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    revoked_reason: str | None = None
+
+
+class RefreshToken(SQLModel, table=True):
+    """A refresh token, stored as its SHA-256; each may be used once."""
+
+    __tablename__ = "refresh_tokens"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    session_id: uuid.UUID = Field(foreign_key="auth_sessions.id", index=True, ondelete="CASCADE")
+    expires_at: datetime = Field(sa_column=_utc(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))

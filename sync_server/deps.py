@@ -1,0 +1,56 @@
+"""Request dependencies: settings, the unit of work, the signed-in user."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from sync_server.auth.repository import AuthRepository
+from sync_server.auth.service import AuthService
+from sync_server.auth.tables import User
+from sync_server.auth.tokens import AccessClaims
+from sync_server.config import ServerSettings
+from sync_server.db import unit_of_work
+from sync_server.errors import NotAuthenticated
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_settings(request: Request) -> ServerSettings:
+    """The app's settings."""
+    settings: ServerSettings = request.app.state.settings
+    return settings
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One unit of work per request."""
+    yield from unit_of_work(request.app.state.engine)
+
+
+SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:
+    """The auth service on this request's unit of work."""
+    return AuthService(AuthRepository(session), settings)
+
+
+AuthDep = Annotated[AuthService, Depends(get_auth)]
+
+
+def get_current(
+    auth: AuthDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> tuple[User, AccessClaims]:
+    """The signed-in user and token claims; 401 without a valid, live bearer token."""
+    if credentials is None:
+        raise NotAuthenticated("sign in first: no bearer token")
+    return auth.current_user(credentials.credentials)
+
+
+CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]

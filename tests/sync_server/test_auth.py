@@ -1,0 +1,163 @@
+"""Accounts and sessions on a real PostgreSQL (checklist C1, C4, C6, C8, C14, D6)."""
+
+import time
+import uuid
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from sync_server.config import ServerSettings
+from tests.sync_server.conftest import SECRET
+
+ALICE = {"email": "Alice@Example.com", "password": "correct horse battery"}
+
+
+def sign_up_and_in(client: TestClient, who: dict[str, str] = ALICE) -> dict[str, str]:
+    assert client.post("/api/auth/register", json=who).status_code == 201
+    response = client.post("/api/auth/login", json=who)
+    assert response.status_code == 200
+    tokens: dict[str, str] = response.json()
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_alice_registers_signs_in_and_sees_herself(client: TestClient) -> None:
+    """D6: no password hash in any response."""
+    response = client.post("/api/auth/register", json=ALICE)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["email"] == "alice@example.com"
+    assert body["plan"] == "free"
+    assert "password" not in response.text
+    tokens = client.post("/api/auth/login", json=ALICE).json()
+    assert tokens["token_type"] == "bearer"
+    assert tokens["expires_in"] == 900
+    me = client.get("/api/auth/me", headers=bearer(tokens["access_token"]))
+    assert me.status_code == 200
+    assert me.json()["id"] == body["id"]
+
+
+def test_passwords_are_stored_as_argon2id(client: TestClient, settings: ServerSettings) -> None:
+    """C1: the stored hash is argon2id with at least m=19456, t=2, p=1."""
+    from sqlalchemy import create_engine, text
+
+    client.post("/api/auth/register", json=ALICE)
+    engine = create_engine(settings.database_url)
+    with engine.connect() as conn:
+        stored = conn.execute(text("SELECT password_hash FROM users")).scalar_one()
+    engine.dispose()
+    assert stored.startswith("$argon2id$")
+    params = dict(p.split("=") for p in stored.split("$")[3].split(","))
+    assert int(params["m"]) >= 19456
+    assert int(params["t"]) >= 2
+    assert int(params["p"]) >= 1
+
+
+def test_a_taken_email_is_refused(client: TestClient) -> None:
+    client.post("/api/auth/register", json=ALICE)
+    response = client.post("/api/auth/register", json={**ALICE, "email": "alice@example.com"})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"email": "not-an-email", "password": "long enough password"},
+        {"email": "bob@example.com", "password": "short"},
+        {"email": "bob@example.com"},
+        {"email": "bob@example.com", "password": "long enough password", "admin": True},
+    ],
+)
+def test_bad_registrations_get_a_clear_422(client: TestClient, body: dict[str, object]) -> None:
+    response = client.post("/api/auth/register", json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["message"]
+
+
+def test_wrong_password_and_unknown_email_look_the_same(client: TestClient) -> None:
+    """C2 (shape): one generic error, same status and body."""
+    client.post("/api/auth/register", json=ALICE)
+    wrong = client.post("/api/auth/login", json={**ALICE, "password": "wrong password!"})
+    unknown = client.post(
+        "/api/auth/login", json={"email": "nobody@example.com", "password": "whatever it is"}
+    )
+    assert wrong.status_code == unknown.status_code == 401
+    assert wrong.json() == unknown.json()
+
+
+def test_refresh_rotates_and_reuse_ends_the_whole_session(client: TestClient) -> None:
+    """C6: RT1 → RT2; RT1 again → 401 and RT2 and the session's access tokens are dead."""
+    first = sign_up_and_in(client)
+    second = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert second.status_code == 200
+    rt2, access2 = second.json()["refresh_token"], second.json()["access_token"]
+    assert rt2 != first["refresh_token"]
+    assert client.get("/api/auth/me", headers=bearer(access2)).status_code == 200
+    reuse = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
+    assert reuse.status_code == 401
+    assert client.post("/api/auth/refresh", json={"refresh_token": rt2}).status_code == 401
+    assert client.get("/api/auth/me", headers=bearer(access2)).status_code == 401
+
+
+def test_logout_ends_the_session_at_once(client: TestClient) -> None:
+    """C8: after logout the access token and the refresh token are refused immediately."""
+    tokens = sign_up_and_in(client)
+    assert (
+        client.post("/api/auth/logout", headers=bearer(tokens["access_token"])).status_code == 204
+    )
+    assert client.get("/api/auth/me", headers=bearer(tokens["access_token"])).status_code == 401
+    refresh = client.post("/api/auth/refresh", json={"refresh_token": tokens["refresh_token"]})
+    assert refresh.status_code == 401
+
+
+def test_other_sessions_survive_a_logout(client: TestClient) -> None:
+    laptop = sign_up_and_in(client)
+    desktop = client.post("/api/auth/login", json=ALICE).json()
+    client.post("/api/auth/logout", headers=bearer(laptop["access_token"]))
+    assert client.get("/api/auth/me", headers=bearer(desktop["access_token"])).status_code == 200
+
+
+def forged(claims: dict[str, object], *, key: str = SECRET, algorithm: str = "HS256") -> str:
+    return jwt.encode(claims, key, algorithm=algorithm)
+
+
+def test_tampered_tokens_are_refused(client: TestClient) -> None:
+    """C4: alg=none, wrong key, expired, missing claims, wrong audience: all 401."""
+    tokens = sign_up_and_in(client)
+    good = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    now = int(time.time())
+    variants = [
+        jwt.encode(good, None, algorithm="none"),  # type: ignore[arg-type]
+        forged(good, key="another-secret-0123456789-0123456789-xyz"),
+        forged({**good, "exp": now - 10}),
+        forged({k: v for k, v in good.items() if k != "sid"}),
+        forged({k: v for k, v in good.items() if k != "exp"}),
+        forged({**good, "aud": "someone-else"}),
+        forged({**good, "iss": "evil"}),
+        forged({**good, "typ": "refresh"}),
+        forged({**good, "sid": str(uuid.uuid4())}),
+        "not-a-token",
+    ]
+    for token in variants:
+        assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401, token
+    assert client.get("/api/auth/me").status_code == 401
+
+
+def test_the_server_refuses_to_start_with_the_default_secret() -> None:
+    """C14: a default or short signing key outside --dev fails closed."""
+    with pytest.raises(ValidationError, match="UPWATCH_JWT_SECRET"):
+        ServerSettings()
+    with pytest.raises(ValidationError):
+        ServerSettings(jwt_secret="short")
+    assert ServerSettings(dev=True).dev
+
+
+def test_healthz_answers(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
