@@ -8,6 +8,7 @@ from sync_server.auth.endpoints import router as auth_router
 from sync_server.config import ServerSettings
 from sync_server.db import make_engine
 from sync_server.errors import install_error_handlers
+from sync_server.monitors.endpoints import router as monitors_router
 
 
 def create_app(settings: ServerSettings) -> FastAPI:
@@ -17,6 +18,7 @@ def create_app(settings: ServerSettings) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     install_error_handlers(app)
     app.include_router(auth_router)
+    app.include_router(monitors_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

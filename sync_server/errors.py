@@ -36,6 +36,20 @@ class SessionRevoked(NotAuthenticated):
     keep_changes = True
 
 
+class NotFound(UpwatchError):
+    """Missing, or someone else's: the two are never told apart."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class PlanLimit(UpwatchError):
+    """The account's plan does not allow this."""
+
+    status_code = 403
+    code = "plan_limit"
+
+
 class Conflict(UpwatchError):
     """The request clashes with existing data."""
 

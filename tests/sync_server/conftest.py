@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
-import sync_server.auth.tables  # noqa: F401 - registers the tables
+import sync_server.auth.tables
+import sync_server.monitors.tables  # noqa: F401
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from tests.support.postgres import PostgresServer

@@ -1,0 +1,1 @@
+"""Monitors and their check history, owned by one account each."""

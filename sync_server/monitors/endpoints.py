@@ -1,0 +1,69 @@
+"""/api/monitors: list, create, get, update, delete, and a monitor's checks."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from sync_server.deps import CurrentDep, SessionDep
+from sync_server.monitors.repository import MonitorRepository
+from sync_server.monitors.schemas import CheckPage, MonitorIn, MonitorPublic
+from sync_server.monitors.service import MonitorService
+
+router = APIRouter(prefix="/api/monitors", tags=["monitors"])
+
+
+def get_service(session: SessionDep) -> MonitorService:
+    """The monitor service on this request's unit of work."""
+    return MonitorService(MonitorRepository(session))
+
+
+ServiceDep = Annotated[MonitorService, Depends(get_service)]
+
+
+@router.get("")
+def list_monitors(current: CurrentDep, service: ServiceDep) -> list[MonitorPublic]:
+    """Your monitors."""
+    return service.list(current[0])
+
+
+@router.post("", status_code=status.HTTP_201_CREATED)
+def create_monitor(body: MonitorIn, current: CurrentDep, service: ServiceDep) -> MonitorPublic:
+    """Add a monitor (within your plan)."""
+    return service.create(current[0], body)
+
+
+@router.get("/{monitor_id}")
+def get_monitor(monitor_id: uuid.UUID, current: CurrentDep, service: ServiceDep) -> MonitorPublic:
+    """One of your monitors."""
+    return service.get(current[0], monitor_id)
+
+
+@router.put("/{monitor_id}")
+def update_monitor(
+    monitor_id: uuid.UUID, body: MonitorIn, current: CurrentDep, service: ServiceDep
+) -> MonitorPublic:
+    """Replace one of your monitors' settings."""
+    return service.update(current[0], monitor_id, body)
+
+
+@router.delete("/{monitor_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_monitor(monitor_id: uuid.UUID, current: CurrentDep, service: ServiceDep) -> None:
+    """Delete one of your monitors and its history."""
+    service.delete(current[0], monitor_id)
+
+
+@router.get("/{monitor_id}/checks")
+def list_checks(
+    monitor_id: uuid.UUID,
+    current: CurrentDep,
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    before: datetime | None = None,
+    since: datetime | None = None,
+) -> CheckPage:
+    """A monitor's checks, newest first; page with `before`, bound with `since`."""
+    return service.checks(current[0], monitor_id, limit=limit, before=before, since=since)

@@ -1,0 +1,80 @@
+"""MonitorRepository: monitors and checks of one owner. Flushes, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from sync_server.monitors.tables import Check, Monitor
+
+
+class MonitorRepository:
+    """Every query is scoped to an owner: another user's rows are simply not found."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def list_for_owner(self, user_id: uuid.UUID) -> Sequence[Monitor]:
+        """Return the owner's monitors (not deleted), oldest first."""
+        query = (
+            select(Monitor)
+            .where(Monitor.user_id == user_id, col(Monitor.deleted).is_(False))
+            .order_by(col(Monitor.created_at), col(Monitor.id))
+        )
+        return self.session.exec(query).all()
+
+    def get_for_owner(self, user_id: uuid.UUID, monitor_id: uuid.UUID) -> Monitor | None:
+        """Return the owner's monitor, or None (also for someone else's)."""
+        monitor = self.session.get(Monitor, monitor_id)
+        if monitor is None or monitor.user_id != user_id or monitor.deleted:
+            return None
+        return monitor
+
+    def exists(self, monitor_id: uuid.UUID) -> bool:
+        """True when any account has a monitor with this id (deleted ones too)."""
+        return self.session.get(Monitor, monitor_id) is not None
+
+    def count_for_owner(self, user_id: uuid.UUID) -> int:
+        """Return how many live monitors the owner has."""
+        query = select(func.count()).where(
+            Monitor.user_id == user_id, col(Monitor.deleted).is_(False)
+        )
+        return int(self.session.exec(query).one())
+
+    def lock_owner(self, user_id: uuid.UUID) -> None:
+        """Serialize plan-limit checks of one owner until the transaction ends (D7)."""
+        self.session.exec(  # type: ignore[call-overload]
+            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), params={"key": str(user_id)}
+        )
+
+    def next_seq(self, user_id: uuid.UUID) -> int:
+        """Return the next per-account change number (for sync)."""
+        query = select(func.coalesce(func.max(Monitor.seq), 0)).where(Monitor.user_id == user_id)
+        return int(self.session.exec(query).one()) + 1
+
+    def save(self, monitor: Monitor) -> Monitor:
+        """Insert or update a monitor."""
+        self.session.add(monitor)
+        self.session.flush()
+        return monitor
+
+    def checks_page(
+        self,
+        monitor_id: uuid.UUID,
+        *,
+        limit: int,
+        before: datetime | None,
+        since: datetime | None,
+    ) -> Sequence[Check]:
+        """Return up to limit checks, newest first, older than before and not older than since."""
+        query = select(Check).where(Check.monitor_id == monitor_id)
+        if before is not None:
+            query = query.where(col(Check.checked_at) < before)
+        if since is not None:
+            query = query.where(col(Check.checked_at) >= since)
+        query = query.order_by(col(Check.checked_at).desc()).limit(limit)
+        return self.session.exec(query).all()

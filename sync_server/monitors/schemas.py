@@ -1,0 +1,53 @@
+"""Bodies of the monitor endpoints: the shared MonitorSpec with the hosted side's rules."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, field_validator
+
+from shared.monitor import HOSTED_FORBIDDEN_HEADERS, MonitorSpec
+
+
+class MonitorIn(MonitorSpec):
+    """A monitor sent by a client: the desktop's validation, plus no Host or proxy headers."""
+
+    @field_validator("headers")
+    @classmethod
+    def _hosted_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if name.lower() in HOSTED_FORBIDDEN_HEADERS:
+                raise ValueError(f"header {name} cannot be set on a hosted monitor")
+        return value
+
+
+class MonitorPublic(MonitorSpec):
+    """A monitor as the API returns it."""
+
+    seq: int
+
+
+class CheckPublic(BaseModel):
+    """One check result."""
+
+    id: uuid.UUID
+    status: str
+    status_code: int | None
+    response_time_ms: int | None
+    error: str | None
+    checked_at: datetime
+    source: str
+
+
+class CheckPage(BaseModel):
+    """A page of checks, newest first; pass next_before to get the next page."""
+
+    items: list[CheckPublic]
+    next_before: datetime | None
+
+
+def spec_fields(data: Any) -> dict[str, Any]:
+    """Return the MonitorSpec fields of a row or model."""
+    return {name: getattr(data, name) for name in MonitorSpec.model_fields}

@@ -1,0 +1,91 @@
+"""MonitorService: monitor rules of the hosted side (ownership, plan limits, sync numbers)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sync_server.auth.tables import User
+from sync_server.errors import Conflict, NotFound, PlanLimit
+from sync_server.monitors.repository import MonitorRepository
+from sync_server.monitors.schemas import (
+    CheckPage,
+    CheckPublic,
+    MonitorIn,
+    MonitorPublic,
+    spec_fields,
+)
+from sync_server.monitors.tables import Monitor
+from sync_server.plans import plan_of
+
+
+def _public(monitor: Monitor) -> MonitorPublic:
+    return MonitorPublic.model_validate({**spec_fields(monitor), "seq": monitor.seq})
+
+
+class MonitorService:
+    """Use cases on one user's monitors."""
+
+    def __init__(self, repo: MonitorRepository) -> None:
+        self.repo = repo
+
+    def list(self, user: User) -> list[MonitorPublic]:
+        """Return the user's monitors."""
+        return [_public(m) for m in self.repo.list_for_owner(user.id)]
+
+    def get(self, user: User, monitor_id: uuid.UUID) -> MonitorPublic:
+        """Return one monitor; NotFound for a missing or someone else's id."""
+        return _public(self._owned(user, monitor_id))
+
+    def create(self, user: User, body: MonitorIn) -> MonitorPublic:
+        """Store a new monitor within the plan; raise PlanLimit or Conflict."""
+        self.repo.lock_owner(user.id)
+        plan = plan_of(user.plan)
+        if self.repo.count_for_owner(user.id) >= plan.synced_monitors:
+            limit = plan.synced_monitors
+            raise PlanLimit(f"the {plan.name} plan keeps up to {limit} monitors; upgrade for more")
+        if self.repo.exists(body.id):
+            raise Conflict("a monitor with this id exists; create it without an id")
+        now = datetime.now(UTC)
+        fields = {**body.model_dump(), "created_at": now, "updated_at": now}
+        monitor = Monitor(**fields, user_id=user.id, seq=self.repo.next_seq(user.id))
+        return _public(self.repo.save(monitor))
+
+    def update(self, user: User, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
+        """Replace a monitor's settings; NotFound for a missing or someone else's id."""
+        monitor = self._owned(user, monitor_id)
+        for name, value in body.model_dump(exclude={"id", "created_at", "updated_at"}).items():
+            setattr(monitor, name, value)
+        monitor.updated_at = datetime.now(UTC)
+        monitor.seq = self.repo.next_seq(user.id)
+        return _public(self.repo.save(monitor))
+
+    def delete(self, user: User, monitor_id: uuid.UUID) -> None:
+        """Delete a monitor (kept as a tombstone for sync)."""
+        monitor = self._owned(user, monitor_id)
+        monitor.deleted = True
+        monitor.updated_at = datetime.now(UTC)
+        monitor.seq = self.repo.next_seq(user.id)
+        self.repo.save(monitor)
+
+    def checks(
+        self,
+        user: User,
+        monitor_id: uuid.UUID,
+        *,
+        limit: int,
+        before: datetime | None,
+        since: datetime | None,
+    ) -> CheckPage:
+        """Return a page of a monitor's checks, newest first."""
+        self._owned(user, monitor_id)
+        rows = self.repo.checks_page(monitor_id, limit=limit, before=before, since=since)
+        items = [CheckPublic.model_validate(row, from_attributes=True) for row in rows]
+        next_before = items[-1].checked_at if len(items) == limit else None
+        return CheckPage(items=items, next_before=next_before)
+
+    def _owned(self, user: User, monitor_id: uuid.UUID) -> Monitor:
+        monitor = self.repo.get_for_owner(user.id, monitor_id)
+        if monitor is None:
+            raise NotFound("no such monitor")
+        return monitor

@@ -1,0 +1,64 @@
+"""Monitors (with sync fields) and check results."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index
+from sqlmodel import Field, SQLModel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
+    return Column(DateTime(timezone=True), nullable=nullable)
+
+
+class Monitor(SQLModel, table=True):
+    """A monitor as the server keeps it: the shared spec's fields plus ownership and sync."""
+
+    __tablename__ = "monitors"
+    __table_args__ = (Index("monitors_user_active", "user_id", "is_active"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
+    kind: str = "http"
+    name: str
+    url: str
+    method: str = "GET"
+    interval: int
+    timeout: float
+    headers: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
+    body: str | None = None
+    expected_status: str = "200-299"
+    keyword: str | None = None
+    keyword_absent: bool = False
+    degraded_after_ms: int | None = None
+    follow_redirects: bool = True
+    verify_tls: bool = True
+    confirmations: int = 2
+    reminder_minutes: int | None = None
+    is_active: bool = True
+    created_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    updated_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    seq: int = Field(default=0, sa_type=BigInteger)
+    deleted: bool = False
+
+
+class Check(SQLModel, table=True):
+    """One check result (from a desktop or a cloud worker); the client's UUID is the key."""
+
+    __tablename__ = "checks"
+    __table_args__ = (Index("checks_monitor_time", "monitor_id", "checked_at"),)
+
+    id: uuid.UUID = Field(primary_key=True)
+    monitor_id: uuid.UUID = Field(foreign_key="monitors.id", ondelete="CASCADE")
+    status: str
+    status_code: int | None = None
+    response_time_ms: int | None = None
+    error: str | None = None
+    checked_at: datetime = Field(sa_column=_utc())
+    source: str = "local"

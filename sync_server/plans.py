@@ -1,0 +1,30 @@
+"""The one plans table (DESIGN.md section 4), read by the API and, later, the workers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What an account may do in the cloud."""
+
+    name: str
+    synced_monitors: int
+    cloud_monitors: int
+    fastest_cloud_interval_s: int | None
+    status_pages: int | None  # None: unlimited
+    raw_history_days: int
+
+
+PLANS: dict[str, Plan] = {
+    "free": Plan("free", 10, 0, None, 1, 7),
+    "starter": Plan("starter", 20, 20, 60, 3, 30),
+    "pro": Plan("pro", 100, 100, 30, 10, 90),
+    "business": Plan("business", 500, 500, 10, None, 365),
+}
+
+
+def plan_of(name: str) -> Plan:
+    """Return a plan by name (unknown names get the free plan)."""
+    return PLANS.get(name, PLANS["free"])

@@ -1,0 +1,150 @@
+"""Monitors on the hosted API: CRUD, validation, ownership (D2), plan limits (D7), checks."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlmodel import Session
+
+from sync_server.config import ServerSettings
+from sync_server.monitors.tables import Check
+
+ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
+BOB = {"email": "bob@example.com", "password": "another long password"}
+
+
+def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
+    client.post("/api/auth/register", json=who)
+    token = client.post("/api/auth/login", json=who).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def monitor(**fields: object) -> dict[str, object]:
+    return {"url": "https://shop.example.com/health", "interval": 60, **fields}
+
+
+def test_alice_adds_lists_edits_and_deletes_a_monitor(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    created = client.post("/api/monitors", json=monitor(name="Shop"), headers=alice)
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["name"], body["expected_status"], body["seq"]) == ("Shop", "200-299", 1)
+    assert [m["id"] for m in client.get("/api/monitors", headers=alice).json()] == [body["id"]]
+    updated = client.put(
+        f"/api/monitors/{body['id']}", json=monitor(name="Shop", interval=120), headers=alice
+    )
+    assert (updated.json()["interval"], updated.json()["seq"]) == (120, 2)
+    assert client.delete(f"/api/monitors/{body['id']}", headers=alice).status_code == 204
+    assert client.get(f"/api/monitors/{body['id']}", headers=alice).status_code == 404
+    assert client.get("/api/monitors", headers=alice).json() == []
+
+
+def test_a_desktop_made_id_is_kept(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    chosen = str(uuid.uuid4())
+    created = client.post("/api/monitors", json=monitor(id=chosen), headers=alice)
+    assert created.json()["id"] == chosen
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        monitor(url="file:///etc/passwd"),
+        monitor(url="gopher://example.com"),
+        monitor(headers={"Host": "internal.example"}),
+        monitor(headers={"Proxy-Authorization": "x"}),
+        monitor(headers={"X-A": "a\r\nInjected: 1"}),
+        monitor(interval=1),
+        monitor(expected_status="abc"),
+        monitor(unknown_field=1),
+    ],
+)
+def test_bad_monitors_are_refused_with_422(client: TestClient, body: dict[str, object]) -> None:
+    """A7 and A9 at the API: schemes and headers refused before anything is stored."""
+    alice = login(client, ALICE)
+    response = client.post("/api/monitors", json=body, headers=alice)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid"
+    assert client.get("/api/monitors", headers=alice).json() == []
+
+
+def test_bob_cannot_touch_alices_monitors(client: TestClient) -> None:
+    """D2: every route with Alice's id answers Bob 404, and lists never show her rows."""
+    alice, bob = login(client, ALICE), login(client, BOB)
+    mid = client.post("/api/monitors", json=monitor(), headers=alice).json()["id"]
+    for method, path in [
+        ("get", f"/api/monitors/{mid}"),
+        ("put", f"/api/monitors/{mid}"),
+        ("delete", f"/api/monitors/{mid}"),
+        ("get", f"/api/monitors/{mid}/checks"),
+    ]:
+        kwargs: dict[str, object] = {"headers": bob}
+        if method == "put":
+            kwargs["json"] = monitor(name="mine now")
+        response = getattr(client, method)(path, **kwargs)
+        assert response.status_code == 404, (method, path)
+        assert response.json()["error"]["code"] == "not_found"
+    assert client.get("/api/monitors", headers=bob).json() == []
+    assert client.get(f"/api/monitors/{mid}", headers=alice).json()["name"] == "shop.example.com"
+
+
+def test_every_monitor_route_needs_a_signed_in_user(client: TestClient) -> None:
+    mid = uuid.uuid4()
+    for method, path in [
+        ("get", "/api/monitors"),
+        ("post", "/api/monitors"),
+        ("get", f"/api/monitors/{mid}"),
+        ("delete", f"/api/monitors/{mid}"),
+        ("get", f"/api/monitors/{mid}/checks"),
+    ]:
+        assert getattr(client, method)(path).status_code == 401
+
+
+def test_the_free_plan_keeps_ten_monitors(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    for index in range(10):
+        response = client.post("/api/monitors", json=monitor(name=f"m{index}"), headers=alice)
+        assert response.status_code == 201
+    refused = client.post("/api/monitors", json=monitor(name="eleventh"), headers=alice)
+    assert refused.status_code == 403
+    assert refused.json()["error"] == {
+        "code": "plan_limit",
+        "message": "the free plan keeps up to 10 monitors; upgrade for more",
+    }
+
+
+def test_checks_come_newest_first_in_pages(client: TestClient, settings: ServerSettings) -> None:
+    alice = login(client, ALICE)
+    mid = uuid.UUID(client.post("/api/monitors", json=monitor(), headers=alice).json()["id"])
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    engine = create_engine(settings.database_url)
+    with Session(engine) as session:
+        for minute in range(25):
+            session.add(
+                Check(
+                    id=uuid.uuid4(),
+                    monitor_id=mid,
+                    status="up",
+                    status_code=200,
+                    response_time_ms=100 + minute,
+                    checked_at=start + timedelta(minutes=minute),
+                )
+            )
+        session.commit()
+    engine.dispose()
+    first = client.get(f"/api/monitors/{mid}/checks?limit=10", headers=alice).json()
+    assert [c["response_time_ms"] for c in first["items"]] == list(range(124, 114, -1))
+    second = client.get(
+        f"/api/monitors/{mid}/checks",
+        params={"limit": 10, "before": first["next_before"]},
+        headers=alice,
+    ).json()
+    assert second["items"][0]["response_time_ms"] == 114
+    since = (start + timedelta(minutes=20)).isoformat()
+    recent = client.get(
+        f"/api/monitors/{mid}/checks", params={"since": since}, headers=alice
+    ).json()
+    assert len(recent["items"]) == 5
+    assert recent["next_before"] is None
