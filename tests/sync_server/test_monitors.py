@@ -148,3 +148,22 @@ def test_checks_come_newest_first_in_pages(client: TestClient, settings: ServerS
     ).json()
     assert len(recent["items"]) == 5
     assert recent["next_before"] is None
+
+
+def test_parallel_creates_at_the_limit_let_exactly_one_through(client: TestClient) -> None:
+    """D7: 20 concurrent creates with one slot left: one 201, the rest 403."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alice = login(client, ALICE)
+    for index in range(9):
+        client.post("/api/monitors", json=monitor(name=f"m{index}"), headers=alice)
+
+    def create(index: int) -> int:
+        response = client.post("/api/monitors", json=monitor(name=f"race{index}"), headers=alice)
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        codes = sorted(pool.map(create, range(20)))
+    assert codes.count(201) == 1
+    assert codes.count(403) == 19
+    assert len(client.get("/api/monitors", headers=alice).json()) == 10
