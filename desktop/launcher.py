@@ -6,6 +6,7 @@ on machines without a display.
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from collections.abc import Sequence
@@ -32,6 +33,16 @@ def has_display() -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the tray app or a CLI command; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] == "server":
+        # The one place the two sides meet, loaded by name so desktop never imports it.
+        try:
+            server_cli = importlib.import_module("sync_server.cli")
+        except ImportError as exc:
+            hint = "pip install 'upwatch[server]'"
+            sys.stderr.write(f"upwatch: error: the server needs its extras: {hint} ({exc})\n")
+            return 2
+        code: int = server_cli.main(args[1:])
+        return code
     if not args or args[0] == "app":
         if not has_display():
             sys.stderr.write(NO_DISPLAY)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from sync_server.auth.endpoints import router as auth_router
@@ -11,9 +14,19 @@ from sync_server.errors import install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
 
 
-def create_app(settings: ServerSettings) -> FastAPI:
-    """Return the FastAPI app for these settings."""
-    app = FastAPI(title="Upwatch", version="0.1.0")
+def create_app(
+    settings: ServerSettings, *, on_shutdown: Callable[[], None] | None = None
+) -> FastAPI:
+    """Return the FastAPI app for these settings (on_shutdown runs when the server stops)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.engine.dispose()
+        if on_shutdown is not None:
+            on_shutdown()
+
+    app = FastAPI(title="Upwatch", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     install_error_handlers(app)

@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import Column, DateTime
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from sync_server.models import ServerModel
 
 
 def _now() -> datetime:
@@ -17,7 +19,7 @@ def _utc(**kwargs: object) -> Column:  # type: ignore[type-arg]
     return Column(DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
 
 
-class User(SQLModel, table=True):
+class User(ServerModel, table=True):
     """An account."""
 
     __tablename__ = "users"
@@ -29,7 +31,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
 
 
-class AuthSession(SQLModel, table=True):
+class AuthSession(ServerModel, table=True):
     """One sign-in: the family of refresh tokens it hands out; revoking it ends them all."""
 
     __tablename__ = "auth_sessions"
@@ -41,7 +43,7 @@ class AuthSession(SQLModel, table=True):
     revoked_reason: str | None = None
 
 
-class RefreshToken(SQLModel, table=True):
+class RefreshToken(ServerModel, table=True):
     """A refresh token, stored as its SHA-256; each may be used once."""
 
     __tablename__ = "refresh_tokens"

@@ -6,7 +6,9 @@ import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Index
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
+
+from sync_server.models import ServerModel
 
 
 def _now() -> datetime:
@@ -17,7 +19,7 @@ def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
     return Column(DateTime(timezone=True), nullable=nullable)
 
 
-class Monitor(SQLModel, table=True):
+class Monitor(ServerModel, table=True):
     """A monitor as the server keeps it: the shared spec's fields plus ownership and sync."""
 
     __tablename__ = "monitors"
@@ -48,7 +50,7 @@ class Monitor(SQLModel, table=True):
     deleted: bool = False
 
 
-class Check(SQLModel, table=True):
+class Check(ServerModel, table=True):
     """One check result (from a desktop or a cloud worker); the client's UUID is the key."""
 
     __tablename__ = "checks"

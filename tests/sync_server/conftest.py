@@ -5,12 +5,13 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlmodel import SQLModel
 
 import sync_server.auth.tables
 import sync_server.monitors.tables  # noqa: F401
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
+from sync_server.migrations.runner import upgrade
+from sync_server.models import ServerModel
 from tests.support.postgres import PostgresServer
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
@@ -18,11 +19,13 @@ SECRET = "test-secret-0123456789-0123456789-abcdef"
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
+    """The server, with upwatch_test created by the real migrations (`server migrate`)."""
     server = PostgresServer().start()
     admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text("CREATE DATABASE upwatch_test"))
     admin.dispose()
+    upgrade(server.url("upwatch_test"))
     yield server
     server.stop()
 
@@ -36,8 +39,9 @@ def settings(postgres: PostgresServer) -> ServerSettings:
 def client(settings: ServerSettings) -> Iterator[TestClient]:
     app = create_app(settings)
     engine = app.state.engine
-    SQLModel.metadata.drop_all(engine)
-    SQLModel.metadata.create_all(engine)
+    tables = ", ".join(ServerModel.metadata.tables)
+    with engine.begin() as conn:  # a fresh start for every test
+        conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     with TestClient(app) as test_client:
         yield test_client
     engine.dispose()

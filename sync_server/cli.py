@@ -1,0 +1,67 @@
+"""`upwatch server [--dev] [--host --port]` and `upwatch server migrate`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import platformdirs
+from pydantic import ValidationError
+
+from sync_server.config import ServerSettings
+from sync_server.errors import UpwatchError
+
+
+def _settings(dev: bool) -> ServerSettings:
+    try:
+        return ServerSettings(dev=dev) if dev else ServerSettings()
+    except ValidationError as exc:
+        reasons = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise UpwatchError(f"the server cannot start: {reasons}") from None
+
+
+def main(argv: Sequence[str]) -> int:
+    """Run the hosted API or its migrations; return the exit code."""
+    parser = argparse.ArgumentParser(prog="upwatch server", allow_abbrev=False)
+    parser.add_argument("action", nargs="?", choices=("serve", "migrate"), default="serve")
+    parser.add_argument("--dev", action="store_true", help="private PostgreSQL, dev secret")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(list(argv))
+    dev_db = None
+    try:
+        if args.dev and "UPWATCH_DATABASE_URL" not in os.environ:
+            from sync_server.devdb import DevDatabase
+
+            dev_db = DevDatabase(Path(platformdirs.user_data_dir("upwatch")) / "server-dev")
+            os.environ["UPWATCH_DATABASE_URL"] = dev_db.start()
+            sys.stdout.write(f"Private PostgreSQL started ({dev_db.data}).\n")
+        settings = _settings(args.dev)
+        from sync_server.migrations.runner import upgrade
+
+        upgrade(settings.database_url)
+        if args.action == "migrate":
+            sys.stdout.write("Database is at the latest schema.\n")
+            return 0
+        import uvicorn
+
+        from sync_server.app import create_app
+
+        sys.stdout.write(f"Upwatch API on http://{args.host}:{args.port} (docs at /docs)\n")
+        sys.stdout.flush()
+        # uvicorn re-raises SIGTERM/SIGINT after its shutdown, so a finally block would not
+        # run: the private database is stopped from the app's own shutdown instead.
+        stop_db = dev_db.stop if dev_db is not None else None
+        dev_db = None
+        app = create_app(settings, on_shutdown=stop_db)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        return 0
+    except UpwatchError as exc:
+        sys.stderr.write(f"upwatch server: error: {exc.message}\n")
+        return 2
+    finally:
+        if dev_db is not None:
+            dev_db.stop()
