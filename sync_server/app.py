@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sync_server.auth.endpoints import router as auth_router
+from sync_server.billing.endpoints import router as billing_router
 from sync_server.config import ServerSettings
 from sync_server.db import make_engine
 from sync_server.errors import install_error_handlers
@@ -32,6 +33,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(auth_router)
     app.include_router(monitors_router)
+    app.include_router(billing_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -167,3 +167,18 @@ def test_parallel_creates_at_the_limit_let_exactly_one_through(client: TestClien
     assert codes.count(201) == 1
     assert codes.count(403) == 19
     assert len(client.get("/api/monitors", headers=alice).json()) == 10
+
+
+def test_a_new_account_is_on_the_free_plan(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    body = client.get("/api/subscription", headers=alice).json()
+    assert body == {
+        "plan": "free",
+        "status": "none",
+        "synced_monitors": 10,
+        "cloud_monitors": 0,
+        "fastest_cloud_interval_s": None,
+        "status_pages": 1,
+        "raw_history_days": 7,
+    }
+    assert client.get("/api/subscription").status_code == 401

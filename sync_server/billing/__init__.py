@@ -1,0 +1,1 @@
+"""Plans and subscriptions (Stripe arrives with its own issue)."""
