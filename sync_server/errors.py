@@ -36,6 +36,13 @@ class SessionRevoked(NotAuthenticated):
     keep_changes = True
 
 
+class Forbidden(UpwatchError):  # noqa: N818
+    """Signed in, but this is refused (e.g. a wrong current password)."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class NotFound(UpwatchError):
     """Missing, or someone else's: the two are never told apart."""
 

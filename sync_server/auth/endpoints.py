@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from sync_server.auth.schemas import Credentials, RefreshRequest, TokenPair, UserPublic
+from sync_server.auth.schemas import (
+    Credentials,
+    PasswordChange,
+    RefreshRequest,
+    TokenPair,
+    UserPublic,
+)
 from sync_server.deps import AuthDep, CurrentDep
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -32,6 +38,12 @@ def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPair:
 def logout(current: CurrentDep, auth: AuthDep) -> None:
     """End this session: its access and refresh tokens stop working at once."""
     auth.logout(current[1])
+
+
+@router.post("/password", status_code=status.HTTP_204_NO_CONTENT)
+def change_password(body: PasswordChange, current: CurrentDep, auth: AuthDep) -> None:
+    """Change your password; every other session is signed out at once."""
+    auth.change_password(current[0], current[1], body)
 
 
 @router.get("/me")

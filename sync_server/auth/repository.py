@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlmodel import Session, col, select, update
@@ -57,6 +58,15 @@ class AuthRepository:
         )
         token = self.session.get(RefreshToken, token_hash, populate_existing=True)
         return token, bool(result.rowcount)
+
+    def other_sessions(self, user_id: uuid.UUID, keep: uuid.UUID) -> Sequence[AuthSession]:
+        """Return the user's live sessions except keep."""
+        query = select(AuthSession).where(
+            AuthSession.user_id == user_id,
+            AuthSession.id != keep,
+            col(AuthSession.revoked_at).is_(None),
+        )
+        return self.session.exec(query).all()
 
     def revoke_session(self, auth_session: AuthSession, now: datetime, reason: str) -> None:
         """Revoke a session (and so every token of its family)."""

@@ -17,6 +17,15 @@ class Credentials(BaseModel):
     password: str = Field(min_length=10, max_length=256)
 
 
+class PasswordChange(BaseModel):
+    """The current password and the new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=10, max_length=256)
+
+
 class RefreshRequest(BaseModel):
     """A refresh token to exchange."""
 

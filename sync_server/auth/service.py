@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sync_server.auth.passwords import hash_password, needs_rehash, verify_password
 from sync_server.auth.repository import AuthRepository
-from sync_server.auth.schemas import Credentials, TokenPair
+from sync_server.auth.schemas import Credentials, PasswordChange, TokenPair
 from sync_server.auth.tables import AuthSession, RefreshToken, User
 from sync_server.auth.tokens import (
     AccessClaims,
@@ -17,7 +17,7 @@ from sync_server.auth.tokens import (
     refresh_hash,
 )
 from sync_server.config import ServerSettings
-from sync_server.errors import Conflict, NotAuthenticated, SessionRevoked
+from sync_server.errors import Conflict, Forbidden, NotAuthenticated, SessionRevoked
 
 log = logging.getLogger(__name__)
 LOGIN_FAILED = "wrong email or password"
@@ -74,6 +74,16 @@ class AuthService:
         auth_session = self.repo.session_by_id(claims.session_id)
         if auth_session is not None:
             self.repo.revoke_session(auth_session, datetime.now(UTC), "signed out")
+
+    def change_password(self, user: User, claims: AccessClaims, body: PasswordChange) -> None:
+        """Set a new password and end every other session (C9); raise NotAuthenticated."""
+        if not verify_password(user.password_hash, body.current_password):
+            # 403, not 401: the session is fine, and a client must not sign out over this
+            raise Forbidden("the current password is wrong")
+        user.password_hash = hash_password(body.new_password)
+        now = datetime.now(UTC)
+        for other in self.repo.other_sessions(user.id, keep=claims.session_id):
+            self.repo.revoke_session(other, now, "password changed")
 
     def current_user(self, token: str) -> tuple[User, AccessClaims]:
         """Return the user of a valid access token whose session is live; else NotAuthenticated."""

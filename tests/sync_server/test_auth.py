@@ -161,3 +161,30 @@ def test_the_server_refuses_to_start_with_the_default_secret() -> None:
 
 def test_healthz_answers(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_a_password_change_signs_out_every_other_session(client: TestClient) -> None:
+    """C9: the other sessions' access and refresh tokens stop working; this one keeps going."""
+    laptop = sign_up_and_in(client)
+    phone = client.post("/api/auth/login", json=ALICE).json()
+    wrong = client.post(
+        "/api/auth/password",
+        json={"current_password": "not it at all", "new_password": "a brand new password"},
+        headers=bearer(laptop["access_token"]),
+    )
+    assert wrong.status_code == 403
+    changed = client.post(
+        "/api/auth/password",
+        json={"current_password": ALICE["password"], "new_password": "a brand new password"},
+        headers=bearer(laptop["access_token"]),
+    )
+    assert changed.status_code == 204
+    assert client.get("/api/auth/me", headers=bearer(phone["access_token"])).status_code == 401
+    assert (
+        client.post("/api/auth/refresh", json={"refresh_token": phone["refresh_token"]}).status_code
+        == 401
+    )
+    assert client.get("/api/auth/me", headers=bearer(laptop["access_token"])).status_code == 200
+    assert client.post("/api/auth/login", json=ALICE).status_code == 401
+    new = {**ALICE, "password": "a brand new password"}
+    assert client.post("/api/auth/login", json=new).status_code == 200
