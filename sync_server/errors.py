@@ -36,7 +36,7 @@ class SessionRevoked(NotAuthenticated):
     keep_changes = True
 
 
-class Forbidden(UpwatchError):  # noqa: N818
+class Forbidden(UpwatchError):
     """Signed in, but this is refused (e.g. a wrong current password)."""
 
     status_code = 403
