@@ -13,6 +13,7 @@ from sync_server.config import ServerSettings
 from sync_server.db import make_engine
 from sync_server.errors import install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
+from sync_server.ratelimit import RateLimiter, rate_limit_middleware
 
 
 def create_app(
@@ -31,6 +32,7 @@ def create_app(
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     install_error_handlers(app)
+    app.middleware("http")(rate_limit_middleware(RateLimiter(settings)))
     app.include_router(auth_router)
     app.include_router(monitors_router)
     app.include_router(billing_router)

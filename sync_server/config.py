@@ -19,9 +19,15 @@ class ServerSettings(BaseSettings):
     access_minutes: int = 15
     refresh_days: int = 7
     dev: bool = False
+    rate_limit_ip: str = "100/minute"
+    rate_limit_user: str = "1000/hour"
+    redis_url: str | None = None
+    trusted_proxies: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _no_default_secret_outside_dev(self) -> ServerSettings:
         if self.jwt_secret == DEV_SECRET and not self.dev:
             raise ValueError("set UPWATCH_JWT_SECRET (32+ characters); the default is for --dev")
+        if "*" in self.trusted_proxies:
+            raise ValueError("trusted_proxies cannot be '*': list the proxies' addresses")
         return self

@@ -1,0 +1,76 @@
+"""Rate limits (checklist E1, E3, E4, E5, E8)."""
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.requests import Request
+
+from sync_server.app import create_app
+from sync_server.config import ServerSettings
+from sync_server.ratelimit import client_ip
+from tests.sync_server.conftest import SECRET
+
+
+@pytest.fixture
+def limited(settings: ServerSettings) -> Iterator[TestClient]:
+    app = create_app(settings.model_copy(update={"rate_limit_user": "5/hour"}))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def test_the_101st_request_in_a_minute_gets_429_with_retry_after(limited: TestClient) -> None:
+    """E1 and E3: spoofed forwarding headers from an untrusted peer change nothing."""
+    spoofs = ["X-Forwarded-For", "X_FORWARDED_FOR", "Forwarded", "X-Real-IP"]
+    for index in range(100):
+        header = spoofs[index % len(spoofs)]
+        response = limited.get("/api/monitors", headers={header: f"6.6.6.{index}"})
+        assert response.status_code == 401  # counted, then refused for want of a token
+    refused = limited.get("/api/monitors", headers={"X-Forwarded-For": "7.7.7.7"})
+    assert refused.status_code == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    assert refused.headers["X-RateLimit-Limit"] == "100"
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert limited.get("/healthz").status_code == 200  # health checks are never limited
+
+
+def test_a_forged_token_does_not_get_a_bucket_of_its_own(limited: TestClient) -> None:
+    """E8: an unverifiable bearer token is limited by IP only; a real user by user too."""
+    for _ in range(8):
+        response = limited.get("/api/monitors", headers={"Authorization": "Bearer forged.token.x"})
+        assert response.status_code == 401
+    limited.post(
+        "/api/auth/register", json={"email": "a@example.com", "password": "long password 1"}
+    )
+    token = limited.post(
+        "/api/auth/login", json={"email": "a@example.com", "password": "long password 1"}
+    ).json()["access_token"]
+    codes = [
+        limited.get("/api/monitors", headers={"Authorization": f"Bearer {token}"}).status_code
+        for _ in range(6)
+    ]
+    assert codes == [200] * 5 + [429]
+
+
+def request_from(peer: str, forwarded: str | None = None) -> Request:
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    return Request({"type": "http", "client": (peer, 1234), "headers": headers})
+
+
+def test_behind_a_trusted_proxy_the_rightmost_untrusted_address_counts() -> None:
+    """E4."""
+    trusted = frozenset({"10.0.0.1"})
+    assert client_ip(request_from("10.0.0.1", "6.6.6.6, 203.0.113.9"), trusted) == "203.0.113.9"
+    assert client_ip(request_from("198.51.100.7", "203.0.113.9"), trusted) == "198.51.100.7"
+
+
+def test_ipv6_clients_in_one_64_share_a_bucket() -> None:
+    """E5."""
+    first = client_ip(request_from("2001:db8:1:2::1"), frozenset())
+    second = client_ip(request_from("2001:db8:1:2:ffff::9"), frozenset())
+    assert first == second == "2001:db8:1:2::/64"
+
+
+def test_trusting_every_proxy_is_refused() -> None:
+    with pytest.raises(ValueError, match="trusted_proxies"):
+        ServerSettings(jwt_secret=SECRET, trusted_proxies=["*"])
