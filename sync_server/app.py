@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from sync_server.auth.endpoints import router as auth_router
 from sync_server.billing.endpoints import router as billing_router
+from sync_server.channels.endpoints import router as channels_router
 from sync_server.config import ServerSettings
 from sync_server.db import make_engine
 from sync_server.errors import install_error_handlers
@@ -36,6 +37,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(monitors_router)
     app.include_router(billing_router)
+    app.include_router(channels_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import sync_server.auth.tables
+import sync_server.channels.tables
 import sync_server.monitors.tables  # noqa: F401
 from sync_server.models import ServerModel
 

@@ -27,7 +27,7 @@ ServiceDep = Annotated[MonitorService, Depends(get_service)]
 @router.get("")
 def list_monitors(current: CurrentDep, service: ServiceDep) -> list[MonitorPublic]:
     """Your monitors."""
-    return service.list(current[0])
+    return service.list_all(current[0])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)

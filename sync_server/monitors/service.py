@@ -29,7 +29,7 @@ class MonitorService:
     def __init__(self, repo: MonitorRepository) -> None:
         self.repo = repo
 
-    def list(self, user: User) -> list[MonitorPublic]:
+    def list_all(self, user: User) -> list[MonitorPublic]:
         """Return the user's monitors."""
         return [_public(m) for m in self.repo.list_for_owner(user.id)]
 

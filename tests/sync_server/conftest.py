@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
 import sync_server.auth.tables
+import sync_server.channels.tables
 import sync_server.monitors.tables  # noqa: F401
 from sync_server.app import create_app
 from sync_server.config import ServerSettings

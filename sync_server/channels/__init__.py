@@ -1,0 +1,1 @@
+"""Alert channels of an account: email, Slack, Telegram, Discord, webhooks."""

@@ -1,0 +1,80 @@
+"""ChannelService: channel rules (ownership, links to one's own monitors only)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sync_server.auth.tables import User
+from sync_server.channels.repository import ChannelRepository
+from sync_server.channels.schemas import ChannelIn, ChannelPublic, describe_target
+from sync_server.channels.tables import AlertChannel
+from sync_server.errors import NotFound
+
+
+class ChannelService:
+    """Use cases on one user's alert channels."""
+
+    def __init__(self, repo: ChannelRepository) -> None:
+        self.repo = repo
+
+    def list_all(self, user: User) -> list[ChannelPublic]:
+        """Return the user's channels."""
+        return [self._public(c) for c in self.repo.list_for_owner(user.id)]
+
+    def create(self, user: User, body: ChannelIn) -> ChannelPublic:
+        """Store a channel linked to the given monitors (each must be the user's)."""
+        monitors = self._owned_monitors(user, body.monitor_ids)
+        channel = AlertChannel(
+            user_id=user.id,
+            name=body.name,
+            type=body.config.type,
+            config=body.config.model_dump(mode="json"),
+            seq=self.repo.next_seq(user.id),
+        )
+        self.repo.save(channel)
+        self.repo.set_links(channel.id, monitors)
+        return self._public(channel)
+
+    def update(self, user: User, channel_id: uuid.UUID, body: ChannelIn) -> ChannelPublic:
+        """Replace a channel; NotFound for a missing or someone else's id."""
+        channel = self._owned(user, channel_id)
+        monitors = self._owned_monitors(user, body.monitor_ids)
+        channel.name, channel.type = body.name, body.config.type
+        channel.config = body.config.model_dump(mode="json")
+        channel.updated_at = datetime.now(UTC)
+        channel.seq = self.repo.next_seq(user.id)
+        self.repo.save(channel)
+        self.repo.set_links(channel.id, monitors)
+        return self._public(channel)
+
+    def delete(self, user: User, channel_id: uuid.UUID) -> None:
+        """Delete a channel (tombstone for sync) and its links."""
+        channel = self._owned(user, channel_id)
+        channel.deleted = True
+        channel.updated_at = datetime.now(UTC)
+        channel.seq = self.repo.next_seq(user.id)
+        self.repo.save(channel)
+        self.repo.set_links(channel.id, set())
+
+    def _owned(self, user: User, channel_id: uuid.UUID) -> AlertChannel:
+        channel = self.repo.get_for_owner(user.id, channel_id)
+        if channel is None:
+            raise NotFound("no such alert channel")
+        return channel
+
+    def _owned_monitors(self, user: User, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        owned = self.repo.owned_monitor_ids(user.id, ids)
+        if len(owned) != len(set(ids)):
+            raise NotFound("no such monitor in monitor_ids")
+        return owned
+
+    def _public(self, channel: AlertChannel) -> ChannelPublic:
+        return ChannelPublic(
+            id=channel.id,
+            name=channel.name,
+            type=channel.type,
+            target=describe_target(channel.config),
+            monitor_ids=self.repo.monitor_ids(channel.id),
+            seq=channel.seq,
+        )

@@ -1,0 +1,47 @@
+"""Alert channels and their links to monitors."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime
+from sqlmodel import Field
+
+from sync_server.models import ServerModel
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class AlertChannel(ServerModel, table=True):
+    """Where a user's alerts go; config holds the type's fields (never sent back whole)."""
+
+    __tablename__ = "alert_channels"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=100)
+    type: str = Field(max_length=20)
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    updated_at: datetime = Field(
+        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
+    )
+    seq: int = Field(default=0, sa_type=BigInteger)
+    deleted: bool = False
+
+
+class MonitorChannel(ServerModel, table=True):
+    """Which channels alert for which monitor (many to many)."""
+
+    __tablename__ = "monitor_alert_channels"
+
+    monitor_id: uuid.UUID = Field(foreign_key="monitors.id", primary_key=True, ondelete="CASCADE")
+    channel_id: uuid.UUID = Field(
+        foreign_key="alert_channels.id", primary_key=True, ondelete="CASCADE"
+    )

@@ -1,0 +1,94 @@
+"""Alert channels on the hosted API: per-type validation, secrets never echoed, ownership."""
+
+import pytest
+from fastapi.testclient import TestClient
+
+ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
+BOB = {"email": "bob@example.com", "password": "another long password"}
+SLACK = "https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
+
+
+def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
+    client.post("/api/auth/register", json=who)
+    token = client.post("/api/auth/login", json=who).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_a_slack_channel_is_stored_and_its_secret_never_shown(client: TestClient) -> None:
+    """D6: the webhook path (the secret) is not in any response."""
+    alice = login(client, ALICE)
+    mid = client.post("/api/monitors", json={"url": "https://a.example.com"}, headers=alice).json()[
+        "id"
+    ]
+    created = client.post(
+        "/api/alert-channels",
+        json={
+            "name": "Team",
+            "config": {"type": "slack", "webhook_url": SLACK},
+            "monitor_ids": [mid],
+        },
+        headers=alice,
+    )
+    assert created.status_code == 201
+    body = created.json()
+    assert (body["type"], body["target"], body["monitor_ids"]) == (
+        "slack",
+        "https://hooks.slack.com/…",
+        [mid],
+    )
+    listed = client.get("/api/alert-channels", headers=alice)
+    assert "TIiajkdnlazkcOXrIdevi7FQ" not in created.text + listed.text
+    updated = client.put(
+        f"/api/alert-channels/{body['id']}",
+        json={"name": "Ops", "config": {"type": "email", "to": "ops@example.com"}},
+        headers=alice,
+    )
+    assert (updated.json()["name"], updated.json()["target"], updated.json()["monitor_ids"]) == (
+        "Ops",
+        "ops@example.com",
+        [],
+    )
+    assert client.delete(f"/api/alert-channels/{body['id']}", headers=alice).status_code == 204
+    assert client.get("/api/alert-channels", headers=alice).json() == []
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        {"type": "slack", "webhook_url": "https://evil.example.com/services/x"},
+        {"type": "discord", "webhook_url": "http://discord.com/api/webhooks/1/x"},
+        {"type": "telegram", "bot_token": "nope", "chat_id": "42"},
+        {"type": "email", "to": "not-an-address"},
+        {"type": "webhook", "url": "file:///etc/passwd"},
+        {"type": "webhook", "url": "https://user:pw@example.com/hook"},
+        {"type": "apprise", "url": "json://127.0.0.1/x"},
+        {"type": "webhook", "url": "https://example.com/hook", "extra": 1},
+    ],
+)
+def test_bad_channels_are_refused_with_422(client: TestClient, config: dict[str, object]) -> None:
+    """A13 (input side): only the five typed shapes, no raw Apprise URLs."""
+    alice = login(client, ALICE)
+    response = client.post(
+        "/api/alert-channels", json={"name": "x", "config": config}, headers=alice
+    )
+    assert response.status_code == 422
+    assert client.get("/api/alert-channels", headers=alice).json() == []
+
+
+def test_bob_cannot_use_or_touch_alices_things(client: TestClient) -> None:
+    """D2: Alice's channel ids and monitor ids answer Bob 404."""
+    alice, bob = login(client, ALICE), login(client, BOB)
+    mid = client.post("/api/monitors", json={"url": "https://a.example.com"}, headers=alice).json()[
+        "id"
+    ]
+    cid = client.post(
+        "/api/alert-channels",
+        json={"name": "A", "config": {"type": "email", "to": "a@example.com"}},
+        headers=alice,
+    ).json()["id"]
+    email = {"name": "B", "config": {"type": "email", "to": "b@example.com"}}
+    assert client.put(f"/api/alert-channels/{cid}", json=email, headers=bob).status_code == 404
+    assert client.delete(f"/api/alert-channels/{cid}", headers=bob).status_code == 404
+    linked = client.post("/api/alert-channels", json={**email, "monitor_ids": [mid]}, headers=bob)
+    assert linked.status_code == 404
+    assert client.get("/api/alert-channels", headers=bob).json() == []
