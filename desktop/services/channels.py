@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from dataclasses import dataclass
@@ -102,21 +103,20 @@ class ChannelService:
             self.secrets.delete(channel_secret_key(info.id))
         return info
 
-    def url_of(self, ref: str) -> tuple[ChannelInfo, str]:
-        """Return a channel and its Apprise URL from the keyring; raise NotFound/InvalidInput."""
+    def target_of(self, ref: str) -> ChannelTarget:
+        """Return where a channel delivers (URL from the keyring); raise NotFound, InvalidInput."""
         with self.db.reader() as session:
-            channels = ChannelRepository(session)
-            row = channels.find(ref)
-            info = self._info(channels, row)
-            pk = row.pk
-        url = self.secrets.get(channel_secret_key(info.id))
+            row = ChannelRepository(session).find(ref)
+            pk, channel_id, name = row.pk, row.id, row.name
+        url = self.secrets.get(channel_secret_key(channel_id))
         if not url or pk is None:
-            raise InvalidInput(f"the URL of channel {info.name!r} is missing from the keyring")
-        return info, url
+            raise InvalidInput(f"the URL of channel {name!r} is missing from the keyring")
+        return ChannelTarget(pk, name, url)
 
     async def send_test(self, ref: str, *, sender: Sender | None = None) -> str | None:
         """Send a test message once (no retries); return None on success or the error."""
-        info, url = self.url_of(ref)
+        # SQLite and the keyring (D-Bus) in a worker thread: the tray app calls this on its UI loop
+        target = await asyncio.to_thread(self.target_of, ref)
         errors: list[str] = []
 
         def record(delivery: Delivery) -> None:
@@ -124,10 +124,7 @@ class ChannelService:
                 errors.append(delivery.error)
 
         dispatcher = AlertDispatcher(record=record, sender=sender, retry_delays=())
-        with self.db.reader() as session:
-            pk = ChannelRepository(session).find(ref).pk
-        assert pk is not None
-        ok = await dispatcher.deliver(test_message(), "", ChannelTarget(pk, info.name, url))
+        ok = await dispatcher.deliver(test_message(), "", target)
         return None if ok else (errors[-1] if errors else "delivery failed")
 
     @staticmethod
