@@ -2,7 +2,6 @@
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
-from pathlib import Path
 
 import pytest
 
@@ -19,13 +18,6 @@ from shared.status import Status
 from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer
 from tests.support.webhook import WebhookReceiver
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "upwatch.sqlite3")
-    yield database
-    database.close()
 
 
 @pytest.fixture

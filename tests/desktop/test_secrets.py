@@ -1,7 +1,5 @@
 """Secrets live in the keyring only; with no usable keyring nothing is stored anywhere."""
 
-from pathlib import Path
-
 import keyring
 import pytest
 from keyring.backends import fail, null
@@ -11,13 +9,6 @@ from desktop.secrets.store import SecretStore, channel_secret_key
 from desktop.services.channels import ChannelService
 from desktop.storage.database import Database
 from tests.support.memkeyring import MemoryKeyring
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "upwatch.sqlite3")
-    yield database
-    database.close()
 
 
 @pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring()], ids=["fail", "null"])

@@ -11,13 +11,6 @@ from desktop.storage.database import Database
 from desktop.storage.settings import DesktopSettings
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "upwatch.sqlite3")
-    yield database
-    database.close()
-
-
 def test_settings_start_at_their_defaults_and_persist(db: Database) -> None:
     service = SettingsService(db)
     assert service.load() == DesktopSettings()

@@ -25,13 +25,6 @@ from shared.status import Status
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "upwatch.sqlite3")
-    yield database
-    database.close()
-
-
 def add_monitor(db: Database, name: str = "site") -> tuple[int, MonitorSpec]:
     spec = MonitorSpec(name=name, url=f"http://127.0.0.1:9/{name}", interval=60)
     with db.session() as session:

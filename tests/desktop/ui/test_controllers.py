@@ -1,7 +1,5 @@
 """MonitorsController and DetailController without any widget, on a real database."""
 
-from pathlib import Path
-
 import pytest
 
 from desktop.controllers.detail import DetailController
@@ -14,13 +12,6 @@ from desktop.storage.database import Database
 from shared.status import Status
 from tests.desktop.ui.conftest import stopping, until
 from tests.support.target import TargetServer
-
-
-@pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(tmp_path / "upwatch.sqlite3")
-    yield database
-    database.close()
 
 
 @pytest.fixture
