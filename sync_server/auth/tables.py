@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime
+from sqlalchemy import BigInteger, Column, DateTime
 from sqlmodel import Field
 
 from sync_server.models import ServerModel
@@ -28,6 +28,7 @@ class User(ServerModel, table=True):
     email: str = Field(unique=True, index=True, max_length=254)
     password_hash: str
     plan: str = "free"
+    change_seq: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
+from sync_server.changes import next_seq
 from sync_server.channels.tables import AlertChannel, MonitorChannel
 from sync_server.monitors.tables import Monitor
 
@@ -58,11 +59,8 @@ class ChannelRepository:
         self.session.flush()
 
     def next_seq(self, user_id: uuid.UUID) -> int:
-        """Return the next per-account change number of channels."""
-        query = select(func.coalesce(func.max(AlertChannel.seq), 0)).where(
-            AlertChannel.user_id == user_id
-        )
-        return int(self.session.exec(query).one()) + 1
+        """Return the account's next change number (shared by every synced entity)."""
+        return next_seq(self.session, user_id)
 
     def save(self, channel: AlertChannel) -> AlertChannel:
         """Insert or update a channel."""

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
+from sync_server.changes import next_seq
 from sync_server.monitors.tables import Check, Monitor
 
 
@@ -52,9 +53,8 @@ class MonitorRepository:
         )
 
     def next_seq(self, user_id: uuid.UUID) -> int:
-        """Return the next per-account change number (for sync)."""
-        query = select(func.coalesce(func.max(Monitor.seq), 0)).where(Monitor.user_id == user_id)
-        return int(self.session.exec(query).one()) + 1
+        """Return the account's next change number (shared by every synced entity)."""
+        return next_seq(self.session, user_id)
 
     def save(self, monitor: Monitor) -> Monitor:
         """Insert or update a monitor."""

@@ -92,3 +92,29 @@ def test_bob_cannot_use_or_touch_alices_things(client: TestClient) -> None:
     linked = client.post("/api/alert-channels", json={**email, "monitor_ids": [mid]}, headers=bob)
     assert linked.status_code == 404
     assert client.get("/api/alert-channels", headers=bob).json() == []
+
+
+def test_every_change_takes_the_next_number_of_one_counter_per_account(client: TestClient) -> None:
+    """Sync cursors: one seq across monitors and channels, never shared by parallel edits."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    alice = login(client, ALICE)
+    monitors = [
+        client.post("/api/monitors", json={"url": f"https://{n}.example.com"}, headers=alice).json()
+        for n in ("a", "b")
+    ]
+    channel = client.post(
+        "/api/alert-channels",
+        json={"name": "A", "config": {"type": "email", "to": "a@example.com"}},
+        headers=alice,
+    ).json()
+    assert [m["seq"] for m in monitors] + [channel["seq"]] == [1, 2, 3]
+
+    def edit(index: int) -> int:
+        target = monitors[index % 2]["id"]
+        body = {"url": "https://c.example.com", "name": f"edit {index}"}
+        return int(client.put(f"/api/monitors/{target}", json=body, headers=alice).json()["seq"])
+
+    with ThreadPoolExecutor(max_workers=10) as pool:
+        seqs = sorted(pool.map(edit, range(10)))
+    assert seqs == list(range(4, 14))
