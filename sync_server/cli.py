@@ -33,7 +33,7 @@ def main(argv: Sequence[str]) -> int:
     args = parser.parse_args(list(argv))
     dev_db = None
     try:
-        if args.dev and "UPWATCH_DATABASE_URL" not in os.environ:
+        if args.dev and not {"UPWATCH_DATABASE_URL", "DATABASE_URL"} & set(os.environ):
             from sync_server.devdb import DevDatabase
 
             dev_db = DevDatabase(Path(platformdirs.user_data_dir("upwatch")) / "server-dev")
@@ -57,7 +57,8 @@ def main(argv: Sequence[str]) -> int:
         stop_db = dev_db.stop if dev_db is not None else None
         dev_db = None
         app = create_app(settings, on_shutdown=stop_db)
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        # proxy_headers off: the client address behind proxies is ours to decide (E4)
+        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_config=None)
         return 0
     except UpwatchError as exc:
         sys.stderr.write(f"upwatch server: error: {exc.message}\n")

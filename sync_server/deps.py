@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from sync_server.auth.cookies import access_token_of, require_same_origin
 from sync_server.auth.repository import AuthRepository
 from sync_server.auth.service import AuthService
 from sync_server.auth.tables import User
@@ -44,13 +45,22 @@ AuthDep = Annotated[AuthService, Depends(get_auth)]
 
 
 def get_current(
+    request: Request,
     auth: AuthDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    settings: SettingsDep,
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> tuple[User, AccessClaims]:
-    """The signed-in user and token claims; 401 without a valid, live bearer token."""
-    if credentials is None:
-        raise NotAuthenticated("sign in first: no bearer token")
-    return auth.current_user(credentials.credentials)
+    """The signed-in user and token claims, from a bearer token or a browser's cookie.
+
+    401 without a valid token of a live session; 403 for a cross-site cookie write (C11).
+    """
+    found = access_token_of(request)
+    if found is None:
+        raise NotAuthenticated("sign in first: no bearer token or session cookie")
+    token, from_cookie = found
+    if from_cookie:
+        require_same_origin(request, settings)
+    return auth.current_user(token)
 
 
 CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]

@@ -16,6 +16,7 @@ from limits import parse, storage, strategies
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from sync_server.auth.cookies import access_token_of
 from sync_server.auth.tokens import read_access_token
 from sync_server.config import ServerSettings
 from sync_server.errors import NotAuthenticated, error_body
@@ -55,12 +56,12 @@ class RateLimiter:
         self._trusted = frozenset(settings.trusted_proxies)
 
     def _user_key(self, request: Request) -> str | None:
-        header = request.headers.get("authorization", "")
-        if not header.lower().startswith("bearer "):
+        found = access_token_of(request)
+        if found is None:
             return None
         try:
             claims = read_access_token(
-                header[7:], secret=self._settings.jwt_secret, issuer=self._settings.jwt_issuer
+                found[0], secret=self._settings.jwt_secret, issuer=self._settings.jwt_issuer
             )
         except NotAuthenticated:
             return None

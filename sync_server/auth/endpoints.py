@@ -1,43 +1,77 @@
-"""POST /api/auth/register | login | refresh | logout and GET /api/auth/me."""
+"""POST /api/auth/register | login | refresh | logout | password and GET /api/auth/me."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, Response, status
 
+from sync_server.auth.cookies import (
+    REFRESH_COOKIE,
+    clear_session_cookies,
+    require_same_origin,
+    set_session_cookies,
+)
 from sync_server.auth.schemas import (
+    CookieSession,
     Credentials,
+    Login,
     PasswordChange,
     RefreshRequest,
+    Registered,
     TokenPair,
     UserPublic,
 )
-from sync_server.deps import AuthDep, CurrentDep
+from sync_server.deps import AuthDep, CurrentDep, SettingsDep
+from sync_server.errors import NotAuthenticated
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 
-@router.post("/register", status_code=status.HTTP_201_CREATED)
-def register(body: Credentials, auth: AuthDep) -> UserPublic:
-    """Create an account."""
-    return UserPublic.model_validate(auth.register(body), from_attributes=True)
+@router.post("/register", status_code=status.HTTP_202_ACCEPTED)
+def register(body: Credentials, auth: AuthDep) -> Registered:
+    """Create an account; a taken email gets the same answer (then sign in)."""
+    auth.register(body)
+    return Registered(email=body.email.lower())
 
 
 @router.post("/login")
-def login(body: Credentials, auth: AuthDep) -> TokenPair:
-    """Sign in: a 15-minute access token and a 7-day refresh token."""
-    return auth.login(body)
+def login(
+    body: Login, request: Request, response: Response, auth: AuthDep, settings: SettingsDep
+) -> TokenPair | CookieSession:
+    """Sign in: a 15-minute access token and a 7-day refresh token (in cookies if asked)."""
+    if body.use_cookies:
+        require_same_origin(request, settings)
+    pair = auth.login(body)
+    if not body.use_cookies:
+        return pair
+    set_session_cookies(response, pair, settings)
+    return CookieSession(expires_in=pair.expires_in)
 
 
 @router.post("/refresh")
-def refresh(body: RefreshRequest, auth: AuthDep) -> TokenPair:
-    """Exchange a refresh token (each works once) for new tokens."""
-    return auth.refresh(body.refresh_token)
+def refresh(
+    request: Request,
+    response: Response,
+    auth: AuthDep,
+    settings: SettingsDep,
+    body: RefreshRequest | None = None,
+) -> TokenPair | CookieSession:
+    """Exchange a refresh token (each works once) for new tokens; browsers use the cookie."""
+    if body is not None and body.refresh_token is not None:
+        return auth.refresh(body.refresh_token)
+    cookie = request.cookies.get(REFRESH_COOKIE)
+    if cookie is None:
+        raise NotAuthenticated("no refresh token: sign in again")
+    require_same_origin(request, settings)
+    pair = auth.refresh(cookie)
+    set_session_cookies(response, pair, settings)
+    return CookieSession(expires_in=pair.expires_in)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
-def logout(current: CurrentDep, auth: AuthDep) -> None:
+def logout(current: CurrentDep, auth: AuthDep, response: Response) -> None:
     """End this session: its access and refresh tokens stop working at once."""
     auth.logout(current[1])
+    clear_session_cookies(response)
 
 
 @router.post("/password", status_code=status.HTTP_204_NO_CONTENT)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select, update
 
 from sync_server.auth.tables import AuthSession, RefreshToken, User
@@ -25,11 +26,13 @@ class AuthRepository:
         """Return a user by id."""
         return self.session.get(User, user_id)
 
-    def add_user(self, user: User) -> User:
-        """Insert a user."""
-        self.session.add(user)
-        self.session.flush()
-        return user
+    def add_user_if_new(self, user: User) -> bool:
+        """Insert a user unless the email is taken (even by a concurrent request)."""
+        values = {c.name: getattr(user, c.name) for c in User.__table__.columns}  # type: ignore[attr-defined]
+        inserted = self.session.exec(
+            insert(User).values(values).on_conflict_do_nothing(index_elements=["email"])
+        )
+        return bool(inserted.rowcount)
 
     def add_session(self, auth_session: AuthSession) -> AuthSession:
         """Insert a session."""

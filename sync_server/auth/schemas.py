@@ -17,6 +17,12 @@ class Credentials(BaseModel):
     password: str = Field(min_length=10, max_length=256)
 
 
+class Login(Credentials):
+    """Credentials, and whether the tokens go in cookies (browsers) or the body (desktop)."""
+
+    use_cookies: bool = False
+
+
 class PasswordChange(BaseModel):
     """The current password and the new one."""
 
@@ -27,11 +33,11 @@ class PasswordChange(BaseModel):
 
 
 class RefreshRequest(BaseModel):
-    """A refresh token to exchange."""
+    """A refresh token to exchange (browsers send none: theirs is in a cookie)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    refresh_token: str = Field(min_length=20, max_length=200)
+    refresh_token: str | None = Field(default=None, min_length=20, max_length=200)
 
 
 class TokenPair(BaseModel):
@@ -40,6 +46,20 @@ class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+
+
+class Registered(BaseModel):
+    """The one answer to a registration, whether or not the email was taken (C3)."""
+
+    email: str
+    message: str = "If this email was new, the account is ready: sign in with your password."
+
+
+class CookieSession(BaseModel):
+    """A browser's sign-in: the tokens are in HttpOnly cookies, never in the body (C10)."""
+
+    token_type: str = "cookie"  # noqa: S105 - where the tokens are, not a secret
     expires_in: int
 
 

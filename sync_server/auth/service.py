@@ -17,7 +17,7 @@ from sync_server.auth.tokens import (
     refresh_hash,
 )
 from sync_server.config import ServerSettings
-from sync_server.errors import Conflict, Forbidden, NotAuthenticated, SessionRevoked
+from sync_server.errors import Forbidden, NotAuthenticated, SessionRevoked
 
 log = logging.getLogger(__name__)
 LOGIN_FAILED = "wrong email or password"
@@ -30,13 +30,16 @@ class AuthService:
         self.repo = repo
         self.settings = settings
 
-    def register(self, credentials: Credentials) -> User:
-        """Create an account; raise Conflict when the email is taken."""
-        if self.repo.user_by_email(credentials.email) is not None:
-            raise Conflict("an account with this email exists; sign in instead")
-        return self.repo.add_user(
-            User(email=credentials.email.lower(), password_hash=hash_password(credentials.password))
+    def register(self, credentials: Credentials) -> None:
+        """Create an account unless the email is taken; the caller cannot tell which (C3).
+
+        The password is hashed either way, so both answers take as long.
+        """
+        user = User(
+            email=credentials.email.lower(), password_hash=hash_password(credentials.password)
         )
+        if not self.repo.add_user_if_new(user):
+            log.info("registration for a taken email ignored")
 
     def login(self, credentials: Credentials) -> TokenPair:
         """Return tokens for a new session; raise one generic NotAuthenticated otherwise."""

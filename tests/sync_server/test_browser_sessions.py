@@ -1,0 +1,153 @@
+"""Browser sessions: HttpOnly cookies and the Origin check on writes (checklist C10, C11)."""
+
+from collections.abc import Iterator
+from http.cookies import SimpleCookie
+
+import pytest
+from fastapi.testclient import TestClient
+
+from sync_server.app import create_app
+from sync_server.config import ServerSettings
+
+SITE = "https://upwatch.example.com"
+ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
+SAME_SITE = {"Origin": SITE, "Sec-Fetch-Site": "same-origin"}
+
+
+@pytest.fixture
+def browser(settings: ServerSettings, client: TestClient) -> Iterator[TestClient]:
+    """A browser on the dashboard's origin (https, so Secure cookies are sent back)."""
+    app = create_app(settings.model_copy(update={"public_url": SITE}))
+    with TestClient(app, base_url=SITE) as test_client:
+        test_client.post("/api/auth/register", json=ALICE)
+        yield test_client
+    app.state.engine.dispose()
+
+
+def set_cookies(response: object) -> dict[str, SimpleCookie]:
+    headers = response.headers.get_list("set-cookie")  # type: ignore[attr-defined]
+    jar = {}
+    for header in headers:
+        cookie: SimpleCookie = SimpleCookie()
+        cookie.load(header)
+        jar.update(dict.fromkeys(cookie, cookie))
+    return jar
+
+
+def sign_in(browser: TestClient) -> None:
+    response = browser.post(
+        "/api/auth/login", json={**ALICE, "use_cookies": True}, headers=SAME_SITE
+    )
+    assert response.status_code == 200
+
+
+def test_a_browser_sign_in_puts_the_tokens_in_strict_cookies_only(browser: TestClient) -> None:
+    """C10: HttpOnly, Secure, SameSite, __Host- prefix, Max-Age within the token's life."""
+    response = browser.post(
+        "/api/auth/login", json={**ALICE, "use_cookies": True}, headers=SAME_SITE
+    )
+    assert response.json() == {"token_type": "cookie", "expires_in": 900}
+    cookies = set_cookies(response)
+    access = cookies["__Host-upwatch_access"]["__Host-upwatch_access"]
+    refresh = cookies["__Secure-upwatch_refresh"]["__Secure-upwatch_refresh"]
+    for morsel, max_age in ((access, 900), (refresh, 7 * 86400)):
+        assert morsel["httponly"] is True
+        assert morsel["secure"] is True
+        assert morsel["samesite"].lower() == "strict"
+        assert 0 < int(morsel["max-age"]) <= max_age
+    assert access["path"] == "/"
+    assert refresh["path"] == "/api/auth/refresh"
+    assert "eyJ" not in response.text  # no JWT in the body
+
+
+def test_cookie_reads_work_and_same_origin_writes_too(browser: TestClient) -> None:
+    sign_in(browser)
+    assert browser.get("/api/auth/me").json()["email"] == "alice@example.com"
+    created = browser.post(
+        "/api/monitors", json={"url": "https://shop.example.com", "interval": 60}, headers=SAME_SITE
+    )
+    assert created.status_code == 201
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example"},
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": SITE, "Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {},  # a write must say where it comes from
+        {"Origin": "null"},
+    ],
+)
+def test_cross_site_cookie_writes_are_refused_and_change_nothing(
+    browser: TestClient, headers: dict[str, str]
+) -> None:
+    """C11: a cookie-authenticated POST/PUT/DELETE from another site gets 403."""
+    sign_in(browser)
+    monitor = {"url": "https://shop.example.com", "interval": 60}
+    made = browser.post("/api/monitors", json=monitor, headers=SAME_SITE).json()
+    attempts = [
+        browser.post("/api/monitors", json=monitor, headers=headers),
+        browser.put(f"/api/monitors/{made['id']}", json={**monitor, "name": "x"}, headers=headers),
+        browser.delete(f"/api/monitors/{made['id']}", headers=headers),
+        browser.post("/api/auth/logout", headers=headers),
+    ]
+    for response in attempts:
+        assert response.status_code == 403, response.text
+        assert response.json()["error"]["code"] == "forbidden"
+    assert [m["name"] for m in browser.get("/api/monitors").json()] == [made["name"]]
+    assert browser.get("/api/auth/me").status_code == 200  # still signed in
+
+
+def test_bearer_writes_need_no_origin(browser: TestClient) -> None:
+    """The desktop sends bearer tokens; a page on another site cannot, so no check applies."""
+    token = browser.post("/api/auth/login", json=ALICE).json()["access_token"]
+    browser.cookies.clear()
+    response = browser.post(
+        "/api/monitors",
+        json={"url": "https://shop.example.com", "interval": 60},
+        headers={"Authorization": f"Bearer {token}", "Origin": "https://evil.example"},
+    )
+    assert response.status_code == 201
+
+
+def test_a_cross_site_sign_in_is_refused(browser: TestClient) -> None:
+    """Login CSRF: a foreign page cannot sign the browser in to the attacker's account."""
+    response = browser.post(
+        "/api/auth/login",
+        json={**ALICE, "use_cookies": True},
+        headers={"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+    )
+    assert response.status_code == 403
+    assert not set_cookies(response)
+
+
+def test_the_refresh_cookie_rotates_and_logout_clears_both(browser: TestClient) -> None:
+    """C6 and C8 through cookies."""
+    sign_in(browser)
+    old_refresh = browser.cookies.get("__Secure-upwatch_refresh")
+    rotated = browser.post("/api/auth/refresh", headers=SAME_SITE)
+    assert rotated.status_code == 200
+    assert rotated.json()["token_type"] == "cookie"
+    assert browser.cookies.get("__Secure-upwatch_refresh") != old_refresh
+    cross = browser.post("/api/auth/refresh", headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403
+    access = browser.cookies.get("__Host-upwatch_access")
+    assert browser.post("/api/auth/logout", headers=SAME_SITE).status_code == 204
+    cleared = {c.name for c in browser.cookies.jar}
+    assert "__Host-upwatch_access" not in cleared
+    replay = browser.get("/api/auth/me", headers={"Cookie": f"__Host-upwatch_access={access}"})
+    assert replay.status_code == 401
+
+
+def test_refresh_without_a_token_is_a_clear_401(browser: TestClient) -> None:
+    response = browser.post("/api/auth/refresh", headers=SAME_SITE)
+    assert response.status_code == 401
+    assert "sign in" in response.json()["error"]["message"]
+
+
+def test_settings_refuse_a_wildcard_origin() -> None:
+    """C14: an origin list that lets any site write with cookies does not start."""
+    with pytest.raises(ValueError, match="not an origin"):
+        ServerSettings(dev=True, allowed_origins=["*"])
