@@ -32,6 +32,8 @@ class ServerSettings(BaseSettings):
     dev: bool = False
     rate_limit_ip: str = "100/minute"
     rate_limit_user: str = "1000/hour"
+    rate_limit_login_ip: str = "20/hour"
+    rate_limit_login_email: str = "10/hour"
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
     trusted_proxies: list[str] = Field(default_factory=list)
     # where users reach the service; its origin may write with cookies (C11)

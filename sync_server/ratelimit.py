@@ -3,16 +3,26 @@
 The client IP is the connection's peer unless that peer is a configured trusted proxy; then
 it is the rightmost X-Forwarded-For address that is not a trusted proxy (E3, E4). The user
 key comes from a verified access token only, so a forged token cannot get its own bucket (E8).
+Sign-in attempts are also limited per IP and per normalized email (C13).
+
+When the shared counter store (Redis) cannot be reached, sign-in, registration and refresh
+fail closed with 503, and every other request is let through and logged (E7): an outage of
+Redis must not take the whole API down with it, but must not open the door to guessing.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import json
+import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
 
-from limits import parse, storage, strategies
+from limits import RateLimitItem, parse
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -20,6 +30,11 @@ from sync_server.auth.cookies import access_token_of
 from sync_server.auth.tokens import read_access_token
 from sync_server.config import ServerSettings
 from sync_server.errors import NotAuthenticated, error_body
+
+log = logging.getLogger(__name__)
+FAIL_CLOSED = ("/api/auth/login", "/api/auth/register", "/api/auth/refresh")
+LOGIN = "/api/auth/login"
+REDIS_TIMEOUT_S = 0.5
 
 
 def client_ip(request: Request, trusted: frozenset[str]) -> str:
@@ -40,18 +55,32 @@ def client_ip(request: Request, trusted: frozenset[str]) -> str:
     return str(address)
 
 
+def normalized_email(email: str) -> str:
+    """One key for every spelling of a mailbox: case, dots and +tags do not count (C13)."""
+    local, _, domain = email.strip().lower().partition("@")
+    return f"{local.split('+', 1)[0].replace('.', '')}@{domain}"
+
+
 class RateLimiter:
     """Moving-window limits shared by every request of one app (or many, with Redis)."""
 
     def __init__(self, settings: ServerSettings) -> None:
         backend = (
-            storage.storage_from_string(settings.redis_url)
+            storage_from_string(
+                f"async+{settings.redis_url}",
+                implementation="redispy",
+                wrap_exceptions=True,
+                socket_timeout=REDIS_TIMEOUT_S,
+                socket_connect_timeout=REDIS_TIMEOUT_S,
+            )
             if settings.redis_url
-            else storage.MemoryStorage()
+            else storage_from_string("async+memory://")
         )
-        self._limiter = strategies.MovingWindowRateLimiter(backend)
+        self._limiter = MovingWindowRateLimiter(backend)
         self._per_ip = parse(settings.rate_limit_ip)
         self._per_user = parse(settings.rate_limit_user)
+        self._login_ip = parse(settings.rate_limit_login_ip)
+        self._login_email = parse(settings.rate_limit_login_email)
         self._settings = settings
         self._trusted = frozenset(settings.trusted_proxies)
 
@@ -67,26 +96,57 @@ class RateLimiter:
             return None
         return str(claims.user_id)
 
-    def check(self, request: Request) -> Response | None:
-        """Count the request; return a 429 response when a limit is exceeded."""
-        checks = [(self._per_ip, f"ip:{client_ip(request, self._trusted)}")]
+    async def _keys(self, request: Request) -> list[tuple[RateLimitItem, str]]:
+        ip = client_ip(request, self._trusted)
+        keys = [(self._per_ip, f"ip:{ip}")]
         user = self._user_key(request)
         if user is not None:
-            checks.append((self._per_user, f"user:{user}"))
-        for item, key in checks:
-            if not self._limiter.hit(item, key):
-                stats = self._limiter.get_window_stats(item, key)
-                retry = max(1, math.ceil(stats.reset_time - time.time()))
+            keys.append((self._per_user, f"user:{user}"))
+        if request.url.path == LOGIN and request.method == "POST":
+            keys.append((self._login_ip, f"login-ip:{ip}"))
+            email = await _email_in(request)
+            if email is not None:
+                keys.append((self._login_email, f"login-email:{normalized_email(email)}"))
+        return keys
+
+    async def check(self, request: Request) -> Response | None:
+        """Count the request; return a 429 (or 503) response when it must be refused."""
+        try:
+            for item, key in await self._keys(request):
+                if not await self._limiter.hit(item, key):
+                    return await self._too_many(item, key)
+        except StorageError as exc:
+            log.error("rate limit store unreachable: %s", exc.storage_error)
+            if request.url.path in FAIL_CLOSED:
                 return JSONResponse(
-                    error_body("rate_limited", f"too many requests; retry in {retry} s"),
-                    429,
-                    headers={
-                        "Retry-After": str(retry),
-                        "X-RateLimit-Limit": str(item.amount),
-                        "X-RateLimit-Remaining": "0",
-                    },
+                    error_body("unavailable", "sign-in is unavailable for a moment; retry soon"),
+                    503,
+                    headers={"Retry-After": "30"},
                 )
         return None
+
+    async def _too_many(self, item: RateLimitItem, key: str) -> Response:
+        stats = await self._limiter.get_window_stats(item, key)
+        retry = max(1, math.ceil(stats.reset_time - time.time()))
+        return JSONResponse(
+            error_body("rate_limited", f"too many requests; retry in {retry} s"),
+            429,
+            headers={
+                "Retry-After": str(retry),
+                "X-RateLimit-Limit": str(item.amount),
+                "X-RateLimit-Remaining": "0",
+            },
+        )
+
+
+async def _email_in(request: Request) -> str | None:
+    """The email a sign-in request names, if its body says one (Starlette caches the body)."""
+    try:
+        body = json.loads(await request.body())
+    except ValueError:
+        return None
+    email = body.get("email") if isinstance(body, dict) else None
+    return email if isinstance(email, str) else None
 
 
 def rate_limit_middleware(
@@ -97,8 +157,8 @@ def rate_limit_middleware(
     async def middleware(
         request: Request, call_next: Callable[[Request], Awaitable[Response]]
     ) -> Response:
-        if request.url.path != "/healthz":
-            refused = limiter.check(request)
+        if request.url.path not in ("/healthz", "/metrics"):
+            refused = await limiter.check(request)
             if refused is not None:
                 return refused
         return await call_next(request)

@@ -1,5 +1,6 @@
-"""Rate limits (checklist E1, E3, E4, E5, E8)."""
+"""Rate limits (checklist E1–E8, C13)."""
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -8,8 +9,11 @@ from starlette.requests import Request
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
-from sync_server.ratelimit import client_ip
+from sync_server.ratelimit import client_ip, normalized_email
+from tests.support.redis import RedisServer
 from tests.sync_server.conftest import SECRET
+
+PASSWORD = "long password 1"
 
 
 @pytest.fixture
@@ -74,3 +78,76 @@ def test_ipv6_clients_in_one_64_share_a_bucket() -> None:
 def test_trusting_every_proxy_is_refused() -> None:
     with pytest.raises(ValueError, match="trusted_proxies"):
         ServerSettings(jwt_secret=SECRET, trusted_proxies=["*"])
+
+
+@pytest.fixture
+def redis() -> Iterator[RedisServer]:
+    server = RedisServer().start()
+    yield server
+    server.stop()
+
+
+def test_two_api_instances_on_one_redis_share_their_counters(
+    settings: ServerSettings, client: TestClient, redis: RedisServer
+) -> None:
+    """E6: 60 + 60 requests from one IP to two instances → requests 101–120 refused."""
+    shared = settings.model_copy(update={"redis_url": redis.url})
+    with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
+        codes = [first.get("/api/monitors").status_code for _ in range(60)]
+        codes += [second.get("/api/monitors").status_code for _ in range(60)]
+    assert codes == [401] * 100 + [429] * 20
+
+
+def test_with_redis_down_sign_in_fails_closed_and_reads_go_on(
+    settings: ServerSettings, client: TestClient, redis: RedisServer
+) -> None:
+    """E7 and L2: no 500 and no hang; sign-in answers 503, signed-in reads still work."""
+    who = {"email": "a@example.com", "password": PASSWORD}
+    with TestClient(create_app(settings.model_copy(update={"redis_url": redis.url}))) as api:
+        api.post("/api/auth/register", json=who)
+        token = api.post("/api/auth/login", json=who).json()["access_token"]
+        redis.stop()
+        started = time.monotonic()
+        login = api.post("/api/auth/login", json=who)
+        register = api.post("/api/auth/register", json={**who, "email": "b@example.com"})
+        read = api.get("/api/monitors", headers={"Authorization": f"Bearer {token}"})
+        elapsed = time.monotonic() - started
+    assert (login.status_code, register.status_code, read.status_code) == (503, 503, 200)
+    assert login.json()["error"]["code"] == "unavailable"
+    assert login.headers["Retry-After"] == "30"
+    assert elapsed < 10
+
+
+def test_the_21st_sign_in_from_one_ip_in_an_hour_is_refused(client: TestClient) -> None:
+    """C13, per IP: every attempt counts, right or wrong."""
+    codes = [
+        client.post(
+            "/api/auth/login", json={"email": f"u{n}@example.com", "password": PASSWORD}
+        ).status_code
+        for n in range(21)
+    ]
+    assert codes == [401] * 20 + [429]
+
+
+def test_the_11th_sign_in_for_one_mailbox_is_refused_even_from_many_ips(
+    settings: ServerSettings, client: TestClient
+) -> None:
+    """C13, per normalized email: dots and +tags do not make a new key; rotating IPs neither."""
+    behind_proxy = settings.model_copy(update={"trusted_proxies": ["testclient"]})
+    spellings = [
+        "alice@example.com",
+        "A.lice@example.com",
+        "alice+x@Example.com",
+        "al.ice+1@example.com",
+    ]
+    with TestClient(create_app(behind_proxy)) as api:
+        codes = [
+            api.post(
+                "/api/auth/login",
+                json={"email": spellings[n % 4], "password": "wrong password!"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},
+            ).status_code
+            for n in range(11)
+        ]
+    assert codes == [401] * 10 + [429]
+    assert normalized_email(" Al.Ice+Tag@Example.COM ") == "alice@example.com"
