@@ -17,11 +17,14 @@ class Plan:
     raw_history_days: int
 
 
+# DESIGN.md sets the free plan's synced monitors (10) and every plan's cloud-checked ones;
+# a paid plan syncs five times as many monitors as it checks from the cloud, so a
+# desktop's local-only monitors fit beside the cloud ones.
 PLANS: dict[str, Plan] = {
     "free": Plan("free", 10, 0, None, 1, 7),
-    "starter": Plan("starter", 20, 20, 60, 3, 30),
-    "pro": Plan("pro", 100, 100, 30, 10, 90),
-    "business": Plan("business", 500, 500, 10, None, 365),
+    "starter": Plan("starter", 100, 20, 60, 3, 30),
+    "pro": Plan("pro", 500, 100, 30, 10, 90),
+    "business": Plan("business", 2500, 500, 10, None, 365),
 }
 
 

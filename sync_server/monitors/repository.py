@@ -46,6 +46,13 @@ class MonitorRepository:
         )
         return int(self.session.exec(query).one())
 
+    def count_cloud_for_owner(self, user_id: uuid.UUID) -> int:
+        """Return how many live monitors of the owner are checked from the cloud."""
+        query = select(func.count()).where(
+            Monitor.user_id == user_id, col(Monitor.deleted).is_(False), col(Monitor.cloud)
+        )
+        return int(self.session.exec(query).one())
+
     def lock_owner(self, user_id: uuid.UUID) -> None:
         """Serialize plan-limit checks of one owner until the transaction ends (D7)."""
         self.session.exec(  # type: ignore[call-overload]

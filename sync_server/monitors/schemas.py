@@ -12,7 +12,12 @@ from shared.monitor import HOSTED_FORBIDDEN_HEADERS, MonitorSpec
 
 
 class MonitorIn(MonitorSpec):
-    """A monitor sent by a client: the desktop's validation, plus no Host or proxy headers."""
+    """A monitor sent by a client: the desktop's validation, plus no Host or proxy headers.
+
+    cloud: checked 24/7 by the cloud workers too (paid plans, within their limits).
+    """
+
+    cloud: bool = False
 
     @field_validator("headers")
     @classmethod
@@ -26,6 +31,7 @@ class MonitorIn(MonitorSpec):
 class MonitorPublic(MonitorSpec):
     """A monitor as the API returns it."""
 
+    cloud: bool
     seq: int
 
 

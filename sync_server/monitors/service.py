@@ -16,11 +16,31 @@ from sync_server.monitors.schemas import (
     spec_fields,
 )
 from sync_server.monitors.tables import Monitor
-from sync_server.plans import plan_of
+from sync_server.plans import Plan, plan_of
 
 
 def _public(monitor: Monitor) -> MonitorPublic:
-    return MonitorPublic.model_validate({**spec_fields(monitor), "seq": monitor.seq})
+    return MonitorPublic.model_validate(
+        {**spec_fields(monitor), "cloud": monitor.cloud, "seq": monitor.seq}
+    )
+
+
+def check_cloud_allowed(plan: Plan, body: MonitorIn, cloud_count: int) -> None:
+    """Raise PlanLimit unless the plan lets this monitor be checked from the cloud."""
+    if not body.cloud:
+        return
+    fastest = plan.fastest_cloud_interval_s
+    if plan.cloud_monitors == 0 or fastest is None:
+        raise PlanLimit(f"the {plan.name} plan has no cloud checks; upgrade to starter or above")
+    if cloud_count >= plan.cloud_monitors:
+        raise PlanLimit(
+            f"the {plan.name} plan checks up to {plan.cloud_monitors} monitors from the cloud"
+        )
+    if body.interval < fastest:
+        raise PlanLimit(
+            f"the {plan.name} plan checks from the cloud every {fastest} s at the fastest; "
+            f"set an interval of {fastest} s or more"
+        )
 
 
 class MonitorService:
@@ -44,19 +64,29 @@ class MonitorService:
         if self.repo.count_for_owner(user.id) >= plan.synced_monitors:
             limit = plan.synced_monitors
             raise PlanLimit(f"the {plan.name} plan keeps up to {limit} monitors; upgrade for more")
+        check_cloud_allowed(plan, body, self.repo.count_cloud_for_owner(user.id))
         if self.repo.exists(body.id):
             raise Conflict("a monitor with this id exists; create it without an id")
         now = datetime.now(UTC)
         fields = {**body.model_dump(), "created_at": now, "updated_at": now}
         monitor = Monitor(**fields, user_id=user.id, seq=self.repo.next_seq(user.id))
+        monitor.next_check_at = now if monitor.cloud else None
         return _public(self.repo.save(monitor))
 
     def update(self, user: User, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
         """Replace a monitor's settings; NotFound for a missing or someone else's id."""
+        self.repo.lock_owner(user.id)
         monitor = self._owned(user, monitor_id)
+        others = 0 if monitor.cloud else self.repo.count_cloud_for_owner(user.id)
+        check_cloud_allowed(plan_of(user.plan), body, others)
+        now = datetime.now(UTC)
+        if body.cloud and (not monitor.cloud or body.interval != monitor.interval):
+            monitor.next_check_at = now
+        elif not body.cloud:
+            monitor.next_check_at = None
         for name, value in body.model_dump(exclude={"id", "created_at", "updated_at"}).items():
             setattr(monitor, name, value)
-        monitor.updated_at = datetime.now(UTC)
+        monitor.updated_at = now
         monitor.seq = self.repo.next_seq(user.id)
         return _public(self.repo.save(monitor))
 
@@ -64,6 +94,7 @@ class MonitorService:
         """Delete a monitor (kept as a tombstone for sync)."""
         monitor = self._owned(user, monitor_id)
         monitor.deleted = True
+        monitor.next_check_at = None
         monitor.updated_at = datetime.now(UTC)
         monitor.seq = self.repo.next_seq(user.id)
         self.repo.save(monitor)

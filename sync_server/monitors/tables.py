@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, text
 from sqlmodel import Field
 
 from sync_server.models import ServerModel
@@ -23,7 +23,15 @@ class Monitor(ServerModel, table=True):
     """A monitor as the server keeps it: the shared spec's fields plus ownership and sync."""
 
     __tablename__ = "monitors"
-    __table_args__ = (Index("monitors_user_active", "user_id", "is_active"),)
+    __table_args__ = (
+        Index("monitors_user_active", "user_id", "is_active"),
+        # what cloud workers claim: due, active, cloud-checked monitors (issue 5)
+        Index(
+            "monitors_due",
+            "next_check_at",
+            postgresql_where=text("cloud AND is_active AND NOT deleted"),
+        ),
+    )
 
     id: uuid.UUID = Field(primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="users.id", ondelete="CASCADE")
@@ -44,6 +52,11 @@ class Monitor(ServerModel, table=True):
     confirmations: int = 2
     reminder_minutes: int | None = None
     is_active: bool = True
+    # checked 24/7 by cloud workers (paid plans); they claim it with a lease
+    cloud: bool = False
+    next_check_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     created_at: datetime = Field(default_factory=_now, sa_column=_utc())
     updated_at: datetime = Field(default_factory=_now, sa_column=_utc())
     seq: int = Field(default=0, sa_type=BigInteger)

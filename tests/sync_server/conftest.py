@@ -6,13 +6,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-import sync_server.auth.tables
-import sync_server.channels.tables
-import sync_server.monitors.tables  # noqa: F401
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from sync_server.migrations.runner import upgrade
-from sync_server.models import ServerModel
+from sync_server.schema import metadata
 from tests.support.postgres import PostgresServer
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
@@ -40,7 +37,7 @@ def settings(postgres: PostgresServer) -> ServerSettings:
 def client(settings: ServerSettings) -> Iterator[TestClient]:
     app = create_app(settings)
     engine = app.state.engine
-    tables = ", ".join(ServerModel.metadata.tables)
+    tables = ", ".join(metadata.tables)
     with engine.begin() as conn:  # a fresh start for every test
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     with TestClient(app) as test_client:

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 from sqlmodel import Session
 
 from sync_server.config import ServerSettings
@@ -113,6 +113,49 @@ def test_the_free_plan_keeps_ten_monitors(client: TestClient) -> None:
         "code": "plan_limit",
         "message": "the free plan keeps up to 10 monitors; upgrade for more",
     }
+
+
+def set_plan(settings: ServerSettings, email: str, plan: str) -> None:
+    engine = create_engine(settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE users SET plan = :p WHERE email = :e"), {"p": plan, "e": email})
+    engine.dispose()
+
+
+def test_cloud_checks_follow_the_plan(client: TestClient, settings: ServerSettings) -> None:
+    """Free: none; starter: 20 monitors at 60 s or slower; workers see them due at once."""
+    alice = login(client, ALICE)
+    free = client.post("/api/monitors", json=monitor(cloud=True), headers=alice)
+    assert free.status_code == 403
+    assert "no cloud checks" in free.json()["error"]["message"]
+    set_plan(settings, ALICE["email"], "starter")
+    fast = client.post("/api/monitors", json=monitor(cloud=True, interval=30), headers=alice)
+    assert fast.status_code == 403
+    assert "every 60 s at the fastest" in fast.json()["error"]["message"]
+    made = client.post("/api/monitors", json=monitor(cloud=True), headers=alice).json()
+    assert made["cloud"] is True
+    engine = create_engine(settings.database_url)
+    with engine.connect() as conn:
+        due = conn.execute(text("SELECT next_check_at FROM monitors")).scalar_one()
+    assert due is not None
+    for _ in range(19):
+        assert client.post("/api/monitors", json=monitor(cloud=True), headers=alice).is_success
+    local = client.post("/api/monitors", json=monitor(), headers=alice).json()
+    turned_on = client.put(f"/api/monitors/{local['id']}", json=monitor(cloud=True), headers=alice)
+    assert turned_on.status_code == 403
+    assert "up to 20 monitors from the cloud" in turned_on.json()["error"]["message"]
+    edit_same = client.put(
+        f"/api/monitors/{made['id']}", json=monitor(cloud=True, name="renamed"), headers=alice
+    )
+    assert edit_same.status_code == 200  # a cloud monitor at the limit can still be edited
+    off = client.put(f"/api/monitors/{made['id']}", json=monitor(), headers=alice).json()
+    assert off["cloud"] is False
+    with engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT next_check_at FROM monitors WHERE id = :id"), {"id": made["id"]}
+        ).scalar_one()
+    engine.dispose()
+    assert row is None
 
 
 def test_checks_come_newest_first_in_pages(client: TestClient, settings: ServerSettings) -> None:

@@ -1,0 +1,1 @@
+"""Incidents and hourly/daily rollups of check results."""
