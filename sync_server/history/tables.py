@@ -41,7 +41,7 @@ class RollupFields(ServerModel):
     monitor_id: uuid.UUID = Field(foreign_key="monitors.id", primary_key=True, ondelete="CASCADE")
     source: str = Field(primary_key=True, max_length=20)
     # sa_type, not sa_column: each table class needs its own Column objects
-    bucket: datetime = Field(primary_key=True, sa_type=DateTime(timezone=True))  # type: ignore[call-overload]
+    bucket: datetime = Field(primary_key=True, sa_type=DateTime(timezone=True))
     up: int = 0
     degraded: int = 0
     down: int = 0
@@ -50,7 +50,7 @@ class RollupFields(ServerModel):
     rt_sum: int = Field(default=0, sa_type=BigInteger)
     rt_min: int | None = None
     rt_max: int | None = None
-    histogram: list[int] = Field(default_factory=list, sa_type=ARRAY(Integer))  # type: ignore[call-overload]
+    histogram: list[int] = Field(default_factory=list, sa_type=ARRAY(Integer))
 
 
 class HourlyRollup(RollupFields, table=True):

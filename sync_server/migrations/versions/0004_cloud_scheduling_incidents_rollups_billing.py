@@ -8,7 +8,6 @@ Create Date: 2026-11-26 15:30:27.280355
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
@@ -21,22 +20,18 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "stripe_events",
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
-        sa.Column("type", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+        sa.Column("id", sa.String(length=100), nullable=False),
+        sa.Column("type", sa.String(length=100), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
         "subscriptions",
         sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("plan", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
-        sa.Column(
-            "stripe_customer_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
-        sa.Column(
-            "stripe_subscription_id", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True
-        ),
+        sa.Column("plan", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=30), nullable=False),
+        sa.Column("stripe_customer_id", sa.String(length=100), nullable=True),
+        sa.Column("stripe_subscription_id", sa.String(length=100), nullable=True),
         sa.Column("current_period_end", sa.DateTime(timezone=True), nullable=True),
         sa.Column("cancel_at_period_end", sa.Boolean(), nullable=False),
         sa.Column("stripe_event_at", sa.DateTime(timezone=True), nullable=True),
@@ -55,11 +50,11 @@ def upgrade() -> None:
         "incidents",
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("monitor_id", sa.Uuid(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("first_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+        sa.Column("first_error", sa.String(length=500), nullable=True),
         sa.ForeignKeyConstraint(["monitor_id"], ["monitors.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -69,7 +64,7 @@ def upgrade() -> None:
     op.create_table(
         "rollups_daily",
         sa.Column("monitor_id", sa.Uuid(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("bucket", sa.DateTime(timezone=True), nullable=False),
         sa.Column("up", sa.Integer(), nullable=False),
         sa.Column("degraded", sa.Integer(), nullable=False),
@@ -86,7 +81,7 @@ def upgrade() -> None:
     op.create_table(
         "rollups_hourly",
         sa.Column("monitor_id", sa.Uuid(), nullable=False),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("bucket", sa.DateTime(timezone=True), nullable=False),
         sa.Column("up", sa.Integer(), nullable=False),
         sa.Column("degraded", sa.Integer(), nullable=False),
@@ -107,7 +102,7 @@ def upgrade() -> None:
     op.add_column("monitors", sa.Column("next_check_at", sa.DateTime(timezone=True), nullable=True))
     op.add_column(
         "monitors",
-        sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(length=100), nullable=True),
+        sa.Column("lease_owner", sa.String(length=100), nullable=True),
     )
     op.add_column("monitors", sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
     op.create_index(
