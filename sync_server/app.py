@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from sync_server.auth.endpoints import router as auth_router
 from sync_server.billing.endpoints import router as billing_router
@@ -14,6 +14,9 @@ from sync_server.config import ServerSettings
 from sync_server.db import make_engine
 from sync_server.errors import install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
+from sync_server.ops.access import access_middleware
+from sync_server.ops.metrics import Metrics
+from sync_server.ops.sentry import init_sentry
 from sync_server.ratelimit import RateLimiter, rate_limit_middleware
 
 
@@ -26,14 +29,21 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         app.state.engine.dispose()
+        app.state.read_engine.dispose()
         if on_shutdown is not None:
             on_shutdown()
 
+    init_sentry(settings.sentry_dsn, settings.environment)
     app = FastAPI(title="Upwatch", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
+    app.state.read_engine = (
+        make_engine(settings.database_read_url) if settings.database_read_url else app.state.engine
+    )
+    metrics = Metrics()
     install_error_handlers(app)
     app.middleware("http")(rate_limit_middleware(RateLimiter(settings)))
+    app.middleware("http")(access_middleware(metrics))  # added last: runs first
     app.include_router(auth_router)
     app.include_router(monitors_router)
     app.include_router(billing_router)
@@ -43,5 +53,10 @@ def create_app(
     def healthz() -> dict[str, str]:
         """Liveness."""
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["ops"], response_class=Response)
+    def prometheus(request: Request) -> Response:
+        """Prometheus metrics (for the configured scraper)."""
+        return metrics.exposition(request, settings)
 
     return app

@@ -49,6 +49,10 @@ def main(argv: Sequence[str]) -> int:
         import uvicorn
 
         from sync_server.app import create_app
+        from sync_server.ops.logs import configure_logging
+
+        dev_text = args.dev and "UPWATCH_LOG_FORMAT" not in os.environ
+        configure_logging("text" if dev_text else settings.log_format)
 
         sys.stdout.write(f"Upwatch API on http://{args.host}:{args.port} (docs at /docs)\n")
         sys.stdout.flush()

@@ -43,6 +43,9 @@ class ServerSettings(BaseSettings):
     database_read_url: str | None = Field(default=None, validation_alias=_env("DATABASE_READ_URL"))
     sentry_dsn: str | None = Field(default=None, validation_alias=_env("SENTRY_DSN"))
     log_format: Literal["json", "text"] = "json"
+    environment: str = "production"
+    # a bearer token for /metrics; without one only loopback and private peers may scrape
+    metrics_token: str | None = Field(default=None, min_length=16)
 
     @property
     def public_origin(self) -> str:

@@ -32,8 +32,14 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from unit_of_work(request.app.state.engine)
 
 
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A unit of work on the read replica (DATABASE_READ_URL), or the primary without one."""
+    yield from unit_of_work(request.app.state.read_engine)
+
+
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
 def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
 
 
 class UpwatchError(Exception):
@@ -70,7 +76,7 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Map UpwatchError and validation errors to the one JSON error shape."""
+    """Map every error (ours, validation, routing, unexpected) to the one JSON error shape."""
 
     async def upwatch_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, UpwatchError)
@@ -85,5 +91,21 @@ def install_error_handlers(app: FastAPI) -> None:
             parts.append(f"{where}: {item['msg']}")
         return JSONResponse(error_body("invalid", "; ".join(parts)), 422)
 
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        code = HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
+        message = str(exc.detail) if exc.status_code != 404 else "no such path"
+        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = getattr(request.state, "request_id", "-")
+        log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
+        message = f"something went wrong on our side; reference {request_id}"
+        return JSONResponse(
+            error_body("internal", message), 500, headers={"X-Request-ID": request_id}
+        )
+
     app.add_exception_handler(UpwatchError, upwatch_error)
     app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from sync_server.deps import CurrentDep, SessionDep
+from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep
 from sync_server.monitors.repository import MonitorRepository
 from sync_server.monitors.schemas import CheckPage, MonitorIn, MonitorPublic
 from sync_server.monitors.service import MonitorService
@@ -21,7 +21,13 @@ def get_service(session: SessionDep) -> MonitorService:
     return MonitorService(MonitorRepository(session))
 
 
+def get_reader(session: ReadSessionDep) -> MonitorService:
+    """The monitor service on the read replica, for history (a replica may lag a little)."""
+    return MonitorService(MonitorRepository(session))
+
+
 ServiceDep = Annotated[MonitorService, Depends(get_service)]
+ReaderDep = Annotated[MonitorService, Depends(get_reader)]
 
 
 @router.get("")
@@ -60,7 +66,7 @@ def delete_monitor(monitor_id: uuid.UUID, current: CurrentDep, service: ServiceD
 def list_checks(
     monitor_id: uuid.UUID,
     current: CurrentDep,
-    service: ServiceDep,
+    service: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: datetime | None = None,
     since: datetime | None = None,

@@ -12,6 +12,7 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/login"),
     ("POST", "/api/auth/refresh"),
     ("GET", "/healthz"),
+    ("GET", "/metrics"),  # a scraper token or a private peer (sync_server/ops/metrics.py)
 }
 
 
