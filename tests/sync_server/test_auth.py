@@ -219,3 +219,25 @@ def test_a_password_change_signs_out_every_other_session(client: TestClient) -> 
     assert client.post("/api/auth/login", json=ALICE).status_code == 401
     new = {**ALICE, "password": "a brand new password"}
     assert client.post("/api/auth/login", json=new).status_code == 200
+
+
+def test_unknown_email_and_wrong_password_take_as_long(settings: ServerSettings) -> None:
+    """C2 (timing): a dummy hash is verified for an unknown email, so medians stay close."""
+    from sync_server.app import create_app
+
+    loose = settings.model_copy(
+        update={"rate_limit_login_ip": "1000/hour", "rate_limit_login_email": "1000/hour"}
+    )
+    with TestClient(create_app(loose)) as api:
+        api.post("/api/auth/register", json=ALICE)
+        timings: dict[str, list[float]] = {"wrong": [], "unknown": []}
+        for n in range(12):
+            for kind, email in (("wrong", ALICE["email"]), ("unknown", f"nobody{n}@example.com")):
+                started = time.perf_counter()
+                response = api.post(
+                    "/api/auth/login", json={"email": email, "password": "nope!" * 3}
+                )
+                timings[kind].append(time.perf_counter() - started)
+                assert response.status_code == 401
+    wrong, unknown = (sorted(t)[len(t) // 2] for t in timings.values())
+    assert abs(wrong - unknown) <= 0.15 * max(wrong, unknown), (wrong, unknown)
