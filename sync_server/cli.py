@@ -34,9 +34,10 @@ def main(argv: Sequence[str]) -> int:
     dev_db = None
     try:
         if args.dev and not {"UPWATCH_DATABASE_URL", "DATABASE_URL"} & set(os.environ):
-            from sync_server.devdb import DevDatabase
+            from sync_server.devdb import DevDatabase, dev_directory
 
-            dev_db = DevDatabase(Path(platformdirs.user_data_dir("upwatch")) / "server-dev")
+            home = os.environ.get("UPWATCH_HOME") or platformdirs.user_data_dir("upwatch")
+            dev_db = DevDatabase(dev_directory(Path(home) / "server-dev"))
             os.environ["UPWATCH_DATABASE_URL"] = dev_db.start()
             sys.stdout.write(f"Private PostgreSQL started ({dev_db.data}).\n")
         settings = _settings(args.dev)
@@ -69,4 +70,7 @@ def main(argv: Sequence[str]) -> int:
         return 2
     finally:
         if dev_db is not None:
-            dev_db.stop()
+            try:
+                dev_db.stop()
+            except UpwatchError as exc:
+                sys.stderr.write(f"upwatch server: {exc.message}\n")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
 import socket
+import stat
 import subprocess
 from pathlib import Path
 
@@ -28,6 +30,27 @@ def _bin_dir() -> Path:
     return Path(found).parent
 
 
+ROOT_FALLBACK = Path("/var/lib/upwatch/server-dev")
+
+
+def reachable_by(user: str, path: Path) -> bool:
+    """True when user can traverse every existing ancestor of path (mode bits only)."""
+    uid = pwd.getpwnam(user).pw_uid
+    for parent in [p for p in path.parents if p.exists()]:
+        mode = parent.stat()
+        needed = stat.S_IXUSR if mode.st_uid == uid else stat.S_IXOTH
+        if not mode.st_mode & needed:
+            return False
+    return True
+
+
+def dev_directory(preferred: Path) -> Path:
+    """Where the dev database lives: preferred, unless root's postgres user cannot reach it."""
+    if os.geteuid() == 0 and not reachable_by("postgres", preferred):
+        return ROOT_FALLBACK
+    return preferred
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -42,6 +65,7 @@ class DevDatabase:
         self.directory = directory
         self.data = directory / "pgdata"
         self.port = _free_port()
+        self.running = False
 
     def _run(self, *args: str) -> None:
         command = [str(self.bin_dir / args[0]), *args[1:]]
@@ -63,8 +87,11 @@ class DevDatabase:
         options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
         log = str(self.directory / "postgres.log")
         self._run("pg_ctl", "-D", str(self.data), "-w", "-l", log, "-o", options, "start")
+        self.running = True
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
 
     def stop(self) -> None:
-        """Stop the server (fast shutdown: committed data is kept)."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop")
+        """Stop the server if it runs (fast shutdown: committed data is kept)."""
+        if self.running:
+            self.running = False
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop")
