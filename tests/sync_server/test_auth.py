@@ -241,3 +241,30 @@ def test_unknown_email_and_wrong_password_take_as_long(settings: ServerSettings)
                 assert response.status_code == 401
     wrong, unknown = (sorted(t)[len(t) // 2] for t in timings.values())
     assert abs(wrong - unknown) <= 0.15 * max(wrong, unknown), (wrong, unknown)
+
+
+def test_parallel_refreshes_of_one_token_never_leave_two_live_successors(
+    client: TestClient, settings: ServerSettings
+) -> None:
+    """C7 (server side): one refresh wins; the rest count as reuse, so no session forks."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from sqlalchemy import create_engine, text
+
+    tokens = sign_up_and_in(client)
+    body = {"refresh_token": tokens["refresh_token"]}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.post("/api/auth/refresh", json=body), range(8)))
+    codes = sorted(a.status_code for a in answers)
+    assert codes.count(200) <= 1
+    assert set(codes) <= {200, 401}
+    engine = create_engine(settings.database_url)
+    with engine.connect() as conn:
+        live = conn.execute(
+            text(
+                "SELECT count(*) FROM refresh_tokens r JOIN auth_sessions s ON s.id = r.session_id"
+                " WHERE r.used_at IS NULL AND s.revoked_at IS NULL"
+            )
+        ).scalar_one()
+    engine.dispose()
+    assert live <= 1
