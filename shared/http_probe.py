@@ -8,6 +8,7 @@ import time
 
 import aiohttp
 
+from shared.netguard import ForbiddenAddress, NetGuard
 from shared.probe import ProbeFailure, ProbeRequest, ProbeResponse
 from shared.result import FailureKind
 
@@ -60,7 +61,9 @@ def _connect_failure(exc: aiohttp.ClientConnectorError) -> ProbeFailure:
 def classify(exc: BaseException, request: ProbeRequest) -> ProbeFailure:
     """Return the ProbeFailure that describes an aiohttp or OS exception."""
     failure: ProbeFailure
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error, ForbiddenAddress):
+        failure = ProbeFailure(FailureKind.BLOCKED, str(exc.os_error.strerror))
+    elif isinstance(exc, TimeoutError):
         failure = ProbeFailure(FailureKind.TIMEOUT, f"timeout after {request.timeout:g} s")
     elif isinstance(exc, aiohttp.ClientConnectorDNSError):
         host = exc.host or "host"
@@ -93,19 +96,28 @@ def classify(exc: BaseException, request: ProbeRequest) -> ProbeFailure:
 
 
 class AiohttpProbe:
-    """Probe over one aiohttp session; every check opens its own connection."""
+    """Probe over one aiohttp session; every check opens its own connection.
 
-    def __init__(self, *, ssl_context: ssl.SSLContext | None = None) -> None:
+    guard: the hosted side's NetGuard; every address is checked before it is connected to.
+    """
+
+    def __init__(
+        self, *, ssl_context: ssl.SSLContext | None = None, guard: NetGuard | None = None
+    ) -> None:
         self._ssl = ssl_context or default_ssl_context()
+        self._guard = guard
         self._session: aiohttp.ClientSession | None = None
 
     def _ensure_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
+            guard = self._guard
             connector = aiohttp.TCPConnector(
                 force_close=True,  # a check measures a fresh connection, as a visitor sees it
                 limit=0,  # the scheduler bounds concurrency
                 use_dns_cache=False,  # a DNS outage must show at once
                 ssl=self._ssl,
+                resolver=guard.resolver() if guard else None,
+                socket_factory=guard.socket_factory if guard else None,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,

@@ -33,6 +33,7 @@ class FailureKind(StrEnum):
     STATUS = "status"
     KEYWORD = "keyword"
     OFFLINE = "offline"
+    BLOCKED = "blocked"  # the hosted guard refused an internal address
 
     @property
     def may_mean_offline(self) -> bool:
