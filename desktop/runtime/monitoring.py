@@ -24,7 +24,6 @@ from desktop.storage.channels import ChannelRepository, record_delivery
 from desktop.storage.database import Database
 from desktop.storage.history import prune
 from desktop.storage.monitors import MonitorRepository, to_spec
-from desktop.storage.state_codec import load_state
 from desktop.storage.writer import Outcome, ResultWriter
 from shared.clock import Clock, SystemClock
 from shared.engine import run_check
@@ -33,6 +32,7 @@ from shared.monitor import MonitorSpec
 from shared.probe import Probe
 from shared.result import CheckResult
 from shared.state import Flip, MonitorState, Policy, next_state, policy_for
+from shared.state_codec import load_state
 
 log = logging.getLogger(__name__)
 

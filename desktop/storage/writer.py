@@ -16,9 +16,9 @@ from typing import Any
 
 from desktop.storage.codes import SOURCE_CODE, STATUS_CODE
 from desktop.storage.connection import connect
-from desktop.storage.state_codec import dump_state
 from shared.result import CheckResult, to_ms
 from shared.state import Flip, MonitorState
+from shared.state_codec import dump_state
 from shared.status import Status
 from shared.uptime import HISTOGRAM_SIZE, Rollup
 

@@ -15,11 +15,11 @@ from desktop.storage.connection import connect
 from desktop.storage.database import Database
 from desktop.storage.history import incidents, prune, recent_checks, uptime_by_monitor
 from desktop.storage.monitors import MonitorRepository
-from desktop.storage.state_codec import load_state
 from desktop.storage.writer import Outcome, ResultWriter
 from shared.monitor import MonitorSpec
 from shared.result import CheckResult
 from shared.state import MonitorState, Policy, next_state
+from shared.state_codec import load_state
 from shared.status import Status
 
 T0 = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""MonitorState to and from the JSON kept in monitors.state, so a restart does not re-alert."""
+"""MonitorState to and from JSON, kept by the desktop and the server: no re-alert on restart."""
 
 from __future__ import annotations
 
