@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from desktop.cli.context import Context, err, out
 from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
-from desktop.notify.messages import Message
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.loop import fast_loop_factory
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
+from shared.messages import Message
 from shared.monitor import MonitorSpec
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from desktop.notify.errors import NotifyError
-from desktop.notify.messages import Message
 from desktop.notify.sender import AppriseSender, Sender
+from shared.messages import Message
 
 log = logging.getLogger(__name__)
 

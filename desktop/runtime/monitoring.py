@@ -15,7 +15,6 @@ from sqlalchemy import text
 from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
 from desktop.notify.dispatcher import AlertDispatcher, ChannelTarget, Delivery
-from desktop.notify.messages import Message, flip_message
 from desktop.notify.sender import Sender
 from desktop.runtime.connectivity import Connectivity, has_route
 from desktop.runtime.scheduler import Scheduler
@@ -28,6 +27,7 @@ from desktop.storage.writer import Outcome, ResultWriter
 from shared.clock import Clock, SystemClock
 from shared.engine import run_check
 from shared.http_probe import AiohttpProbe
+from shared.messages import Message, flip_message
 from shared.monitor import MonitorSpec
 from shared.probe import Probe
 from shared.result import CheckResult

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 from desktop.errors import InvalidInput, SecretStoreUnavailable
 from desktop.notify.dispatcher import AlertDispatcher, ChannelTarget, Delivery
-from desktop.notify.messages import test_message
 from desktop.notify.sender import Sender
 from desktop.notify.targets import kind_of, normalize_target, redact
 from desktop.secrets.store import SecretStore, channel_secret_key
@@ -18,6 +17,7 @@ from desktop.storage.channels import ChannelRepository
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
 from desktop.storage.tables import ChannelRow
+from shared.messages import test_message
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,6 @@ from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController
 from desktop.controllers.settings import SettingsController
 from desktop.errors import UpwatchError
-from desktop.notify.messages import Message
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
@@ -36,6 +35,7 @@ from desktop.ui.settings_page import SettingsPage
 from desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show, instance_name
 from desktop.ui.tasks import spawn
 from desktop.ui.tray import TrayIcon
+from shared.messages import Message
 from shared.monitor import MonitorSpec
 from shared.status import Status
 

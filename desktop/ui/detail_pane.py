@@ -20,10 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.controllers.detail import DetailController
-from desktop.notify.messages import format_duration
 from desktop.services.monitors import MonitorDetail
 from desktop.ui.icons import colour, dot_icon
 from desktop.ui.uptime_bars import UptimeBars
+from shared.messages import format_duration
 from shared.status import Status
 from shared.uptime import format_uptime
 

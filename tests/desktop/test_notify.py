@@ -9,8 +9,8 @@ import pytest
 
 from desktop.errors import InvalidInput
 from desktop.notify.dispatcher import AlertDispatcher, ChannelTarget, Delivery
-from desktop.notify.messages import Message, flip_message, format_duration
 from desktop.notify.targets import email_url, kind_of, normalize_target, redact, telegram_url
+from shared.messages import Message, flip_message, format_duration
 from shared.monitor import MonitorSpec
 from shared.state import Flip
 from shared.status import Status
