@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sync_server.alerts.tables
 import sync_server.auth.tables
 import sync_server.billing.tables
 import sync_server.channels.tables

@@ -34,6 +34,8 @@ class AlertChannel(ServerModel, table=True):
     )
     seq: int = Field(default=0, sa_type=BigInteger)
     deleted: bool = False
+    # set by a sender after a permanent error (e.g. the webhook is gone); shown to the user
+    disabled_reason: str | None = Field(default=None, max_length=300)
 
 
 class MonitorChannel(ServerModel, table=True):

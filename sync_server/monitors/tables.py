@@ -57,6 +57,8 @@ class Monitor(ServerModel, table=True):
     next_check_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    # the cloud's MonitorState (shared.state_codec JSON), so a worker restart does not re-alert
+    state: str | None = None
     created_at: datetime = Field(default_factory=_now, sa_column=_utc())
     updated_at: datetime = Field(default_factory=_now, sa_column=_utc())
     seq: int = Field(default=0, sa_type=BigInteger)
