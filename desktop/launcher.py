@@ -30,13 +30,16 @@ def has_display() -> bool:
     )
 
 
+SERVER_COMMANDS = {"server": "sync_server.cli", "worker": "sync_server.worker.cli"}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the tray app or a CLI command; return the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] == "server":
+    if args and args[0] in SERVER_COMMANDS:
         # The one place the two sides meet, loaded by name so desktop never imports it.
         try:
-            server_cli = importlib.import_module("sync_server.cli")
+            server_cli = importlib.import_module(SERVER_COMMANDS[args[0]])
         except ImportError as exc:
             hint = "pip install 'upwatch[server]'"
             sys.stderr.write(f"upwatch: error: the server needs its extras: {hint} ({exc})\n")

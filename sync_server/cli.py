@@ -15,7 +15,7 @@ from sync_server.config import ServerSettings
 from sync_server.errors import UpwatchError
 
 
-def _settings(dev: bool) -> ServerSettings:
+def settings_or_error(dev: bool) -> ServerSettings:
     try:
         return ServerSettings(dev=dev) if dev else ServerSettings()
     except ValidationError as exc:
@@ -40,7 +40,7 @@ def main(argv: Sequence[str]) -> int:
             dev_db = DevDatabase(dev_directory(Path(home) / "server-dev"))
             os.environ["UPWATCH_DATABASE_URL"] = dev_db.start()
             sys.stdout.write(f"Private PostgreSQL started ({dev_db.data}).\n")
-        settings = _settings(args.dev)
+        settings = settings_or_error(args.dev)
         from sync_server.migrations.runner import upgrade
 
         upgrade(settings.database_url)

@@ -40,6 +40,8 @@ class ServerSettings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     allowed_origins: list[str] = Field(default_factory=list)
     # read-heavy queries (lists, check history) may go to a replica
+    # networks the cloud may reach although they are internal (tests only; empty in production)
+    outbound_allow: list[str] = Field(default_factory=list)
     database_read_url: str | None = Field(default=None, validation_alias=_env("DATABASE_READ_URL"))
     sentry_dsn: str | None = Field(default=None, validation_alias=_env("SENTRY_DSN"))
     log_format: Literal["json", "text"] = "json"

@@ -17,6 +17,7 @@ from sync_server.monitors.schemas import (
 )
 from sync_server.monitors.tables import Monitor
 from sync_server.plans import Plan, plan_of
+from sync_server.worker.schedule import next_due
 
 
 def _public(monitor: Monitor) -> MonitorPublic:
@@ -70,7 +71,7 @@ class MonitorService:
         now = datetime.now(UTC)
         fields = {**body.model_dump(), "created_at": now, "updated_at": now}
         monitor = Monitor(**fields, user_id=user.id, seq=self.repo.next_seq(user.id))
-        monitor.next_check_at = now if monitor.cloud else None
+        monitor.next_check_at = next_due(monitor.id, body.interval, now) if monitor.cloud else None
         return _public(self.repo.save(monitor))
 
     def update(self, user: User, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
@@ -81,7 +82,7 @@ class MonitorService:
         check_cloud_allowed(plan_of(user.plan), body, others)
         now = datetime.now(UTC)
         if body.cloud and (not monitor.cloud or body.interval != monitor.interval):
-            monitor.next_check_at = now
+            monitor.next_check_at = next_due(monitor.id, body.interval, now)
         elif not body.cloud:
             monitor.next_check_at = None
         for name, value in body.model_dump(exclude={"id", "created_at", "updated_at"}).items():

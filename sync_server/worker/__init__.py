@@ -1,0 +1,1 @@
+"""Cloud workers: claim due monitors from PostgreSQL, check them, store results, alert."""

@@ -1,0 +1,186 @@
+"""Cloud workers on a real PostgreSQL: claiming, checking, storing, incidents, the outbox."""
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+
+from shared.netguard import NetGuard
+from sync_server.config import ServerSettings
+from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url
+from sync_server.worker.schedule import after_check, next_due, phase
+from tests.support.target import TargetServer
+
+LOCAL = NetGuard(allow=["127.0.0.1/32"])  # the test target stands in for a public site
+
+
+@pytest.fixture
+def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
+    """The test database, emptied by the client fixture."""
+    engine = create_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+def add_user(db: Engine, plan: str = "business") -> uuid.UUID:
+    user_id = uuid.uuid4()
+    with db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (id, email, password_hash, plan, created_at)"
+                 " VALUES (:id, :email, 'x', :plan, now())"),
+            {"id": user_id, "email": f"{user_id}@example.com", "plan": plan},
+        )  # fmt: skip
+    return user_id
+
+
+def add_monitor(
+    db: Engine, user_id: uuid.UUID, url: str, *, interval: int = 10, due: datetime | None = None
+) -> uuid.UUID:
+    monitor_id = uuid.uuid4()
+    with db.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
+                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
+                " confirmations, is_active, cloud, next_check_at, created_at, updated_at, seq,"
+                " deleted) VALUES (:id, :user, 'http', :name, :url, 'GET', :interval, 5, '{}',"
+                " '200-299', false, true, true, 1, true, true, :due, now(), now(), 1, false)"
+            ),
+            {"id": monitor_id, "user": user_id, "name": f"m-{monitor_id.hex[:6]}", "url": url,
+             "interval": interval, "due": due or datetime.now(UTC)},
+        )  # fmt: skip
+    return monitor_id
+
+
+async def work_for(settings: ServerSettings, seconds: float, **options: float) -> CloudWorker:
+    worker = CloudWorker(
+        libpq_url(settings.database_url),
+        guard=LOCAL,
+        options=WorkerOptions(**options),  # type: ignore[arg-type]
+    )
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(seconds, stop.set)
+    await worker.run(stop)
+    return worker
+
+
+async def work_until(
+    settings: ServerSettings, done: Callable[[CloudWorker], bool], timeout: float = 10
+) -> CloudWorker:
+    worker = CloudWorker(libpq_url(settings.database_url), guard=LOCAL)
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        for _ in range(int(timeout / 0.05)):
+            if done(worker):
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+
+    watcher = asyncio.create_task(watch())
+    await worker.run(stop)
+    await watcher
+    return worker
+
+
+def test_the_grid_is_fixed_and_spread_by_id() -> None:
+    monitor_id = uuid.UUID(int=123456789)
+    start = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+    first = next_due(monitor_id, 60, start)
+    assert start < first <= start + timedelta(seconds=60)
+    assert next_due(monitor_id, 60, first) == first + timedelta(seconds=60)
+    late = first + timedelta(seconds=200)  # a worker down for a while skips the missed points
+    assert next_due(monitor_id, 60, late) == first + timedelta(seconds=240)
+    recheck = after_check(monitor_id, 60, first, recheck=True)
+    assert recheck == first + timedelta(seconds=20)
+    phases = {round(phase(uuid.uuid4(), 60)) for _ in range(300)}
+    assert len(phases) > 40  # many different seconds, not one burst
+
+
+async def test_a_due_monitor_is_checked_once_and_moved_to_its_next_point(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    user = add_user(db)
+    monitor = add_monitor(db, user, target.url("status/200"), interval=60)
+    due = next_due(monitor, 60, datetime.now(UTC)) - timedelta(seconds=60)  # the last point
+    with db.begin() as conn:
+        conn.execute(text("UPDATE monitors SET next_check_at = :due"), {"due": due})
+    worker = await work_until(settings, lambda w: w.stats.stored >= 1)
+    assert worker.stats.stored == 1
+    with db.connect() as conn:
+        check = conn.execute(text("SELECT status, source FROM checks")).one()
+        row = conn.execute(
+            text("SELECT next_check_at, lease_owner, state FROM monitors WHERE id = :id"),
+            {"id": monitor},
+        ).one()
+        hourly = conn.execute(text("SELECT up, rt_count, source FROM rollups_hourly")).one()
+        daily = conn.execute(text("SELECT up FROM rollups_daily")).one()
+    assert tuple(check) == ("up", "cloud")
+    assert row.lease_owner is None
+    assert row.next_check_at > datetime.now(UTC)
+    assert abs(row.next_check_at - (due + timedelta(seconds=60))) < timedelta(milliseconds=1)
+    assert '"status":"up"' in row.state
+    assert tuple(hourly) == (1, 1, "cloud")
+    assert daily.up == 1
+
+
+async def test_free_accounts_and_paused_monitors_are_not_checked(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    add_monitor(db, add_user(db, plan="free"), target.url("status/200"))
+    paused = add_monitor(db, add_user(db), target.url("status/200"))
+    with db.begin() as conn:
+        conn.execute(text("UPDATE monitors SET is_active = false WHERE id = :id"), {"id": paused})
+    worker = await work_for(settings, 1.5)
+    assert worker.stats.started == 0
+
+
+async def test_an_outage_opens_an_incident_and_queues_one_alert_per_channel(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    user = add_user(db)
+    monitor = add_monitor(db, user, target.url("status/503"), interval=5)
+    with db.begin() as conn:
+        for name in ("mail", "hook"):
+            channel = uuid.uuid4()
+            conn.execute(
+                text("INSERT INTO alert_channels (id, user_id, name, type, config, created_at,"
+                     " updated_at, seq, deleted) VALUES (:id, :user, :name, 'webhook',"
+                     " '{}', now(), now(), 1, false)"),
+                {"id": channel, "user": user, "name": name},
+            )  # fmt: skip
+            conn.execute(
+                text("INSERT INTO monitor_alert_channels VALUES (:m, :c)"),
+                {"m": monitor, "c": channel},
+            )
+    await work_for(settings, 2.0)
+    with db.connect() as conn:
+        incident = conn.execute(text("SELECT status, ended_at, first_error FROM incidents")).one()
+        alerts = conn.execute(text("SELECT event, payload FROM alert_outbox")).all()
+    assert incident.status == "down"
+    assert incident.ended_at is None
+    assert "503" in incident.first_error
+    assert len(alerts) == 2
+    assert {a.event for a in alerts} == {"down"}
+    assert alerts[0].payload["title"].endswith("is down")
+
+
+async def test_the_cloud_never_reaches_an_internal_address(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    """A1 through the worker: without the allowlist, a loopback target is blocked."""
+    add_monitor(db, add_user(db), target.url("status/200"))
+    target.clear_requests()
+    worker = CloudWorker(libpq_url(settings.database_url), guard=NetGuard())
+    stop = asyncio.Event()
+    asyncio.get_running_loop().call_later(1.5, stop.set)
+    await worker.run(stop)
+    with db.connect() as conn:
+        checks = conn.execute(text("SELECT status, error FROM checks")).all()
+    assert checks
+    assert all(c.status == "down" and "blocked: 127.0.0.1" in c.error for c in checks)
+    assert target.count() == 0
