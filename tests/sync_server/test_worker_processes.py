@@ -1,0 +1,158 @@
+"""Several `upwatch worker` processes on one PostgreSQL: each due check done once, on time,
+and a killed worker's monitors taken over when its lease runs out (checklist L3)."""
+
+import itertools
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+
+from sync_server.config import ServerSettings
+from sync_server.worker.schedule import next_due, phase
+from tests.support.target import TargetServer
+from tests.sync_server.conftest import SECRET
+
+INTERVAL = 10
+
+
+@pytest.fixture
+def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
+    engine = create_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+def add_monitors(db: Engine, count: int, url: str) -> list[uuid.UUID]:
+    user_id = uuid.uuid4()
+    ids = [uuid.uuid4() for _ in range(count)]
+    now = datetime.now(UTC)
+    with db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (id, email, password_hash, plan, created_at)"
+                 " VALUES (:id, 'load@example.com', 'x', 'business', now())"),
+            {"id": user_id},
+        )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
+                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
+                " confirmations, is_active, cloud, next_check_at, created_at, updated_at, seq,"
+                " deleted) VALUES (:id, :user, 'http', 'load', :url, 'GET', :interval, 5, '{}',"
+                " '200-299', false, true, true, 2, true, true, :due, now(), now(), 1, false)"
+            ),
+            [{"id": i, "user": user_id, "url": url, "interval": INTERVAL,
+              "due": next_due(i, INTERVAL, now + timedelta(seconds=3))} for i in ids],
+        )  # fmt: skip
+    return ids
+
+
+def start_worker(settings: ServerSettings, name: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "UPWATCH_DATABASE_URL": settings.database_url,
+        "UPWATCH_JWT_SECRET": SECRET,
+        "UPWATCH_OUTBOUND_ALLOW": '["127.0.0.1/32"]',
+        "UPWATCH_LOG_FORMAT": "text",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "desktop.launcher", "worker", "--name", name, "--lease-margin", "2"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def checks_by_monitor(db: Engine) -> dict[uuid.UUID, list[datetime]]:
+    found: dict[uuid.UUID, list[datetime]] = defaultdict(list)
+    with db.connect() as conn:
+        for monitor_id, checked_at in conn.execute(
+            text("SELECT monitor_id, checked_at FROM checks ORDER BY checked_at")
+        ):
+            found[monitor_id].append(checked_at)
+    return found
+
+
+def lateness(monitor_id: uuid.UUID, checked_at: datetime) -> float:
+    """Seconds since the grid point the check belongs to."""
+    return (checked_at.timestamp() - phase(monitor_id, INTERVAL)) % INTERVAL
+
+
+@pytest.mark.slow
+def test_three_workers_share_300_monitors_each_check_once_and_on_time(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    ids = add_monitors(db, 300, target.url("status/200"))
+    started = datetime.now(UTC)
+    workers = [start_worker(settings, f"w{n}") for n in range(3)]
+    time.sleep(60)
+    for worker in workers:
+        worker.send_signal(signal.SIGTERM)
+    outputs = [worker.communicate(timeout=30)[0] for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0, 0], outputs
+    found = checks_by_monitor(db)
+    window_start, window_end = started + timedelta(seconds=10), started + timedelta(seconds=55)
+    late = []
+    for monitor_id in ids:
+        times = found[monitor_id]
+        gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(times)]
+        assert min(gaps) > INTERVAL - 1.5, f"{monitor_id} checked twice: {times}"
+        # every grid point inside the window got its check
+        point = next_due(monitor_id, INTERVAL, window_start)
+        while point < window_end:
+            assert any(point <= t < point + timedelta(seconds=2) for t in times), (
+                monitor_id,
+                point,
+            )
+            point += timedelta(seconds=INTERVAL)
+        late += [lateness(monitor_id, t) for t in times if window_start <= t < window_end]
+    p99 = statistics.quantiles(late, n=100)[98]
+    assert p99 <= 1.0, f"start lateness p99 {p99:.3f} s"
+    stored = [int(o.rsplit(": ", 1)[1].split()[0]) for o in outputs if "checks stored" in o]
+    assert len(stored) == 3
+    assert min(stored) > 0  # all three took part
+
+
+@pytest.mark.slow
+def test_a_killed_workers_monitors_resume_within_one_lease(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    """L3: kill -9 mid-batch; after its leases (timeout 5 s + margin 2 s) the other takes over."""
+    ids = add_monitors(db, 100, target.url("status/200"))
+    survivor, victim = start_worker(settings, "survivor"), start_worker(settings, "victim")
+    time.sleep(15)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=10)
+    killed_at = datetime.now(UTC)
+    with db.connect() as conn:
+        held = conn.execute(
+            text("SELECT count(*) FROM monitors WHERE lease_owner = 'victim'")
+        ).scalar_one()
+    time.sleep(25)
+    survivor.send_signal(signal.SIGTERM)
+    survivor.communicate(timeout=30)
+    found = checks_by_monitor(db)
+    lease = timedelta(seconds=5 + 2 + 2)  # timeout + margin + claim-ahead
+    for monitor_id in ids:
+        after = [t for t in found[monitor_id] if t > killed_at]
+        assert after, f"{monitor_id} never checked after the kill"
+        assert after[0] <= killed_at + lease + timedelta(seconds=INTERVAL + 1), (
+            monitor_id,
+            after[0] - killed_at,
+        )
+    assert held > 0  # the kill really left leases behind
+    with db.connect() as conn:
+        victims = conn.execute(
+            text("SELECT count(*) FROM monitors WHERE lease_owner = 'victim'")
+        ).scalar_one()
+    assert victims == 0
