@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Literal
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import urlsplit
 
 import apprise
 
 from desktop.errors import InvalidInput
+from shared import notify_urls
 
 ChannelKind = Literal["email", "slack", "telegram", "discord", "webhook", "apprise"]
 KINDS: tuple[ChannelKind, ...] = ("email", "slack", "telegram", "discord", "webhook", "apprise")
@@ -78,29 +79,19 @@ def redact(url: str) -> str:
 
 
 def email_url(to: str, smtp: str, *, sender: str | None = None) -> str:
-    """Return a mailto URL sending to `to` through smtp ("smtp://user:pass@host:port")."""
-    parts = urlsplit(smtp if "://" in smtp else f"smtp://{smtp}")
-    if not parts.hostname or "@" not in to:
-        raise InvalidInput("email needs a recipient address and an SMTP server host")
-    scheme = "mailtos" if parts.scheme in ("smtps", "mailtos") else "mailto"
-    auth = ""
-    if parts.username:  # typed raw ("p@ss") or encoded ("p%40ss"): encode exactly once
-        auth = quote(unquote(parts.username), safe="")
-        if parts.password:
-            auth += ":" + quote(unquote(parts.password), safe="")
-        auth += "@"
-    port = f":{parts.port}" if parts.port else ""
-    query = f"to={quote(to, safe='@')}"
-    if sender:
-        query += f"&from={quote(sender, safe='@')}"
-    return f"{scheme}://{auth}{parts.hostname}{port}/?{query}"
+    """Return a mailto URL sending to `to` through smtp; raise InvalidInput."""
+    try:
+        return notify_urls.email_url(to, smtp, sender=sender)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 def telegram_url(bot_token: str, chat_id: str) -> str:
-    """Return the Apprise URL for a Telegram bot token and chat id."""
-    if not bot_token.strip() or not chat_id.strip():
-        raise InvalidInput("Telegram needs a bot token and a chat id")
-    return f"tgram://{bot_token.strip()}/{chat_id.strip()}"
+    """Return the Apprise URL for a Telegram bot token and chat id; raise InvalidInput."""
+    try:
+        return notify_urls.telegram_url(bot_token, chat_id)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
 
 
 FIELDS: dict[ChannelKind, tuple[tuple[str, str], ...]] = {
