@@ -42,6 +42,9 @@ class ServerSettings(BaseSettings):
     # read-heavy queries (lists, check history) may go to a replica
     # networks the cloud may reach although they are internal (tests only; empty in production)
     outbound_allow: list[str] = Field(default_factory=list)
+    # the relay every email alert goes through (smtp://user:pass@host:587 or smtps://...)
+    smtp_url: str | None = Field(default=None, validation_alias=_env("SMTP_URL"))
+    smtp_from: str = "alerts@upwatch.localhost"
     database_read_url: str | None = Field(default=None, validation_alias=_env("DATABASE_READ_URL"))
     sentry_dsn: str | None = Field(default=None, validation_alias=_env("SENTRY_DSN"))
     log_format: Literal["json", "text"] = "json"

@@ -102,6 +102,7 @@ class ChannelPublic(BaseModel):
     target: str
     monitor_ids: list[uuid.UUID]
     seq: int
+    disabled_reason: str | None = None  # why alerts stopped; saving the channel resumes them
 
 
 def describe_target(config: dict[str, str]) -> str:

@@ -42,6 +42,7 @@ class ChannelService:
         monitors = self._owned_monitors(user, body.monitor_ids)
         channel.name, channel.type = body.name, body.config.type
         channel.config = body.config.model_dump(mode="json")
+        channel.disabled_reason = None  # saved again: the user has fixed it, alerts resume
         channel.updated_at = datetime.now(UTC)
         channel.seq = self.repo.next_seq(user.id)
         self.repo.save(channel)
@@ -77,4 +78,5 @@ class ChannelService:
             target=describe_target(channel.config),
             monitor_ids=self.repo.monitor_ids(channel.id),
             seq=channel.seq,
+            disabled_reason=channel.disabled_reason,
         )

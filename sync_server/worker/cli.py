@@ -1,4 +1,4 @@
-"""`upwatch worker`: run cloud checks (and, later, alert senders) until SIGINT or SIGTERM."""
+"""`upwatch worker`: run cloud checks and alert senders until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,18 +9,21 @@ import sys
 from collections.abc import Sequence
 
 from shared.netguard import NetGuard
+from sync_server.alerts.deliver import Deliverer, MailSettings
+from sync_server.alerts.sender import AlertSender
 from sync_server.cli import settings_or_error
 from sync_server.errors import UpwatchError
 from sync_server.ops.logs import configure_logging
-from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url
+from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url, worker_name
 
 
-async def _work(worker: CloudWorker) -> None:
+async def _work(worker: CloudWorker | None, sender: AlertSender | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    await worker.run(stop)
+    parts = [part.run(stop) for part in (worker, sender) if part is not None]
+    await asyncio.gather(*parts)
 
 
 def main(argv: Sequence[str]) -> int:
@@ -30,6 +33,9 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--concurrency", type=int, default=200, help="checks in flight")
     parser.add_argument("--batch", type=int, default=500, help="monitors held at once")
     parser.add_argument("--lease-margin", type=float, default=30.0, help="seconds")
+    parser.add_argument(
+        "--role", choices=("all", "checks", "alerts"), default="all", help="what to run"
+    )
     args = parser.parse_args(list(argv))
     if args.concurrency < 1 or args.batch < 1 or args.lease_margin < 1:
         parser.error("--concurrency, --batch and --lease-margin must be positive")
@@ -42,12 +48,17 @@ def main(argv: Sequence[str]) -> int:
     options = WorkerOptions(
         concurrency=args.concurrency, batch=args.batch, margin_s=args.lease_margin
     )
-    worker = CloudWorker(
-        libpq_url(settings.database_url),
-        guard=NetGuard(settings.outbound_allow),
-        options=options,
-        name=args.name,
-    )
-    asyncio.run(_work(worker))
-    sys.stdout.write(f"Worker {worker.name} stopped: {worker.stats.stored} checks stored.\n")
+    conninfo = libpq_url(settings.database_url)
+    guard = NetGuard(settings.outbound_allow)
+    name = args.name or worker_name()
+    worker = sender = None
+    if args.role in ("all", "checks"):
+        worker = CloudWorker(conninfo, guard=guard, options=options, name=name)
+    if args.role in ("all", "alerts"):
+        mail = MailSettings(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None
+        sender = AlertSender(conninfo, Deliverer(guard, mail), name=name)
+    asyncio.run(_work(worker, sender))
+    stored = worker.stats.stored if worker else 0
+    sent = sender.sent if sender else 0
+    sys.stdout.write(f"Worker {name} stopped: {stored} checks stored, {sent} alerts sent.\n")
     return 0

@@ -1,0 +1,203 @@
+"""Cloud alerts end to end: a real SMTP server and a real webhook receiver get each flip once;
+retries, permanent failures and internal webhook addresses (checklist A, G)."""
+
+import asyncio
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, text
+
+from shared.netguard import NetGuard
+from sync_server.alerts.deliver import Deliverer, MailSettings
+from sync_server.alerts.sender import AlertSender
+from sync_server.config import ServerSettings
+from sync_server.worker.runner import CloudWorker, libpq_url
+from tests.support.smtp import SmtpSink
+from tests.support.target import TargetServer
+from tests.support.webhook import WebhookReceiver
+
+LOCAL = NetGuard(allow=["127.0.0.1/32"])
+
+
+@pytest.fixture
+def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
+    engine = create_engine(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+def add_account(db: Engine, url: str) -> tuple[uuid.UUID, uuid.UUID]:
+    user_id, monitor_id = uuid.uuid4(), uuid.uuid4()
+    with db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO users (id, email, password_hash, plan, created_at)"
+                 " VALUES (:id, 'ops@example.com', 'x', 'pro', now())"),
+            {"id": user_id},
+        )  # fmt: skip
+        conn.execute(
+            text(
+                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
+                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
+                " confirmations, is_active, cloud, next_check_at, created_at, updated_at, seq,"
+                " deleted) VALUES (:id, :user, 'http', 'Shop', :url, 'GET', 30, 5, '{}',"
+                " '200-299', false, true, true, 1, true, true, now(), now(), now(), 1, false)"
+            ),
+            {"id": monitor_id, "user": user_id, "url": url},
+        )
+    return user_id, monitor_id
+
+
+def add_channel(db: Engine, user_id: uuid.UUID, monitor_id: uuid.UUID, config: str) -> uuid.UUID:
+    channel_id = uuid.uuid4()
+    kind = "email" if '"type": "email"' in config else "webhook"
+    with db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO alert_channels (id, user_id, name, type, config, created_at,"
+                 " updated_at, seq, deleted) VALUES (:id, :user, :name, :type, :config, now(),"
+                 " now(), 1, false)"),
+            {"id": channel_id, "user": user_id, "name": kind, "type": kind, "config": config},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO monitor_alert_channels VALUES (:m, :c)"),
+            {"m": monitor_id, "c": channel_id},
+        )
+    return channel_id
+
+
+async def run_until(
+    parts: list[CloudWorker | AlertSender], done: Callable[[], bool], timeout: float = 15
+) -> None:
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        for _ in range(int(timeout / 0.05)):
+            if done():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1.0)  # a little longer: nothing more may arrive
+        stop.set()
+
+    await asyncio.gather(watch(), *(part.run(stop) for part in parts))
+
+
+async def test_an_outage_reaches_email_and_webhook_exactly_once(
+    settings: ServerSettings,
+    db: Engine,
+    target: TargetServer,
+    switch_name: str,
+    smtp_sink: SmtpSink,
+    webhook: WebhookReceiver,
+) -> None:
+    target.set_switch(switch_name, status=503)
+    user, monitor = add_account(db, target.switch_url(switch_name))
+    add_channel(db, user, monitor, '{"type": "email", "to": "oncall@example.com"}')
+    add_channel(db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/hook"}}')
+    conninfo = libpq_url(settings.database_url)
+    mail = MailSettings(f"smtp://{smtp_sink.host}:{smtp_sink.port}", "alerts@upwatch.test")
+    worker = CloudWorker(conninfo, guard=LOCAL)
+    sender = AlertSender(conninfo, Deliverer(LOCAL, mail), name="sender")
+    await run_until(
+        [worker, sender], lambda: len(smtp_sink.messages) >= 1 and webhook.count("/hook") >= 1
+    )
+    assert len(smtp_sink.messages) == 1
+    assert smtp_sink.messages[0].subject == "Shop is down"
+    assert "503" in smtp_sink.messages[0].text
+    hooks = webhook.received
+    assert len(hooks) == 1
+    assert hooks[0].json["event"] == "down"
+    assert hooks[0].json["monitor"] == "Shop"
+    with db.connect() as conn:
+        rows = conn.execute(text("SELECT status, attempts FROM alert_outbox")).all()
+        deliveries = conn.execute(text("SELECT ok FROM alert_deliveries")).all()
+    assert sorted(tuple(r) for r in rows) == [("sent", 1), ("sent", 1)]
+    assert [d.ok for d in deliveries] == [True, True]
+
+
+def queue_alert(db: Engine, monitor_id: uuid.UUID, channel_id: uuid.UUID) -> None:
+    with db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO alert_outbox (id, flip_id, monitor_id, channel_id, event, payload,"
+                 " status, attempts, next_attempt_at, created_at) VALUES (gen_random_uuid(),"
+                 " gen_random_uuid(), :m, :c, 'down', :payload, 'pending', 0, now(), now())"),
+            {"m": monitor_id, "c": channel_id,
+             "payload": '{"event": "down", "title": "Shop is down", "body": "503"}'},
+        )  # fmt: skip
+
+
+async def deliver_once(settings: ServerSettings, guard: NetGuard = LOCAL) -> AlertSender:
+    from psycopg import AsyncConnection
+
+    sender = AlertSender(libpq_url(settings.database_url), Deliverer(guard, None), name="s")
+    conn = await AsyncConnection.connect(sender.conninfo, autocommit=True)
+    await sender.deliver_due(conn)
+    await conn.close()
+    await sender.deliverer.close()
+    return sender
+
+
+async def test_a_failed_delivery_is_retried_with_backoff_and_recorded(
+    settings: ServerSettings, db: Engine, webhook: WebhookReceiver
+) -> None:
+    user, monitor = add_account(db, "https://shop.example.com")
+    channel = add_channel(
+        db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/h"}}'
+    )
+    queue_alert(db, monitor, channel)
+    webhook.fail_with(503, times=1)
+    await deliver_once(settings)
+    with db.connect() as conn:
+        row = conn.execute(text("SELECT status, attempts, next_attempt_at, last_error"
+                                " FROM alert_outbox")).one()  # fmt: skip
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert "503" in row.last_error
+    assert 3 < (row.next_attempt_at - datetime.now(UTC)).total_seconds() <= 5
+    await deliver_once(settings)  # not due yet: nothing is sent
+    assert len(webhook.received) == 1
+    with db.begin() as conn:  # five seconds pass
+        conn.execute(text("UPDATE alert_outbox SET next_attempt_at = now()"))
+    await deliver_once(settings)
+    with db.connect() as conn:
+        status = conn.execute(text("SELECT status FROM alert_outbox")).scalar_one()
+        attempts = conn.execute(text("SELECT ok FROM alert_deliveries ORDER BY attempted_at")).all()
+    assert status == "sent"
+    assert [a.ok for a in attempts] == [False, True]
+    assert len(webhook.received) == 2
+
+
+async def test_a_gone_webhook_disables_its_channel_with_the_reason(
+    settings: ServerSettings, db: Engine, webhook: WebhookReceiver, client: TestClient
+) -> None:
+    user, monitor = add_account(db, "https://shop.example.com")
+    channel = add_channel(
+        db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/h"}}'
+    )
+    queue_alert(db, monitor, channel)
+    webhook.fail_with(410, times=5)
+    await deliver_once(settings)
+    with db.connect() as conn:
+        status = conn.execute(text("SELECT status FROM alert_outbox")).scalar_one()
+        reason = conn.execute(text("SELECT disabled_reason FROM alert_channels")).scalar_one()
+    assert status == "dead"
+    assert reason == "the webhook answered 410 Gone"
+    queue_alert(db, monitor, channel)  # later flips for a disabled channel are not sent
+    await deliver_once(settings)
+    assert len(webhook.received) == 1
+
+
+async def test_a_webhook_to_an_internal_address_is_never_called(
+    settings: ServerSettings, db: Engine, webhook: WebhookReceiver
+) -> None:
+    """A8: the sender re-checks the webhook's address; an internal one disables the channel."""
+    user, monitor = add_account(db, "https://shop.example.com")
+    channel = add_channel(
+        db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/h"}}'
+    )
+    queue_alert(db, monitor, channel)
+    await deliver_once(settings, guard=NetGuard())
+    with db.connect() as conn:
+        reason = conn.execute(text("SELECT disabled_reason FROM alert_channels")).scalar_one()
+    assert reason == "blocked: 127.0.0.1 is a loopback address"
+    assert webhook.received == []
