@@ -11,7 +11,7 @@ from importlib import metadata
 
 from desktop.cli import channel_cmds, db_cmds, monitor_cmds, run_cmd, transfer_cmds
 from desktop.cli.context import Context, err
-from desktop.cli.options import add_monitor_options
+from desktop.cli.options import add_monitor_options, period
 from desktop.errors import InvalidInput, UpwatchError
 
 Command = Callable[[Context, argparse.Namespace], int]
@@ -65,6 +65,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("history", monitor_cmds.cmd_history, "show recent checks and incidents")
     p.add_argument("monitor", help="id (or its first characters) or name")
     p.add_argument("--limit", type=int, default=30, help="how many checks (30)")
+
+    p = command("report", monitor_cmds.cmd_report, "uptime, p95 and incidents per monitor")
+    p.add_argument(
+        "--since", type=period, default="7d", help="how far back: 24h, 7d, 30d, 90d… (7d)"
+    )
 
     p = command("edit", monitor_cmds.cmd_edit, "change a monitor")
     p.add_argument("monitor", help="id (or its first characters) or name")

@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from desktop.cli.context import Context, out
 from desktop.cli.format import ago, ms, status_label, table
-from desktop.cli.options import monitor_fields
+from desktop.cli.options import monitor_fields, period_label
 from desktop.errors import InvalidInput
 from desktop.services.checks import check_now
 from desktop.services.monitors import MonitorService
 from desktop.services.validation import make_spec
+from shared.report import render_text
 from shared.uptime import format_uptime
 
 
@@ -91,6 +92,14 @@ def cmd_check(ctx: Context, args: argparse.Namespace) -> int:
         rows.append([status_label(result.status), spec.name, ms(result.response_time_ms), detail])
     out(table(["STATUS", "NAME", "RESPONSE", "DETAIL"], rows))
     return 1 if any_down else 0
+
+
+def cmd_report(ctx: Context, args: argparse.Namespace) -> int:
+    """Print the uptime report of every monitor over a period."""
+    span: timedelta = args.since
+    report = MonitorService(ctx.db).report(span)
+    out(render_text(report, title=f"Upwatch report, last {period_label(span)}").rstrip("\n"))
+    return 0
 
 
 def cmd_history(ctx: Context, args: argparse.Namespace) -> int:

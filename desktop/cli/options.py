@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from typing import Any
 
 from desktop.errors import InvalidInput
@@ -101,3 +102,26 @@ def monitor_fields(args: argparse.Namespace) -> dict[str, Any]:
     if args.header is not None:
         fields["headers"] = parse_headers(args.header)
     return fields
+
+
+_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def period(text: str) -> timedelta:
+    """argparse type: "24h", "7d", "2w" as a timedelta (1 hour to 2 years)."""
+    value = text.strip().lower()
+    if len(value) < 2 or value[-1] not in _UNITS or not value[:-1].isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a period like 24h, 7d or 2w")
+    span = timedelta(seconds=int(value[:-1]) * _UNITS[value[-1]])
+    if not timedelta(hours=1) <= span <= timedelta(days=730):
+        raise argparse.ArgumentTypeError("the period must be between 1h and 730d")
+    return span
+
+
+def period_label(span: timedelta) -> str:
+    """A period for people: 7 days, 24 hours, 1 day."""
+    if span >= timedelta(days=2) and span % timedelta(days=1) == timedelta(0):
+        days = span.days
+        return f"{days} day{'s' if days != 1 else ''}"
+    hours = int(span.total_seconds() // 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"

@@ -13,12 +13,14 @@ from desktop.storage.history import (
     IncidentView,
     daily_rollups,
     incidents,
+    incidents_between,
     recent_checks,
     uptime_by_monitor,
 )
 from desktop.storage.monitors import MonitorRepository, to_spec
 from desktop.storage.tables import MonitorRow
 from shared.monitor import MonitorSpec
+from shared.report import MonitorReport, Outage, Report
 from shared.result import CheckResult
 from shared.status import Status
 from shared.uptime import WINDOWS, Rollup
@@ -132,6 +134,26 @@ class MonitorService:
             assert conn is not None
             checks = recent_checks(conn, row.pk, uuid.UUID(row.id), limit=limit)
             return to_spec(row), checks, incidents(conn, row.pk)
+
+    def report(self, since: timedelta, now: datetime | None = None) -> Report:
+        """Return every monitor's uptime, p95 and incidents over the last `since`."""
+        end = now or datetime.now(UTC)
+        start = end - since
+        with self.db.reader() as session:
+            rows = MonitorRepository(session).list_all()
+            conn = session.connection().connection.driver_connection
+            assert conn is not None
+            rollups = uptime_by_monitor(conn, since, end)
+            outages = incidents_between(conn, start, end)
+        monitors = []
+        for row in rows:
+            assert row.pk is not None
+            clipped = [
+                Outage(max(i.started_at, start), i.ended_at, i.first_error)
+                for i in outages.get(row.pk, [])
+            ]
+            monitors.append(MonitorReport(row.name, rollups.get(row.pk, Rollup()), clipped))
+        return Report(start, end, monitors)
 
     def detail(self, monitor_id: uuid.UUID, *, checks: int = 200) -> MonitorDetail:
         """Return a monitor's recent checks, 90 daily rollups, incidents and uptime windows."""

@@ -157,3 +157,26 @@ def prune(
     deliveries_cut = (now - timedelta(days=raw_days)).isoformat()
     conn.execute("DELETE FROM deliveries WHERE at < ?", (deliveries_cut,))
     return int(deleted)
+
+
+def incidents_between(
+    conn: sqlite3.Connection, start: datetime, end: datetime
+) -> dict[int, list[IncidentView]]:
+    """Return the local incidents overlapping [start, end), by monitor pk, oldest first."""
+    rows = conn.execute(
+        "SELECT monitor_pk, id, started_at, ended_at, first_error FROM incidents"
+        " WHERE source = 0 AND started_at < ? AND (ended_at IS NULL OR ended_at > ?)"
+        " ORDER BY started_at",
+        (end.isoformat(), start.isoformat()),
+    ).fetchall()
+    found: dict[int, list[IncidentView]] = {}
+    for pk, incident_id, started, ended, error in rows:
+        found.setdefault(pk, []).append(
+            IncidentView(
+                id=incident_id,
+                started_at=datetime.fromisoformat(started),
+                ended_at=datetime.fromisoformat(ended) if ended else None,
+                first_error=error,
+            )
+        )
+    return found
