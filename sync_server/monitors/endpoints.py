@@ -9,6 +9,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep
+from sync_server.history.repository import HistoryRepository
+from sync_server.history.service import HistoryService, UptimePublic
 from sync_server.monitors.repository import MonitorRepository
 from sync_server.monitors.schemas import CheckPage, MonitorIn, MonitorPublic
 from sync_server.monitors.service import MonitorService
@@ -73,3 +75,12 @@ def list_checks(
 ) -> CheckPage:
     """A monitor's checks, newest first; page with `before`, bound with `since`."""
     return service.checks(current[0], monitor_id, limit=limit, before=before, since=since)
+
+
+@router.get("/{monitor_id}/uptime")
+def monitor_uptime(
+    monitor_id: uuid.UUID, current: CurrentDep, service: ReaderDep, session: ReadSessionDep
+) -> UptimePublic:
+    """Uptime %, p95 and mean response time for 24h / 7d / 30d / 90d per source, from rollups."""
+    service.get(current[0], monitor_id)  # 404 unless it is yours
+    return HistoryService(HistoryRepository(session)).uptime(monitor_id)

@@ -184,3 +184,39 @@ async def test_the_cloud_never_reaches_an_internal_address(
     assert checks
     assert all(c.status == "down" and "blocked: 127.0.0.1" in c.error for c in checks)
     assert target.count() == 0
+
+
+async def test_uptime_figures_come_from_the_rollups_the_worker_wrote(
+    settings: ServerSettings, db: Engine, target: TargetServer, client: TestClient
+) -> None:
+    who = {"email": "ann@example.com", "password": "long enough password"}
+    client.post("/api/auth/register", json=who)
+    bearer = {
+        "Authorization": f"Bearer {client.post('/api/auth/login', json=who).json()['access_token']}"
+    }
+    with db.begin() as conn:
+        conn.execute(text("UPDATE users SET plan = 'business'"))
+    made = client.post(
+        "/api/monitors",
+        json={"url": target.url("slow/120"), "interval": 60, "cloud": True},
+        headers=bearer,
+    ).json()
+    with db.begin() as conn:
+        conn.execute(text("UPDATE monitors SET next_check_at = now()"))
+    await work_until(settings, lambda w: w.stats.stored >= 1)
+    uptime = client.get(f"/api/monitors/{made['id']}/uptime", headers=bearer)
+    assert uptime.status_code == 200
+    body = uptime.json()
+    for window in ("24h", "7d", "30d", "90d"):
+        cloud = body["windows"]["cloud"][window]
+        assert cloud["uptime"] == 100.0
+        assert cloud["checks"] == 1
+        assert cloud["p95_ms"] is not None
+        assert cloud["p95_ms"] >= 120
+        assert body["windows"]["local"][window]["uptime"] is None
+    assert body["incidents"] == []
+    other = {"email": "bob@example.com", "password": "long enough password"}
+    client.post("/api/auth/register", json=other)
+    token = client.post("/api/auth/login", json=other).json()["access_token"]
+    bob = {"Authorization": f"Bearer {token}"}
+    assert client.get(f"/api/monitors/{made['id']}/uptime", headers=bob).status_code == 404

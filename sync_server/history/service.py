@@ -1,0 +1,88 @@
+"""Uptime and response-time figures for the windows people look at, from rollups only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+from pydantic import BaseModel
+
+from shared.uptime import WINDOWS, Rollup
+from sync_server.history.repository import HistoryRepository
+from sync_server.history.tables import RollupFields
+
+SOURCES = ("cloud", "local")
+
+
+class WindowFigures(BaseModel):
+    """One window of one source."""
+
+    uptime: float | None  # percent; None when nothing is known yet
+    p95_ms: int | None
+    mean_ms: float | None
+    checks: int
+
+
+class IncidentPublic(BaseModel):
+    """An outage as one source saw it."""
+
+    id: uuid.UUID
+    source: str
+    started_at: datetime
+    ended_at: datetime | None
+    first_error: str | None
+
+
+class UptimePublic(BaseModel):
+    """Figures per source ("cloud", "local") and window ("24h", "7d", "30d", "90d")."""
+
+    windows: dict[str, dict[str, WindowFigures]]
+    incidents: list[IncidentPublic]
+
+
+def window_start(window: timedelta, now: datetime) -> tuple[bool, datetime]:
+    """(hourly?, first bucket): a day or less reads hourly rollups, longer reads daily ones."""
+    if window <= timedelta(days=1):
+        hour = (now - window).replace(minute=0, second=0, microsecond=0)
+        return True, hour + timedelta(hours=1)
+    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return False, today - timedelta(days=window.days - 1)
+
+
+def _figures(rows: Iterable[RollupFields]) -> WindowFigures:
+    total = Rollup()
+    for row in rows:
+        total.merge(
+            Rollup(row.up, row.degraded, row.down, row.unknown, row.rt_count, row.rt_sum,
+                   row.rt_min, row.rt_max, list(row.histogram))
+        )  # fmt: skip
+    mean = round(total.mean_ms, 1) if total.mean_ms is not None else None
+    uptime = round(total.uptime, 3) if total.uptime is not None else None
+    return WindowFigures(uptime=uptime, p95_ms=total.p95_ms, mean_ms=mean, checks=total.known)
+
+
+class HistoryService:
+    """Reads a monitor's history figures (the caller has checked ownership)."""
+
+    def __init__(self, repo: HistoryRepository) -> None:
+        self.repo = repo
+
+    def uptime(self, monitor_id: uuid.UUID, now: datetime | None = None) -> UptimePublic:
+        """Uptime, p95 and mean per source for 24h / 7d / 30d / 90d, and recent incidents."""
+        now = now or datetime.now(UTC)
+        windows: dict[str, dict[str, WindowFigures]] = {source: {} for source in SOURCES}
+        for name, span in WINDOWS.items():
+            hourly, first = window_start(span, now)
+            rows = (
+                self.repo.hourly(monitor_id, first)
+                if hourly
+                else self.repo.daily(monitor_id, first)
+            )
+            for source in SOURCES:
+                windows[source][name] = _figures(r for r in rows if r.source == source)
+        incidents = [
+            IncidentPublic.model_validate(i, from_attributes=True)
+            for i in self.repo.incidents(monitor_id, limit=20)
+        ]
+        return UptimePublic(windows=windows, incidents=incidents)
