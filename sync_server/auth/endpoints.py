@@ -15,6 +15,7 @@ from sync_server.auth.schemas import (
     Credentials,
     Login,
     PasswordChange,
+    Preferences,
     RefreshRequest,
     Registered,
     TokenPair,
@@ -84,3 +85,10 @@ def change_password(body: PasswordChange, current: CurrentDep, auth: AuthDep) ->
 def me(current: CurrentDep) -> UserPublic:
     """The signed-in account."""
     return UserPublic.model_validate(current[0], from_attributes=True)
+
+
+@router.put("/me")
+def update_me(body: Preferences, current: CurrentDep, auth: AuthDep) -> UserPublic:
+    """Change your preferences (the weekly email report)."""
+    user = auth.set_preferences(current[0], body)
+    return UserPublic.model_validate(user, from_attributes=True)

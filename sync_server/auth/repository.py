@@ -34,6 +34,11 @@ class AuthRepository:
         )
         return bool(inserted.rowcount)
 
+    def save_user(self, user: User) -> None:
+        """Write a changed user."""
+        self.session.add(user)
+        self.session.flush()
+
     def add_session(self, auth_session: AuthSession) -> AuthSession:
         """Insert a session."""
         self.session.add(auth_session)

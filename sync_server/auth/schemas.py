@@ -70,3 +70,12 @@ class UserPublic(BaseModel):
     email: str
     plan: str
     created_at: datetime
+    weekly_report: bool
+
+
+class Preferences(BaseModel):
+    """What a user may change about their account besides the password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    weekly_report: bool

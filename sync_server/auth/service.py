@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from sync_server.auth.passwords import hash_password, needs_rehash, verify_password
 from sync_server.auth.repository import AuthRepository
-from sync_server.auth.schemas import Credentials, PasswordChange, TokenPair
+from sync_server.auth.schemas import Credentials, PasswordChange, Preferences, TokenPair
 from sync_server.auth.tables import AuthSession, RefreshToken, User
 from sync_server.auth.tokens import (
     AccessClaims,
@@ -87,6 +87,12 @@ class AuthService:
         now = datetime.now(UTC)
         for other in self.repo.other_sessions(user.id, keep=claims.session_id):
             self.repo.revoke_session(other, now, "password changed")
+
+    def set_preferences(self, user: User, body: Preferences) -> User:
+        """Store the user's preferences."""
+        user.weekly_report = body.weekly_report
+        self.repo.save_user(user)
+        return user
 
     def current_user(self, token: str) -> tuple[User, AccessClaims]:
         """Return the user of a valid access token whose session is live; else NotAuthenticated."""

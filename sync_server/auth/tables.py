@@ -30,6 +30,9 @@ class User(ServerModel, table=True):
     plan: str = "free"
     change_seq: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
+    # the weekly email summary (opt in), and when the last one went out
+    weekly_report: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
+    last_report_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
 
 
 class AuthSession(ServerModel, table=True):

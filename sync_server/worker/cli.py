@@ -14,15 +14,18 @@ from sync_server.alerts.sender import AlertSender
 from sync_server.cli import settings_or_error
 from sync_server.errors import UpwatchError
 from sync_server.ops.logs import configure_logging
+from sync_server.worker.housekeeping import Housekeeper
 from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url, worker_name
 
 
-async def _work(worker: CloudWorker | None, sender: AlertSender | None) -> None:
+async def _work(
+    worker: CloudWorker | None, sender: AlertSender | None, keeper: Housekeeper | None
+) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    parts = [part.run(stop) for part in (worker, sender) if part is not None]
+    parts = [part.run(stop) for part in (worker, sender, keeper) if part is not None]
     await asyncio.gather(*parts)
 
 
@@ -51,13 +54,14 @@ def main(argv: Sequence[str]) -> int:
     conninfo = libpq_url(settings.database_url)
     guard = NetGuard(settings.outbound_allow)
     name = args.name or worker_name()
-    worker = sender = None
+    worker = sender = keeper = None
     if args.role in ("all", "checks"):
         worker = CloudWorker(conninfo, guard=guard, options=options, name=name)
     if args.role in ("all", "alerts"):
         mail = MailSettings(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None
         sender = AlertSender(conninfo, Deliverer(guard, mail), name=name)
-    asyncio.run(_work(worker, sender))
+        keeper = Housekeeper(conninfo, Deliverer(guard, mail))
+    asyncio.run(_work(worker, sender, keeper))
     stored = worker.stats.stored if worker else 0
     sent = sender.sent if sender else 0
     sys.stdout.write(f"Worker {name} stopped: {stored} checks stored, {sent} alerts sent.\n")

@@ -268,3 +268,16 @@ def test_parallel_refreshes_of_one_token_never_leave_two_live_successors(
         ).scalar_one()
     engine.dispose()
     assert live <= 1
+
+
+def test_the_weekly_report_is_opt_in(client: TestClient) -> None:
+    tokens = sign_up_and_in(client)
+    headers = bearer(tokens["access_token"])
+    assert client.get("/api/auth/me", headers=headers).json()["weekly_report"] is False
+    changed = client.put("/api/auth/me", json={"weekly_report": True}, headers=headers)
+    assert changed.status_code == 200
+    assert changed.json()["weekly_report"] is True
+    assert client.get("/api/auth/me", headers=headers).json()["weekly_report"] is True
+    bad = client.put("/api/auth/me", json={"plan": "business"}, headers=headers)
+    assert bad.status_code == 422
+    assert client.get("/api/auth/me", headers=headers).json()["plan"] == "free"
