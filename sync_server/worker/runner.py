@@ -68,6 +68,27 @@ class WorkerStats:
     lateness_s: list[float] = field(default_factory=list)
 
 
+class Link:
+    """One PostgreSQL connection that is made again after the server or the network drops it."""
+
+    def __init__(self, conninfo: str) -> None:
+        self.conninfo = conninfo
+        self._conn: AsyncConnection[Any] | None = None
+
+    async def get(self) -> AsyncConnection[Any]:
+        """The live connection (raises psycopg.OperationalError while the server is away)."""
+        if self._conn is None or self._conn.closed or self._conn.broken:
+            self._conn = await AsyncConnection.connect(
+                self.conninfo, autocommit=True, connect_timeout=5
+            )
+        return self._conn
+
+    async def close(self) -> None:
+        """Close it if open."""
+        if self._conn is not None and not self._conn.closed:
+            await self._conn.close()
+
+
 class CloudWorker:
     """Runs cloud checks until stopped."""
 
@@ -94,12 +115,11 @@ class CloudWorker:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until stop is set; then finish, write and release."""
-        claim_conn = await AsyncConnection.connect(self.conninfo, autocommit=True)
-        write_conn = await AsyncConnection.connect(self.conninfo, autocommit=True)
-        flusher = asyncio.create_task(self._flush_loop(write_conn, stop))
+        claim_link, write_link = Link(self.conninfo), Link(self.conninfo)
+        flusher = asyncio.create_task(self._flush_loop(write_link, stop))
         try:
             while not stop.is_set():
-                await self._claim_some(claim_conn)
+                await self._claim_some(claim_link)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.options.claim_every_s)
         finally:
@@ -108,19 +128,22 @@ class CloudWorker:
                     task.cancel()
             await asyncio.gather(*self._checks, return_exceptions=True)
             await flusher
-            await self._flush(write_conn)
-            await claim_conn.execute(RELEASE, (self.name,))
-            await claim_conn.close()
-            await write_conn.close()
+            await self._flush(write_link)
+            try:
+                await (await claim_link.get()).execute(RELEASE, (self.name,))
+            except psycopg.OperationalError as exc:  # the leases run out by themselves
+                log.warning("could not release leases: %s", exc)
+            await claim_link.close()
+            await write_link.close()
             await self.probe.close()
 
-    async def _claim_some(self, conn: AsyncConnection[Any]) -> None:
+    async def _claim_some(self, link: Link) -> None:
         room = self.options.batch - len(self._held)
         if room <= 0:
             return
         try:
             claimed = await claim(
-                conn,
+                await link.get(),
                 self.name,
                 batch=room,
                 ahead_s=self.options.ahead_s,
@@ -154,18 +177,18 @@ class CloudWorker:
         )
         self._pending.append(Outcome(item, result, state, flip, next_at))
 
-    async def _flush_loop(self, conn: AsyncConnection[Any], stop: asyncio.Event) -> None:
+    async def _flush_loop(self, link: Link, stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.options.flush_every_s)
-            await self._flush(conn)
+            await self._flush(link)
 
-    async def _flush(self, conn: AsyncConnection[Any]) -> None:
+    async def _flush(self, link: Link) -> None:
         batch, self._pending = self._pending, []
         if not batch:
             return
         try:
-            stored = await write_batch(conn, self.name, batch)
+            stored = await write_batch(await link.get(), self.name, batch)
         except psycopg.OperationalError as exc:
             log.warning("writing %d outcomes failed, retrying: %s", len(batch), exc)
             self._pending = batch + self._pending

@@ -220,3 +220,36 @@ async def test_uptime_figures_come_from_the_rollups_the_worker_wrote(
     token = client.post("/api/auth/login", json=other).json()["access_token"]
     bob = {"Authorization": f"Bearer {token}"}
     assert client.get(f"/api/monitors/{made['id']}/uptime", headers=bob).status_code == 404
+
+
+async def test_a_worker_rides_out_lost_database_connections(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    """L1 (connections): killed backends are reconnected; results wait and are then stored."""
+    user = add_user(db)
+    now = datetime.now(UTC)
+    for n in range(20):
+        add_monitor(db, user, target.url("status/200"), due=now + timedelta(seconds=n * 0.3))
+    worker = CloudWorker(libpq_url(settings.database_url), guard=LOCAL)
+    stop = asyncio.Event()
+    killed_at: list[datetime] = []
+
+    async def cut_connections() -> None:
+        await asyncio.sleep(2.5)
+        killed_at.append(datetime.now(UTC))
+        with db.connect() as conn:
+            conn.execute(
+                text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                     " WHERE pid <> pg_backend_pid() AND datname = current_database()")
+            )  # fmt: skip
+        await asyncio.sleep(4)
+        stop.set()
+
+    await asyncio.gather(worker.run(stop), cut_connections())
+    with db.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM checks")).scalar_one()
+        after = conn.execute(
+            text("SELECT count(*) FROM checks WHERE checked_at > :t"), {"t": killed_at[0]}
+        ).scalar_one()
+    assert stored == worker.stats.stored >= 20  # every outcome reached the database once
+    assert after > 0
