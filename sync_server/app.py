@@ -12,7 +12,7 @@ from sync_server.billing.endpoints import router as billing_router
 from sync_server.channels.endpoints import router as channels_router
 from sync_server.config import ServerSettings
 from sync_server.db import make_engine
-from sync_server.errors import install_error_handlers
+from sync_server.errors import error_responses, install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
 from sync_server.ops.access import access_middleware
 from sync_server.ops.metrics import Metrics
@@ -34,7 +34,12 @@ def create_app(
             on_shutdown()
 
     init_sentry(settings.sentry_dsn, settings.environment)
-    app = FastAPI(title="Upwatch", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="Upwatch",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=error_responses(400, 429),  # a body that is not JSON; rate limits
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.read_engine = (
@@ -54,7 +59,7 @@ def create_app(
         """Liveness."""
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["ops"], response_class=Response)
+    @app.get("/metrics", tags=["ops"], response_class=Response, responses=error_responses(403))
     def prometheus(request: Request) -> Response:
         """Prometheus metrics (for the configured scraper)."""
         return metrics.exposition(request, settings)

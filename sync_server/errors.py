@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -63,11 +66,59 @@ class PlanLimit(UpwatchError):
     code = "plan_limit"
 
 
+class Invalid(UpwatchError):
+    """Well-formed, but the content cannot be used (e.g. ids in a body that are not yours)."""
+
+    status_code = 422
+    code = "invalid"
+
+
 class Conflict(UpwatchError):
     """The request clashes with existing data."""
 
     status_code = 409
     code = "conflict"
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code and a message for people."""
+
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The one shape of every 4xx and 5xx answer."""
+
+    error: ErrorDetail
+
+
+_MEANINGS = {
+    400: "The body is not valid JSON",
+    401: "Sign in first: no token, or it expired or was revoked",
+    403: "Refused: wrong password, a cross-site cookie write or the plan's limit",
+    404: "No such thing, or it is someone else's",
+    409: "Clashes with existing data",
+    422: "The request's content is invalid",
+    429: "Too many requests: see Retry-After",
+    503: "Briefly unavailable: see Retry-After",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error answers a route may give (all in the one shape)."""
+    return {code: {"model": ErrorBody, "description": _MEANINGS[code]} for code in codes}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path (FastAPI keeps one route per method)."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(request.app.routes):
+        route = context.route
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and regex.match(request.url.path):
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
@@ -95,7 +146,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, HTTPException)
         code = HTTP_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "error")
         message = str(exc.detail) if exc.status_code != 404 else "no such path"
-        return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
+            message = f"use {headers['Allow']} here"
+        return JSONResponse(error_body(code, message), exc.status_code, headers=headers)
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", "-")

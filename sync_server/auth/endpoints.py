@@ -22,9 +22,9 @@ from sync_server.auth.schemas import (
     UserPublic,
 )
 from sync_server.deps import AuthDep, CurrentDep, SettingsDep
-from sync_server.errors import NotAuthenticated
+from sync_server.errors import NotAuthenticated, error_responses
 
-router = APIRouter(prefix="/api/auth", tags=["auth"])
+router = APIRouter(prefix="/api/auth", tags=["auth"], responses=error_responses(401, 403, 422, 503))
 
 
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
 
 
 class Credentials(BaseModel):
@@ -20,7 +20,7 @@ class Credentials(BaseModel):
 class Login(Credentials):
     """Credentials, and whether the tokens go in cookies (browsers) or the body (desktop)."""
 
-    use_cookies: bool = False
+    use_cookies: StrictBool = False
 
 
 class PasswordChange(BaseModel):
@@ -78,4 +78,4 @@ class Preferences(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    weekly_report: bool
+    weekly_report: StrictBool

@@ -6,9 +6,12 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from sync_server.deps import CurrentDep
+from sync_server.errors import error_responses
 from sync_server.plans import plan_of
 
-router = APIRouter(prefix="/api/subscription", tags=["billing"])
+router = APIRouter(
+    prefix="/api/subscription", tags=["billing"], responses=error_responses(401, 403)
+)
 
 
 class SubscriptionPublic(BaseModel):

@@ -11,8 +11,13 @@ from sync_server.channels.repository import ChannelRepository
 from sync_server.channels.schemas import ChannelIn, ChannelPublic
 from sync_server.channels.service import ChannelService
 from sync_server.deps import CurrentDep, SessionDep
+from sync_server.errors import error_responses
 
-router = APIRouter(prefix="/api/alert-channels", tags=["alert channels"])
+router = APIRouter(
+    prefix="/api/alert-channels",
+    tags=["alert channels"],
+    responses=error_responses(401, 403, 404, 422),
+)
 
 
 def get_service(session: SessionDep) -> ChannelService:

@@ -9,7 +9,7 @@ from sync_server.auth.tables import User
 from sync_server.channels.repository import ChannelRepository
 from sync_server.channels.schemas import ChannelIn, ChannelPublic, describe_target
 from sync_server.channels.tables import AlertChannel
-from sync_server.errors import NotFound
+from sync_server.errors import Invalid, NotFound
 
 
 class ChannelService:
@@ -67,7 +67,7 @@ class ChannelService:
     def _owned_monitors(self, user: User, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         owned = self.repo.owned_monitor_ids(user.id, ids)
         if len(owned) != len(set(ids)):
-            raise NotFound("no such monitor in monitor_ids")
+            raise Invalid("monitor_ids: some of these monitors do not exist (or are not yours)")
         return owned
 
     def _public(self, channel: AlertChannel) -> ChannelPublic:

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
 from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep
+from sync_server.errors import error_responses
 from sync_server.history.repository import HistoryRepository
 from sync_server.history.service import HistoryService, UptimePublic
 from sync_server.monitors.repository import MonitorRepository
-from sync_server.monitors.schemas import CheckPage, MonitorIn, MonitorPublic
+from sync_server.monitors.schemas import CheckPage, IsoTime, MonitorIn, MonitorPublic
 from sync_server.monitors.service import MonitorService
 
-router = APIRouter(prefix="/api/monitors", tags=["monitors"])
+router = APIRouter(
+    prefix="/api/monitors", tags=["monitors"], responses=error_responses(401, 403, 404, 409, 422)
+)
 
 
 def get_service(session: SessionDep) -> MonitorService:
@@ -70,8 +72,8 @@ def list_checks(
     current: CurrentDep,
     service: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    before: datetime | None = None,
-    since: datetime | None = None,
+    before: IsoTime | None = None,
+    since: IsoTime | None = None,
 ) -> CheckPage:
     """A monitor's checks, newest first; page with `before`, bound with `since`."""
     return service.checks(current[0], monitor_id, limit=limit, before=before, since=since)

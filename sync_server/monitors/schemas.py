@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
-from pydantic import BaseModel, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 from shared.monitor import HOSTED_FORBIDDEN_HEADERS, MonitorSpec
+
+
+def _name_optional(schema: dict[str, Any]) -> None:
+    required = schema.get("required", [])
+    if "name" in required:
+        required.remove("name")
+
+
+def _iso_time(value: Any) -> Any:
+    """Accept an ISO 8601 time only (not a bare number); a time without zone is UTC."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("use an ISO 8601 time, like 2026-11-26T12:00:00Z") from None
+    else:
+        raise ValueError("use an ISO 8601 time, like 2026-11-26T12:00:00Z")
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 
 
 class MonitorIn(MonitorSpec):
@@ -18,6 +41,9 @@ class MonitorIn(MonitorSpec):
     """
 
     cloud: bool = False
+
+    # the name may be left out: the URL's host is used (MonitorSpec fills it in)
+    model_config = ConfigDict(json_schema_extra=_name_optional)
 
     @field_validator("headers")
     @classmethod

@@ -1,5 +1,7 @@
 """Alert channels on the hosted API: per-type validation, secrets never echoed, ownership."""
 
+import uuid
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -90,7 +92,11 @@ def test_bob_cannot_use_or_touch_alices_things(client: TestClient) -> None:
     assert client.put(f"/api/alert-channels/{cid}", json=email, headers=bob).status_code == 404
     assert client.delete(f"/api/alert-channels/{cid}", headers=bob).status_code == 404
     linked = client.post("/api/alert-channels", json={**email, "monitor_ids": [mid]}, headers=bob)
-    assert linked.status_code == 404
+    unknown = {**email, "monitor_ids": [str(uuid.uuid4())]}
+    made_up = client.post("/api/alert-channels", json=unknown, headers=bob)
+    # ids in a body are content, not the resource addressed: 422, the same for both cases
+    assert linked.status_code == made_up.status_code == 422
+    assert linked.json() == made_up.json()
     assert client.get("/api/alert-channels", headers=bob).json() == []
 
 
