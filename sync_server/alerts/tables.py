@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Index, UniqueConstraint, text
 from sqlmodel import Field
 
-from sync_server.models import ServerModel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=nullable)
+from sync_server.models import ServerModel, utc_column, utc_now
 
 
 class AlertOutbox(ServerModel, table=True):
@@ -37,12 +29,12 @@ class AlertOutbox(ServerModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
     status: str = Field(default="pending", max_length=10)  # pending, sent, dead
     attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    next_attempt_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     lease_owner: str | None = Field(default=None, max_length=100)
-    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lease_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime = Field(default_factory=_now, sa_column=_utc())
-    delivered_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    delivered_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class AlertDelivery(ServerModel, table=True):
@@ -52,6 +44,6 @@ class AlertDelivery(ServerModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     outbox_id: uuid.UUID = Field(foreign_key="alert_outbox.id", ondelete="CASCADE", index=True)
-    attempted_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    attempted_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     ok: bool
     error: str | None = Field(default=None, max_length=500)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime
+from sqlalchemy import BigInteger
 from sqlmodel import Field
 
-from sync_server.models import ServerModel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(**kwargs: object) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), **kwargs)  # type: ignore[arg-type]
+from sync_server.models import ServerModel, utc_column, utc_now
 
 
 class User(ServerModel, table=True):
@@ -29,10 +21,10 @@ class User(ServerModel, table=True):
     password_hash: str
     plan: str = "free"
     change_seq: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
-    created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column(nullable=False))
     # the weekly email summary (opt in), and when the last one went out
     weekly_report: bool = Field(default=False, sa_column_kwargs={"server_default": "false"})
-    last_report_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    last_report_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class AuthSession(ServerModel, table=True):
@@ -42,8 +34,8 @@ class AuthSession(ServerModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    created_at: datetime = Field(default_factory=_now, sa_column=_utc(nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     revoked_reason: str | None = None
 
 
@@ -54,5 +46,5 @@ class RefreshToken(ServerModel, table=True):
 
     token_hash: str = Field(primary_key=True, max_length=64)
     session_id: uuid.UUID = Field(foreign_key="auth_sessions.id", index=True, ondelete="CASCADE")
-    expires_at: datetime = Field(sa_column=_utc(nullable=False))
-    used_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    expires_at: datetime = Field(sa_column=utc_column(nullable=False))
+    used_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

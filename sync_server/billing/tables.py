@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import Column, DateTime
 from sqlmodel import Field
 
-from sync_server.models import ServerModel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=nullable)
+from sync_server.models import ServerModel, utc_column, utc_now
 
 
 class Subscription(ServerModel, table=True):
@@ -29,11 +20,11 @@ class Subscription(ServerModel, table=True):
     status: str = Field(max_length=30)
     stripe_customer_id: str | None = Field(default=None, max_length=100, index=True)
     stripe_subscription_id: str | None = Field(default=None, max_length=100, unique=True)
-    current_period_end: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    current_period_end: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     cancel_at_period_end: bool = False
     # the Stripe event time this row reflects: older events arriving late change nothing
-    stripe_event_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
-    updated_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    stripe_event_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
 
 
 class StripeEvent(ServerModel, table=True):
@@ -43,4 +34,4 @@ class StripeEvent(ServerModel, table=True):
 
     id: str = Field(primary_key=True, max_length=100)
     type: str = Field(max_length=100)
-    processed_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    processed_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())

@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime
+from sqlalchemy import JSON, BigInteger
 from sqlmodel import Field
 
-from sync_server.models import ServerModel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+from sync_server.models import ServerModel, utc_column, utc_now
 
 
 class AlertChannel(ServerModel, table=True):
@@ -26,12 +22,8 @@ class AlertChannel(ServerModel, table=True):
     name: str = Field(max_length=100)
     type: str = Field(max_length=20)
     config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
-    updated_at: datetime = Field(
-        default_factory=_now, sa_column=Column(DateTime(timezone=True), nullable=False)
-    )
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     seq: int = Field(default=0, sa_type=BigInteger)
     deleted: bool = False
     # set by a sender after a permanent error (e.g. the webhook is gone); shown to the user

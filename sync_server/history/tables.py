@@ -9,15 +9,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer
+from sqlalchemy import BigInteger, DateTime, Index, Integer
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Field
 
-from sync_server.models import ServerModel
-
-
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=nullable)
+from sync_server.models import ServerModel, utc_column
 
 
 class Incident(ServerModel, table=True):
@@ -30,8 +26,8 @@ class Incident(ServerModel, table=True):
     monitor_id: uuid.UUID = Field(foreign_key="monitors.id", ondelete="CASCADE")
     source: str = Field(default="cloud", max_length=20)
     status: str = Field(default="down", max_length=10)
-    started_at: datetime = Field(sa_column=_utc())
-    ended_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    started_at: datetime = Field(sa_column=utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     first_error: str | None = Field(default=None, max_length=500)
 
 

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, text
+from sqlalchemy import JSON, BigInteger, Index, text
 from sqlmodel import Field
 
-from sync_server.models import ServerModel
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _utc(nullable: bool = False) -> Column:  # type: ignore[type-arg]
-    return Column(DateTime(timezone=True), nullable=nullable)
+from sync_server.models import ServerModel, utc_column, utc_now
 
 
 class Monitor(ServerModel, table=True):
@@ -54,13 +46,13 @@ class Monitor(ServerModel, table=True):
     is_active: bool = True
     # checked 24/7 by cloud workers (paid plans); they claim it with a lease
     cloud: bool = False
-    next_check_at: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    next_check_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     lease_owner: str | None = Field(default=None, max_length=100)
-    lease_until: datetime | None = Field(default=None, sa_column=_utc(nullable=True))
+    lease_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     # the cloud's MonitorState (shared.state_codec JSON), so a worker restart does not re-alert
     state: str | None = None
-    created_at: datetime = Field(default_factory=_now, sa_column=_utc())
-    updated_at: datetime = Field(default_factory=_now, sa_column=_utc())
+    created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
+    updated_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     seq: int = Field(default=0, sa_type=BigInteger)
     deleted: bool = False
 
@@ -77,5 +69,5 @@ class Check(ServerModel, table=True):
     status_code: int | None = None
     response_time_ms: int | None = None
     error: str | None = None
-    checked_at: datetime = Field(sa_column=_utc())
+    checked_at: datetime = Field(sa_column=utc_column())
     source: str = "local"
