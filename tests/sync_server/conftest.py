@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
@@ -42,4 +42,12 @@ def client(settings: ServerSettings) -> Iterator[TestClient]:
         conn.execute(text(f"TRUNCATE {tables} CASCADE"))
     with TestClient(app) as test_client:
         yield test_client
+    engine.dispose()
+
+
+@pytest.fixture
+def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
+    """The test database (emptied by the client fixture), for rows put in directly."""
+    engine = create_engine(settings.database_url)
+    yield engine
     engine.dispose()

@@ -3,12 +3,11 @@ retries, permanent failures and internal webhook addresses (checklist A, G)."""
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Deliverer, MailSettings
@@ -18,53 +17,18 @@ from sync_server.worker.runner import CloudWorker, libpq_url
 from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer
 from tests.support.webhook import WebhookReceiver
+from tests.sync_server.rows import insert_channel, insert_monitor, insert_user
 
 LOCAL = NetGuard(allow=["127.0.0.1/32"])
 
 
-@pytest.fixture
-def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
-    engine = create_engine(settings.database_url)
-    yield engine
-    engine.dispose()
-
-
 def add_account(db: Engine, url: str) -> tuple[uuid.UUID, uuid.UUID]:
-    user_id, monitor_id = uuid.uuid4(), uuid.uuid4()
-    with db.begin() as conn:
-        conn.execute(
-            text("INSERT INTO users (id, email, password_hash, plan, created_at)"
-                 " VALUES (:id, 'ops@example.com', 'x', 'pro', now())"),
-            {"id": user_id},
-        )  # fmt: skip
-        conn.execute(
-            text(
-                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
-                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
-                " confirmations, is_active, cloud, next_check_at, created_at, updated_at, seq,"
-                " deleted) VALUES (:id, :user, 'http', 'Shop', :url, 'GET', 30, 5, '{}',"
-                " '200-299', false, true, true, 1, true, true, now(), now(), now(), 1, false)"
-            ),
-            {"id": monitor_id, "user": user_id, "url": url},
-        )
-    return user_id, monitor_id
+    user_id = insert_user(db, "pro", email="ops@example.com")
+    return user_id, insert_monitor(db, user_id, url, name="Shop", interval=30, confirmations=1)
 
 
-def add_channel(db: Engine, user_id: uuid.UUID, monitor_id: uuid.UUID, config: str) -> uuid.UUID:
-    channel_id = uuid.uuid4()
-    kind = "email" if '"type": "email"' in config else "webhook"
-    with db.begin() as conn:
-        conn.execute(
-            text("INSERT INTO alert_channels (id, user_id, name, type, config, created_at,"
-                 " updated_at, seq, deleted) VALUES (:id, :user, :name, :type, :config, now(),"
-                 " now(), 1, false)"),
-            {"id": channel_id, "user": user_id, "name": kind, "type": kind, "config": config},
-        )  # fmt: skip
-        conn.execute(
-            text("INSERT INTO monitor_alert_channels VALUES (:m, :c)"),
-            {"m": monitor_id, "c": channel_id},
-        )
-    return channel_id
+def add_webhook(db: Engine, user_id: uuid.UUID, monitor_id: uuid.UUID, url: str) -> uuid.UUID:
+    return insert_channel(db, user_id, {"type": "webhook", "url": url}, [monitor_id])
 
 
 async def run_until(
@@ -93,8 +57,8 @@ async def test_an_outage_reaches_email_and_webhook_exactly_once(
 ) -> None:
     target.set_switch(switch_name, status=503)
     user, monitor = add_account(db, target.switch_url(switch_name))
-    add_channel(db, user, monitor, '{"type": "email", "to": "oncall@example.com"}')
-    add_channel(db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/hook"}}')
+    insert_channel(db, user, {"type": "email", "to": "oncall@example.com"}, [monitor])
+    add_webhook(db, user, monitor, f"{webhook.base_url}/hook")
     conninfo = libpq_url(settings.database_url)
     mail = MailSettings(f"smtp://{smtp_sink.host}:{smtp_sink.port}", "alerts@upwatch.test")
     worker = CloudWorker(conninfo, guard=LOCAL)
@@ -142,9 +106,7 @@ async def test_a_failed_delivery_is_retried_with_backoff_and_recorded(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
     user, monitor = add_account(db, "https://shop.example.com")
-    channel = add_channel(
-        db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/h"}}'
-    )
+    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
     queue_alert(db, monitor, channel)
     webhook.fail_with(503, times=1)
     await deliver_once(settings)
@@ -171,9 +133,7 @@ async def test_a_gone_webhook_disables_its_channel_with_the_reason(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver, client: TestClient
 ) -> None:
     user, monitor = add_account(db, "https://shop.example.com")
-    channel = add_channel(
-        db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/h"}}'
-    )
+    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
     queue_alert(db, monitor, channel)
     webhook.fail_with(410, times=5)
     await deliver_once(settings)
@@ -192,9 +152,7 @@ async def test_a_webhook_to_an_internal_address_is_never_called(
 ) -> None:
     """A8: the sender re-checks the webhook's address; an internal one disables the channel."""
     user, monitor = add_account(db, "https://shop.example.com")
-    channel = add_channel(
-        db, user, monitor, f'{{"type": "webhook", "url": "{webhook.base_url}/h"}}'
-    )
+    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
     queue_alert(db, monitor, channel)
     await deliver_once(settings, guard=NetGuard())
     with db.connect() as conn:

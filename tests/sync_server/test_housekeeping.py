@@ -1,13 +1,10 @@
 """Housekeeping: raw history kept per plan, old rows dropped, weekly reports sent once."""
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from psycopg import AsyncConnection
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Deliverer, MailSettings
@@ -15,47 +12,15 @@ from sync_server.config import ServerSettings
 from sync_server.worker.housekeeping import LOCK_KEY, Housekeeper, report_week
 from sync_server.worker.runner import libpq_url
 from tests.support.smtp import SmtpSink
+from tests.sync_server.rows import insert_monitor, insert_user
+
+URL = "https://a.example"
 
 NOW = datetime.now(UTC)
 # the last Monday 09:00 UTC: reports for the week before it are due
 MONDAY_9 = (NOW - timedelta(days=NOW.weekday())).replace(hour=9, minute=0, second=0, microsecond=0)
 if MONDAY_9 > NOW:
     MONDAY_9 -= timedelta(days=7)
-
-
-@pytest.fixture
-def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
-    engine = create_engine(settings.database_url)
-    yield engine
-    engine.dispose()
-
-
-def add_user(db: Engine, plan: str, *, weekly: bool = False, email: str | None = None) -> uuid.UUID:
-    user_id = uuid.uuid4()
-    with db.begin() as conn:
-        conn.execute(
-            text("INSERT INTO users (id, email, password_hash, plan, created_at, weekly_report)"
-                 " VALUES (:id, :email, 'x', :plan, :created, :weekly)"),
-            {"id": user_id, "email": email or f"{user_id}@example.com", "plan": plan,
-             "created": NOW - timedelta(days=60), "weekly": weekly},
-        )  # fmt: skip
-    return user_id
-
-
-def add_monitor(db: Engine, user_id: uuid.UUID, name: str, *, cloud: bool = True) -> uuid.UUID:
-    monitor_id = uuid.uuid4()
-    with db.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
-                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
-                " confirmations, is_active, cloud, created_at, updated_at, seq, deleted)"
-                " VALUES (:id, :user, 'http', :name, 'https://a.example', 'GET', 60, 5, '{}',"
-                " '200-299', false, true, true, 2, true, :cloud, now(), now(), 1, false)"
-            ),
-            {"id": monitor_id, "user": user_id, "name": name, "cloud": cloud},
-        )
-    return monitor_id
 
 
 def add_check(db: Engine, monitor_id: uuid.UUID, at: datetime) -> None:
@@ -75,8 +40,8 @@ def keeper(settings: ServerSettings, smtp: SmtpSink | None = None) -> Housekeepe
 async def test_raw_history_is_kept_as_long_as_the_plan_says(
     settings: ServerSettings, db: Engine
 ) -> None:
-    free = add_monitor(db, add_user(db, "free"), "free")
-    starter = add_monitor(db, add_user(db, "starter"), "starter")
+    free = insert_monitor(db, insert_user(db, "free"), URL, cloud=False)
+    starter = insert_monitor(db, insert_user(db, "starter"), URL)
     for monitor in (free, starter):
         add_check(db, monitor, NOW - timedelta(days=8))
         add_check(db, monitor, NOW - timedelta(days=1))
@@ -121,10 +86,10 @@ async def test_the_weekly_report_is_emailed_once_to_those_who_asked(
     settings: ServerSettings, db: Engine, smtp_sink: SmtpSink
 ) -> None:
     start, _ = report_week(MONDAY_9)
-    ann = add_user(db, "pro", weekly=True, email="ann@example.com")
-    add_user(db, "pro", weekly=False, email="quiet@example.com")
-    shop = add_monitor(db, ann, "Shop")
-    add_monitor(db, ann, "Blog", cloud=False)
+    ann = insert_user(db, "pro", weekly=True, email="ann@example.com")
+    insert_user(db, "pro", email="quiet@example.com")
+    shop = insert_monitor(db, ann, URL, name="Shop")
+    insert_monitor(db, ann, URL, name="Blog", cloud=False)
     with db.begin() as conn:
         for day in range(7):
             conn.execute(

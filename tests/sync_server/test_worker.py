@@ -2,58 +2,32 @@
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from shared.netguard import NetGuard
 from sync_server.config import ServerSettings
 from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url
 from sync_server.worker.schedule import after_check, next_due, phase
 from tests.support.target import TargetServer
+from tests.sync_server.rows import insert_channel, insert_monitor, insert_user
 
 LOCAL = NetGuard(allow=["127.0.0.1/32"])  # the test target stands in for a public site
 
 
-@pytest.fixture
-def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
-    """The test database, emptied by the client fixture."""
-    engine = create_engine(settings.database_url)
-    yield engine
-    engine.dispose()
-
-
 def add_user(db: Engine, plan: str = "business") -> uuid.UUID:
-    user_id = uuid.uuid4()
-    with db.begin() as conn:
-        conn.execute(
-            text("INSERT INTO users (id, email, password_hash, plan, created_at)"
-                 " VALUES (:id, :email, 'x', :plan, now())"),
-            {"id": user_id, "email": f"{user_id}@example.com", "plan": plan},
-        )  # fmt: skip
-    return user_id
+    return insert_user(db, plan)
 
 
 def add_monitor(
     db: Engine, user_id: uuid.UUID, url: str, *, interval: int = 10, due: datetime | None = None
 ) -> uuid.UUID:
-    monitor_id = uuid.uuid4()
-    with db.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
-                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
-                " confirmations, is_active, cloud, next_check_at, created_at, updated_at, seq,"
-                " deleted) VALUES (:id, :user, 'http', :name, :url, 'GET', :interval, 5, '{}',"
-                " '200-299', false, true, true, 1, true, true, :due, now(), now(), 1, false)"
-            ),
-            {"id": monitor_id, "user": user_id, "name": f"m-{monitor_id.hex[:6]}", "url": url,
-             "interval": interval, "due": due or datetime.now(UTC)},
-        )  # fmt: skip
-    return monitor_id
+    return insert_monitor(
+        db, user_id, url, interval=interval, confirmations=1, due=due or datetime.now(UTC)
+    )
 
 
 async def work_for(settings: ServerSettings, seconds: float, **options: float) -> CloudWorker:
@@ -144,19 +118,8 @@ async def test_an_outage_opens_an_incident_and_queues_one_alert_per_channel(
 ) -> None:
     user = add_user(db)
     monitor = add_monitor(db, user, target.url("status/503"), interval=5)
-    with db.begin() as conn:
-        for name in ("mail", "hook"):
-            channel = uuid.uuid4()
-            conn.execute(
-                text("INSERT INTO alert_channels (id, user_id, name, type, config, created_at,"
-                     " updated_at, seq, deleted) VALUES (:id, :user, :name, 'webhook',"
-                     " '{}', now(), now(), 1, false)"),
-                {"id": channel, "user": user, "name": name},
-            )  # fmt: skip
-            conn.execute(
-                text("INSERT INTO monitor_alert_channels VALUES (:m, :c)"),
-                {"m": monitor, "c": channel},
-            )
+    for path in ("mail", "hook"):
+        insert_channel(db, user, {"type": "webhook", "url": f"https://{path}.example"}, [monitor])
     await work_for(settings, 2.0)
     with db.connect() as conn:
         incident = conn.execute(text("SELECT status, ended_at, first_error FROM incidents")).one()

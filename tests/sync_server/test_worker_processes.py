@@ -10,50 +10,30 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, text
 
 from sync_server.config import ServerSettings
 from sync_server.worker.schedule import next_due, phase
 from tests.support.target import TargetServer
 from tests.sync_server.conftest import SECRET
+from tests.sync_server.rows import insert_monitors, insert_user, monitor_row
 
 INTERVAL = 10
 
 
-@pytest.fixture
-def db(settings: ServerSettings, client: TestClient) -> Iterator[Engine]:
-    engine = create_engine(settings.database_url)
-    yield engine
-    engine.dispose()
-
-
 def add_monitors(db: Engine, count: int, url: str) -> list[uuid.UUID]:
-    user_id = uuid.uuid4()
-    ids = [uuid.uuid4() for _ in range(count)]
-    now = datetime.now(UTC)
-    with db.begin() as conn:
-        conn.execute(
-            text("INSERT INTO users (id, email, password_hash, plan, created_at)"
-                 " VALUES (:id, 'load@example.com', 'x', 'business', now())"),
-            {"id": user_id},
-        )  # fmt: skip
-        conn.execute(
-            text(
-                "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout,"
-                " headers, expected_status, keyword_absent, follow_redirects, verify_tls,"
-                " confirmations, is_active, cloud, next_check_at, created_at, updated_at, seq,"
-                " deleted) VALUES (:id, :user, 'http', 'load', :url, 'GET', :interval, 5, '{}',"
-                " '200-299', false, true, true, 2, true, true, :due, now(), now(), 1, false)"
-            ),
-            [{"id": i, "user": user_id, "url": url, "interval": INTERVAL,
-              "due": next_due(i, INTERVAL, now + timedelta(seconds=3))} for i in ids],
-        )  # fmt: skip
-    return ids
+    """count monitors at INTERVAL, due at their first grid point after the workers start."""
+    user_id = insert_user(db, "business")
+    soon = datetime.now(UTC) + timedelta(seconds=3)
+    rows = []
+    for _ in range(count):
+        monitor_id = uuid.uuid4()
+        due = next_due(monitor_id, INTERVAL, soon)
+        rows.append(monitor_row(user_id, url, id=monitor_id, interval=INTERVAL, due=due))
+    return insert_monitors(db, rows)
 
 
 def start_worker(settings: ServerSettings, name: str) -> subprocess.Popen[str]:
