@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import TypedDict
 
 from desktop.config import DB_FILE
-from desktop.runtime.loop import fast_loop_factory
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.monitors import MonitorService
 from desktop.storage.codes import STATUS_CODE
 from desktop.storage.database import Database
+from shared.loop import fast_loop_factory
 from shared.monitor import MonitorSpec
 from shared.status import Status
 

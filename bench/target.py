@@ -20,7 +20,7 @@ import sys
 import threading
 from typing import cast
 
-from desktop.runtime.loop import fast_loop_factory
+from shared.loop import fast_loop_factory
 
 RESPONSE = (
     b"HTTP/1.1 200 OK\r\n"

@@ -12,6 +12,7 @@ from shared.status import Status
 
 _STATUS_FIELDS = {"status", "confirmed", "last_result"}
 _NAMES = tuple(f.name for f in fields(MonitorState))
+_KNOWN = frozenset(_NAMES)
 _DEFAULT = MonitorState()
 _TIME_FIELDS = {f.name for f in fields(MonitorState) if "datetime" in str(f.type)}
 
@@ -33,10 +34,9 @@ def load_state(text: str | None) -> MonitorState:
         return MonitorState()
     try:
         data = json.loads(text)
-        known = {f.name for f in fields(MonitorState)}
         clean: dict[str, Any] = {}
         for name, value in data.items():
-            if name not in known:
+            if name not in _KNOWN:
                 continue
             if name in _STATUS_FIELDS:
                 clean[name] = Status(value)

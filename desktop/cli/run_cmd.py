@@ -13,11 +13,11 @@ from desktop.cli.context import Context, err, out
 from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
 from desktop.runtime.lock import RunnerLock
-from desktop.runtime.loop import fast_loop_factory
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
+from shared.loop import fast_loop_factory
 from shared.messages import Message
 from shared.monitor import MonitorSpec
 

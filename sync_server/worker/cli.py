@@ -8,6 +8,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from shared.loop import fast_loop_factory
 from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Deliverer, MailSettings
 from sync_server.alerts.sender import AlertSender
@@ -34,7 +35,7 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="upwatch worker", allow_abbrev=False)
     parser.add_argument("--name", help="this worker's name (default host:pid:random)")
     parser.add_argument("--concurrency", type=int, default=200, help="checks in flight")
-    parser.add_argument("--batch", type=int, default=500, help="monitors held at once")
+    parser.add_argument("--batch", type=int, default=2000, help="monitors held at once")
     parser.add_argument("--lease-margin", type=float, default=30.0, help="seconds")
     parser.add_argument(
         "--role", choices=("all", "checks", "alerts"), default="all", help="what to run"
@@ -61,7 +62,8 @@ def main(argv: Sequence[str]) -> int:
         mail = MailSettings(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None
         sender = AlertSender(conninfo, Deliverer(guard, mail), name=name)
         keeper = Housekeeper(conninfo, Deliverer(guard, mail))
-    asyncio.run(_work(worker, sender, keeper))
+    with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
+        runner.run(_work(worker, sender, keeper))
     stored = worker.stats.stored if worker else 0
     sent = sender.sent if sender else 0
     sys.stdout.write(f"Worker {name} stopped: {stored} checks stored, {sent} alerts sent.\n")

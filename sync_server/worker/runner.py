@@ -51,7 +51,7 @@ class WorkerOptions:
     """How hard a worker works."""
 
     concurrency: int = 200  # checks in flight at once
-    batch: int = 500  # most monitors held at once
+    batch: int = 2000  # most monitors held at once (a few seconds of work at full speed)
     ahead_s: float = 2.0  # claim monitors due this soon
     margin_s: float = 30.0  # lease = due time + the monitor's timeout + margin
     claim_every_s: float = 0.5
@@ -172,8 +172,11 @@ class CloudWorker:
                 item.spec, probe=self.probe, clock=self.clock, source=Source.CLOUD
             )
         state, flip = next_state(item.state, result, policy_for(item.spec))
+        # a timer may fire a hair before the grid point: count from the point, not the clock,
+        # or the same point would come due again at once
+        checked_from = max(result.checked_at, item.due_at)
         next_at = after_check(
-            item.spec.id, item.interval_s, result.checked_at, recheck=state.needs_recheck
+            item.spec.id, item.interval_s, checked_from, recheck=state.needs_recheck
         )
         self._pending.append(Outcome(item, result, state, flip, next_at))
 

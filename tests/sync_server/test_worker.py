@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from shared.clock import SystemClock
 from shared.netguard import NetGuard
 from sync_server.config import ServerSettings
 from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url
@@ -216,3 +217,27 @@ async def test_a_worker_rides_out_lost_database_connections(
         ).scalar_one()
     assert stored == worker.stats.stored >= 20  # every outcome reached the database once
     assert after > 0
+
+
+class EarlyClock(SystemClock):
+    """A wall clock a few milliseconds behind the timers, as after an NTP step or on uvloop."""
+
+    def now(self) -> datetime:
+        return super().now() - timedelta(milliseconds=20)
+
+
+async def test_a_check_that_starts_a_hair_early_is_not_repeated_at_once(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    user = add_user(db)
+    monitor = uuid.uuid4()
+    due = next_due(monitor, 60, datetime.now(UTC) + timedelta(seconds=0.5))
+    if due > datetime.now(UTC) + timedelta(seconds=50):
+        due -= timedelta(seconds=60)  # the grid point just passed: due now
+    insert_monitor(db, user, target.url("status/200"), id=monitor, interval=60, due=due)
+    worker = CloudWorker(libpq_url(settings.database_url), guard=LOCAL, clock=EarlyClock())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.call_at(loop.time() + (due - datetime.now(UTC)).total_seconds() + 2.5, stop.set)
+    await worker.run(stop)
+    assert worker.stats.stored == 1

@@ -1,4 +1,4 @@
-"""The event loop for headless runs: uvloop where it exists (about 25 % less CPU per check)."""
+"""The event loop for headless runs (desktop runner, cloud workers): uvloop where it exists."""
 
 from __future__ import annotations
 
