@@ -9,10 +9,20 @@ from sqlmodel import Session, create_engine
 
 from sync_server.errors import UpwatchError
 
+# As many connections as AnyIO's worker threads (40), so threads rarely wait for one; a wait
+# that lasts POOL_TIMEOUT_S answers 503 instead of holding a thread (and the whole pool) up.
+POOL_SIZE, POOL_OVERFLOW, POOL_TIMEOUT_S = 20, 20, 2.0
+
 
 def make_engine(url: str) -> Engine:
-    """Return an engine with a small, pre-pinged pool."""
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    """Return an engine whose pool matches the thread pool; dead connections are replaced."""
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=POOL_TIMEOUT_S,
+    )
 
 
 def unit_of_work(engine: Engine) -> Iterator[Session]:

@@ -21,7 +21,7 @@ from sync_server.errors import NotAuthenticated
 _bearer = HTTPBearer(auto_error=False)
 
 
-def get_settings(request: Request) -> ServerSettings:
+async def get_settings(request: Request) -> ServerSettings:
     """The app's settings."""
     settings: ServerSettings = request.app.state.settings
     return settings
@@ -32,17 +32,23 @@ def get_session(request: Request) -> Iterator[Session]:
     yield from unit_of_work(request.app.state.engine)
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
-    """A unit of work on the read replica (DATABASE_READ_URL), or the primary without one."""
-    yield from unit_of_work(request.app.state.read_engine)
-
-
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_read_session(request: Request, session: SessionDep) -> Iterator[Session]:
+    """A unit of work on the read replica (DATABASE_READ_URL); without one, the request's own
+    session: one request never holds two connections of one pool (they could all wait)."""
+    if request.app.state.read_engine is request.app.state.engine:
+        yield session
+    else:
+        yield from unit_of_work(request.app.state.read_engine)
+
+
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]
 
 
-def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:
+async def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:
     """The auth service on this request's unit of work."""
     return AuthService(AuthRepository(session), settings)
 
@@ -66,7 +72,9 @@ def get_current(
     token, from_cookie = found
     if from_cookie:
         require_same_origin(request, settings)
-    return auth.current_user(token)
+    verified = getattr(request.state, "verified_token", None)  # the rate limiter's check
+    claims = verified[1] if verified is not None and verified[0] == token else None
+    return auth.current_user(token, claims)
 
 
 CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]

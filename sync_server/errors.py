@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -121,6 +123,15 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+def _unavailable(exc: Exception) -> bool:
+    """A pool that stayed full, or a database that cannot be reached (not a bug of ours)."""
+    return (
+        isinstance(exc, PoolTimeout)
+        or bool(getattr(exc, "connection_invalidated", False))
+        or (isinstance(exc, OperationalError))
+    )
+
+
 def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     """Return the JSON body every error uses."""
     return {"error": {"code": code, "message": message}}
@@ -154,6 +165,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", "-")
+        if isinstance(exc, PoolTimeout | DBAPIError) and _unavailable(exc):
+            log.warning("database busy or away: %s", exc, extra={"request_id": request_id})
+            message = "the service is busy or its database is away; retry in a few seconds"
+            return JSONResponse(
+                error_body("unavailable", message),
+                503,
+                headers={"Retry-After": "5", "X-Request-ID": request_id},
+            )
         log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
         message = f"something went wrong on our side; reference {request_id}"
         return JSONResponse(

@@ -1,4 +1,4 @@
-"""Rate limits: per client IP and per signed-in user (`limits`; memory, or Redis via REDIS_URL).
+"""Rate limits: per client IP and per signed-in user (in this process, or in Redis via REDIS_URL).
 
 The client IP is the connection's peer unless that peer is a configured trusted proxy; then
 it is the rightmost X-Forwarded-For address that is not a trusted proxy (E3, E4). The user
@@ -15,12 +15,11 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import math
 import time
 from collections.abc import Awaitable, Callable
 
 from limits import RateLimitItem, parse
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
 from starlette.requests import Request
@@ -29,6 +28,7 @@ from starlette.responses import JSONResponse, Response
 from sync_server.auth.cookies import access_token_of
 from sync_server.auth.tokens import read_access_token
 from sync_server.config import ServerSettings
+from sync_server.counters import LocalCounters, retry_after
 from sync_server.errors import NotAuthenticated, error_body
 
 log = logging.getLogger(__name__)
@@ -62,21 +62,20 @@ def normalized_email(email: str) -> str:
 
 
 class RateLimiter:
-    """Moving-window limits shared by every request of one app (or many, with Redis)."""
+    """Sliding-window limits shared by every request of one app (or many, with Redis)."""
 
     def __init__(self, settings: ServerSettings) -> None:
-        backend = (
-            storage_from_string(
+        self._shared: SlidingWindowCounterRateLimiter | None = None
+        self._local = LocalCounters()
+        if settings.redis_url:
+            backend = storage_from_string(
                 f"async+{settings.redis_url}",
                 implementation="redispy",
                 wrap_exceptions=True,
                 socket_timeout=REDIS_TIMEOUT_S,
                 socket_connect_timeout=REDIS_TIMEOUT_S,
             )
-            if settings.redis_url
-            else storage_from_string("async+memory://")
-        )
-        self._limiter = MovingWindowRateLimiter(backend)
+            self._shared = SlidingWindowCounterRateLimiter(backend)
         self._per_ip = parse(settings.rate_limit_ip)
         self._per_user = parse(settings.rate_limit_user)
         self._login_ip = parse(settings.rate_limit_login_ip)
@@ -94,6 +93,7 @@ class RateLimiter:
             )
         except NotAuthenticated:
             return None
+        request.state.verified_token = (found[0], claims)  # get_current need not decode again
         return str(claims.user_id)
 
     async def _keys(self, request: Request) -> list[tuple[RateLimitItem, str]]:
@@ -113,8 +113,9 @@ class RateLimiter:
         """Count the request; return a 429 (or 503) response when it must be refused."""
         try:
             for item, key in await self._keys(request):
-                if not await self._limiter.hit(item, key):
-                    return await self._too_many(item, key)
+                wait = await self._hit(item, key)
+                if wait is not None:
+                    return _too_many(item, wait)
         except StorageError as exc:
             log.error("rate limit store unreachable: %s", exc.storage_error)
             if request.url.path in FAIL_CLOSED:
@@ -125,18 +126,27 @@ class RateLimiter:
                 )
         return None
 
-    async def _too_many(self, item: RateLimitItem, key: str) -> Response:
-        stats = await self._limiter.get_window_stats(item, key)
-        retry = max(1, math.ceil(stats.reset_time - time.time()))
-        return JSONResponse(
-            error_body("rate_limited", f"too many requests; retry in {retry} s"),
-            429,
-            headers={
-                "Retry-After": str(retry),
-                "X-RateLimit-Limit": str(item.amount),
-                "X-RateLimit-Remaining": "0",
-            },
-        )
+    async def _hit(self, item: RateLimitItem, key: str) -> float | None:
+        """Count one hit; None when allowed, else the seconds to wait."""
+        if self._shared is None:
+            return self._local.hit(key, item.amount, item.get_expiry(), time.time())
+        if await self._shared.hit(item, key):
+            return None
+        stats = await self._shared.get_window_stats(item, key)
+        return stats.reset_time - time.time()
+
+
+def _too_many(item: RateLimitItem, wait: float) -> Response:
+    retry = retry_after(wait)
+    return JSONResponse(
+        error_body("rate_limited", f"too many requests; retry in {retry} s"),
+        429,
+        headers={
+            "Retry-After": str(retry),
+            "X-RateLimit-Limit": str(item.amount),
+            "X-RateLimit-Remaining": "0",
+        },
+    )
 
 
 async def _email_in(request: Request) -> str | None:

@@ -94,17 +94,19 @@ class AuthService:
         self.repo.save_user(user)
         return user
 
-    def current_user(self, token: str) -> tuple[User, AccessClaims]:
-        """Return the user of a valid access token whose session is live; else NotAuthenticated."""
-        claims = read_access_token(
+    def current_user(
+        self, token: str, verified: AccessClaims | None = None
+    ) -> tuple[User, AccessClaims]:
+        """Return the user of a valid access token whose session is live; else NotAuthenticated.
+
+        verified: the token's claims when the caller has already checked its signature.
+        """
+        claims = verified or read_access_token(
             token, secret=self.settings.jwt_secret, issuer=self.settings.jwt_issuer
         )
-        auth_session = self.repo.session_by_id(claims.session_id)
-        if auth_session is None or auth_session.revoked_at is not None:
+        user = self.repo.live_session_user(claims.session_id, claims.user_id)
+        if user is None:
             raise NotAuthenticated("this session has ended; sign in again")
-        user = self.repo.user(claims.user_id)
-        if user is None or auth_session.user_id != user.id:
-            raise NotAuthenticated("unknown account")
         return user, claims
 
     def _issue(self, user: User, auth_session: AuthSession) -> TokenPair:

@@ -20,7 +20,7 @@ router = APIRouter(
 )
 
 
-def get_service(session: SessionDep) -> ChannelService:
+async def get_service(session: SessionDep) -> ChannelService:
     """The channel service on this request's unit of work."""
     return ChannelService(ChannelRepository(session))
 

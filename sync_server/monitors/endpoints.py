@@ -20,12 +20,12 @@ router = APIRouter(
 )
 
 
-def get_service(session: SessionDep) -> MonitorService:
+async def get_service(session: SessionDep) -> MonitorService:
     """The monitor service on this request's unit of work."""
     return MonitorService(MonitorRepository(session))
 
 
-def get_reader(session: ReadSessionDep) -> MonitorService:
+async def get_reader(session: ReadSessionDep) -> MonitorService:
     """The monitor service on the read replica, for history (a replica may lag a little)."""
     return MonitorService(MonitorRepository(session))
 
