@@ -19,11 +19,21 @@ def phase(monitor_id: uuid.UUID, interval_s: float) -> float:
     return (monitor_id.int % 1_000_003) / 1_000_003 * interval_s
 
 
+GRID_SLACK = timedelta(milliseconds=1)
+
+
 def next_due(monitor_id: uuid.UUID, interval_s: float, after: datetime) -> datetime:
-    """The monitor's first grid point strictly after `after`."""
+    """The monitor's first grid point more than a millisecond after `after`.
+
+    Grid points pass through floats and microsecond timestamps, so one given back as `after`
+    may come out a hair below itself; the slack keeps it from being due again at once.
+    """
     offset = phase(monitor_id, interval_s)
     k = math.floor((after.timestamp() - offset) / interval_s) + 1
-    return datetime.fromtimestamp(offset + k * interval_s, UTC)
+    due = datetime.fromtimestamp(offset + k * interval_s, UTC)
+    if due <= after + GRID_SLACK:
+        due += timedelta(seconds=interval_s)
+    return due
 
 
 def after_check(

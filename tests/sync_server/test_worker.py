@@ -1,6 +1,7 @@
 """Cloud workers on a real PostgreSQL: claiming, checking, storing, incidents, the outbox."""
 
 import asyncio
+import random
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -72,6 +73,14 @@ def test_the_grid_is_fixed_and_spread_by_id() -> None:
     assert next_due(monitor_id, 60, late) == first + timedelta(seconds=240)
     recheck = after_check(monitor_id, 60, first, recheck=True)
     assert recheck == first + timedelta(seconds=20)
+    for _ in range(2000):  # a grid point given back (as stored, to the microsecond) is not due
+        some = uuid.uuid4()
+        point = next_due(some, 10, start + timedelta(seconds=random.uniform(0, 1000)))
+        stored = point.replace(microsecond=point.microsecond)  # what PostgreSQL keeps
+        assert next_due(some, 10, stored) - stored > timedelta(seconds=9.9)
+        assert next_due(some, 10, stored - timedelta(microseconds=1)) - stored > timedelta(
+            seconds=9.9
+        )
     phases = {round(phase(uuid.uuid4(), 60)) for _ in range(300)}
     assert len(phases) > 40  # many different seconds, not one burst
 
