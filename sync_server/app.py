@@ -14,10 +14,10 @@ from sync_server.config import ServerSettings
 from sync_server.db import make_engine
 from sync_server.errors import error_responses, install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
-from sync_server.ops.access import access_middleware
+from sync_server.ops.access import AccessMiddleware
 from sync_server.ops.metrics import Metrics
 from sync_server.ops.sentry import init_sentry
-from sync_server.ratelimit import RateLimiter, rate_limit_middleware
+from sync_server.ratelimit import RateLimiter, RateLimitMiddleware
 
 
 def create_app(
@@ -47,8 +47,8 @@ def create_app(
     )
     metrics = Metrics()
     install_error_handlers(app)
-    app.middleware("http")(rate_limit_middleware(RateLimiter(settings)))
-    app.middleware("http")(access_middleware(metrics))  # added last: runs first
+    app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings))
+    app.add_middleware(AccessMiddleware, metrics=metrics)  # added last: runs first
     app.include_router(auth_router)
     app.include_router(monitors_router)
     app.include_router(billing_router)

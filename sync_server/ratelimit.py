@@ -16,7 +16,6 @@ import ipaddress
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -24,6 +23,7 @@ from limits.errors import StorageError
 from limits.storage import storage_from_string
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sync_server.auth.cookies import access_token_of
 from sync_server.auth.tokens import read_access_token
@@ -159,18 +159,36 @@ async def _email_in(request: Request) -> str | None:
     return email if isinstance(email, str) else None
 
 
-def rate_limit_middleware(
-    limiter: RateLimiter,
-) -> Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]:
-    """Return an HTTP middleware that applies limiter to every request but /healthz."""
+class RateLimitMiddleware:
+    """Pure ASGI: applies the limiter to every HTTP request but /healthz and /metrics."""
 
-    async def middleware(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        if request.url.path not in ("/healthz", "/metrics"):
-            refused = await limiter.check(request)
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app = app
+        self.limiter = limiter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] not in ("/healthz", "/metrics"):
+            request = Request(scope, receive)
+            refused = await self.limiter.check(request)
             if refused is not None:
-                return refused
-        return await call_next(request)
+                await refused(scope, receive, send)
+                return
+            receive = _replay(request)  # the sign-in limit may have read the body
+        await self.app(scope, receive, send)
 
-    return middleware
+
+def _replay(request: Request) -> Receive:
+    """The body the limiter read (if it did), then whatever the client sends next."""
+    body: bytes | None = getattr(request, "_body", None)
+    if body is None:
+        return request.receive
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await request.receive()
+
+    return receive

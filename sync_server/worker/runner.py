@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -120,8 +121,11 @@ class CloudWorker:
         try:
             while not stop.is_set():
                 await self._claim_some(claim_link)
+                # jittered, so workers started together do not claim in lockstep
+                # (the first to ask would take every monitor that comes due)
+                pause = self.options.claim_every_s * random.uniform(0.7, 1.3)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.options.claim_every_s)
+                    await asyncio.wait_for(stop.wait(), pause)
         finally:
             for task in list(self._checks):
                 if not task.done() and task.get_name() == "waiting":
