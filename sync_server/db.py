@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from sqlalchemy import Engine
 from sqlmodel import Session, create_engine
 
@@ -25,18 +23,19 @@ def make_engine(url: str) -> Engine:
     )
 
 
-def unit_of_work(engine: Engine) -> Iterator[Session]:
-    """Yield a session; commit when the request succeeds, roll back otherwise."""
-    with Session(engine, expire_on_commit=False) as session:
-        try:
-            yield session
+def open_session(engine: Engine) -> Session:
+    """A unit of work; opening it does no I/O (the first query takes a connection)."""
+    return Session(engine, expire_on_commit=False)
+
+
+def finish(session: Session, error: BaseException | None) -> None:
+    """End a unit of work in one go: commit on success (or a keep_changes error), else roll
+    back; then give the connection back. Blocking: call it in a worker thread."""
+    try:
+        keep = error is None or (isinstance(error, UpwatchError) and error.keep_changes)
+        if keep:
             session.commit()
-        except UpwatchError as exc:
-            if exc.keep_changes:
-                session.commit()
-            else:
-                session.rollback()
-            raise
-        except BaseException:
+        else:
             session.rollback()
-            raise
+    finally:
+        session.close()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from sync_server.auth.cookies import access_token_of, require_same_origin
 from sync_server.auth.repository import AuthRepository
@@ -15,7 +16,7 @@ from sync_server.auth.service import AuthService
 from sync_server.auth.tables import User
 from sync_server.auth.tokens import AccessClaims
 from sync_server.config import ServerSettings
-from sync_server.db import unit_of_work
+from sync_server.db import finish, open_session
 from sync_server.errors import NotAuthenticated
 
 _bearer = HTTPBearer(auto_error=False)
@@ -27,22 +28,35 @@ async def get_settings(request: Request) -> ServerSettings:
     return settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One unit of work per request."""
-    yield from unit_of_work(request.app.state.engine)
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request, opened on the loop; commit (or rollback) and close take
+    one trip to a worker thread."""
+    session = open_session(request.app.state.engine)
+    try:
+        yield session
+    except BaseException as exc:
+        await run_in_threadpool(finish, session, exc)
+        raise
+    await run_in_threadpool(finish, session, None)
 
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def get_read_session(request: Request, session: SessionDep) -> Iterator[Session]:
+async def get_read_session(request: Request, session: SessionDep) -> AsyncIterator[Session]:
     """A unit of work on the read replica (DATABASE_READ_URL); without one, the request's own
     session: one request never holds two connections of one pool (they could all wait)."""
     if request.app.state.read_engine is request.app.state.engine:
         yield session
-    else:
-        yield from unit_of_work(request.app.state.read_engine)
+        return
+    replica = open_session(request.app.state.read_engine)
+    try:
+        yield replica
+    except BaseException as exc:
+        await run_in_threadpool(finish, replica, exc)
+        raise
+    await run_in_threadpool(finish, replica, None)
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session)]

@@ -113,7 +113,7 @@ class MonitorService:
         """Return a page of a monitor's checks, newest first."""
         self._owned(user, monitor_id)
         rows = self.repo.checks_page(monitor_id, limit=limit, before=before, since=since)
-        items = [CheckPublic.model_validate(row, from_attributes=True) for row in rows]
+        items = [CheckPublic.model_construct(**row._mapping) for row in rows]
         next_before = items[-1].checked_at if len(items) == limit else None
         return CheckPage(items=items, next_before=next_before)
 
