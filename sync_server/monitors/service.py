@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from sync_server.auth.tables import User
 from sync_server.errors import Conflict, NotFound, PlanLimit
-from sync_server.monitors.repository import MonitorRepository
+from sync_server.monitors.repository import CHECK_COLUMNS, MonitorRepository
 from sync_server.monitors.schemas import (
     CheckPage,
     CheckPublic,
@@ -113,7 +113,10 @@ class MonitorService:
         """Return a page of a monitor's checks, newest first."""
         self._owned(user, monitor_id)
         rows = self.repo.checks_page(monitor_id, limit=limit, before=before, since=since)
-        items = [CheckPublic.model_construct(**row._mapping) for row in rows]
+        items = [
+            CheckPublic.model_construct(**dict(zip(CHECK_COLUMNS, row, strict=True)))
+            for row in rows
+        ]
         next_before = items[-1].checked_at if len(items) == limit else None
         return CheckPage(items=items, next_before=next_before)
 
