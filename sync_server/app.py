@@ -18,6 +18,7 @@ from sync_server.ops.access import AccessMiddleware
 from sync_server.ops.metrics import Metrics
 from sync_server.ops.sentry import init_sentry
 from sync_server.ratelimit import RateLimiter, RateLimitMiddleware
+from sync_server.sync.endpoints import router as sync_router
 
 
 def create_app(
@@ -53,6 +54,7 @@ def create_app(
     app.include_router(monitors_router)
     app.include_router(billing_router)
     app.include_router(channels_router)
+    app.include_router(sync_router)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -89,6 +89,7 @@ class MonitorService:
         for name, value in body.model_dump(exclude={"id", "created_at", "updated_at"}).items():
             setattr(monitor, name, value)
         monitor.updated_at = now
+        monitor.changed_by = "api"
         monitor.seq = self.repo.next_seq(user.id)
         return _public(self.repo.save(monitor))
 
@@ -98,6 +99,7 @@ class MonitorService:
         monitor.deleted = True
         monitor.next_check_at = None
         monitor.updated_at = datetime.now(UTC)
+        monitor.changed_by = "api"
         monitor.seq = self.repo.next_seq(user.id)
         self.repo.save(monitor)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, text
+from sqlalchemy import JSON, BigInteger, Column, Index, text
 from sqlmodel import Field
 
 from sync_server.models import ServerModel, utc_column, utc_now
@@ -55,6 +55,8 @@ class Monitor(ServerModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     seq: int = Field(default=0, sa_type=BigInteger)
     deleted: bool = False
+    # the device whose change is stored ("api" for the web API): ties in last-writer-wins
+    changed_by: str = Field(default="api", max_length=64)
 
 
 class Check(ServerModel, table=True):
@@ -71,3 +73,23 @@ class Check(ServerModel, table=True):
     error: str | None = None
     checked_at: datetime = Field(sa_column=utc_column())
     source: str = "local"
+
+
+# The writing transaction's id, filled in by PostgreSQL: pulls hand out cloud results by it
+# and stop below the oldest transaction still running, so a batch that commits late is not
+# skipped (a plain sequence would be). Not mapped: the ORM and the workers leave it to the
+# default.
+Check.__table__.append_column(  # type: ignore[attr-defined]
+    Column(
+        "xact",
+        BigInteger,
+        nullable=False,
+        server_default=text("(pg_current_xact_id()::text::bigint)"),
+    )
+)
+Index(
+    "checks_cloud_xact",
+    Check.__table__.c.monitor_id,  # type: ignore[attr-defined]
+    Check.__table__.c.xact,  # type: ignore[attr-defined]
+    postgresql_where=text("source = 'cloud'"),
+)

@@ -9,9 +9,8 @@ alerting flips in the outbox once per channel.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
@@ -22,7 +21,7 @@ from shared.result import CheckResult
 from shared.state import Flip, MonitorState
 from shared.state_codec import dump_state
 from shared.status import Status
-from shared.uptime import Rollup
+from sync_server.history.rollups import UPSERT_DAILY, UPSERT_HOURLY, buckets, rollup_rows
 from sync_server.worker.claims import Claimed
 
 FLIP_NAMESPACE = uuid.UUID("4f7a9c1e-5b8d-4e2a-9c3f-7d1e2b6a8c40")
@@ -40,20 +39,6 @@ INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error
 SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::int[], %s::text[],
                      %s::timestamptz[], %s::text[])
 ON CONFLICT DO NOTHING
-"""
-UPSERT_ROLLUP = """
-INSERT INTO {table} AS r (monitor_id, source, bucket, up, degraded, down, unknown, rt_count,
-                          rt_sum, rt_min, rt_max, histogram)
-VALUES (%s, 'cloud', %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (monitor_id, source, bucket) DO UPDATE SET
-    up = r.up + excluded.up, degraded = r.degraded + excluded.degraded,
-    down = r.down + excluded.down, unknown = r.unknown + excluded.unknown,
-    rt_count = r.rt_count + excluded.rt_count, rt_sum = r.rt_sum + excluded.rt_sum,
-    rt_min = least(r.rt_min, excluded.rt_min), rt_max = greatest(r.rt_max, excluded.rt_max),
-    histogram = ARRAY(
-        SELECT a + b FROM unnest(r.histogram, excluded.histogram) WITH ORDINALITY AS t(a, b, n)
-        ORDER BY n
-    )
 """
 OPEN_INCIDENT = """
 INSERT INTO incidents (id, monitor_id, source, status, started_at, first_error)
@@ -96,27 +81,6 @@ def incident_id(monitor_id: uuid.UUID, started_at: datetime) -> uuid.UUID:
     return uuid.uuid5(FLIP_NAMESPACE, f"incident|{monitor_id}|{started_at.isoformat()}")
 
 
-def _buckets(outcomes: list[Outcome]) -> tuple[dict[Any, Rollup], dict[Any, Rollup]]:
-    hourly: dict[Any, Rollup] = defaultdict(Rollup)
-    daily: dict[Any, Rollup] = defaultdict(Rollup)
-    for outcome in outcomes:
-        result = outcome.result
-        at = result.checked_at.astimezone(UTC)
-        hour = at.replace(minute=0, second=0, microsecond=0)
-        day = hour.replace(hour=0)
-        hourly[(result.monitor_id, hour)].add(result.status, result.response_time_ms)
-        daily[(result.monitor_id, day)].add(result.status, result.response_time_ms)
-    return hourly, daily
-
-
-def _rollup_rows(buckets: dict[Any, Rollup]) -> list[tuple[Any, ...]]:
-    return [
-        (monitor_id, bucket, r.up, r.degraded, r.down, r.unknown, r.rt_count, r.rt_sum,
-         r.rt_min, r.rt_max, r.histogram)
-        for (monitor_id, bucket), r in sorted(buckets.items(), key=lambda kv: str(kv[0]))
-    ]  # fmt: skip
-
-
 async def write_batch(conn: AsyncConnection[Any], me: str, outcomes: list[Outcome]) -> int:
     """Store outcomes in one transaction; return how many were still ours to store."""
     if not outcomes:
@@ -149,9 +113,11 @@ async def write_batch(conn: AsyncConnection[Any], me: str, outcomes: list[Outcom
                 [str(r.source) for r in results],
             ),
         )
-        hourly, daily = _buckets(kept)
-        await cursor.executemany(UPSERT_ROLLUP.format(table="rollups_hourly"), _rollup_rows(hourly))
-        await cursor.executemany(UPSERT_ROLLUP.format(table="rollups_daily"), _rollup_rows(daily))
+        hourly, daily = buckets(
+            (r.monitor_id, r.checked_at, r.status, r.response_time_ms) for r in results
+        )
+        await cursor.executemany(UPSERT_HOURLY, rollup_rows("cloud", hourly))
+        await cursor.executemany(UPSERT_DAILY, rollup_rows("cloud", daily))
         for outcome in kept:
             if outcome.flip is not None:
                 await _record_flip(cursor, outcome)

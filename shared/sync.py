@@ -1,0 +1,151 @@
+"""The sync protocol between a desktop and the hosted service (DESIGN.md section 5).
+
+Entities carry an updated_at and the device that made the change; the newer change wins
+(last-writer-wins, ties broken by the device id), and a delete is a change like any other
+(a tombstone). Results are pushed with their derived UUIDs, so pushing one twice stores it
+once. Pulls go by cursors: the account's change number (seq) for entities, an opaque
+string for cloud results.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.monitor import MonitorSpec
+
+MAX_PUSH_CHANGES = 500
+MAX_PUSH_RESULTS = 5000
+MAX_PULL_CHANGES = 500
+MAX_PULL_RESULTS = 5000
+
+DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ResultStatus = Literal["up", "degraded", "down", "unknown"]
+
+
+def wins(
+    incoming_at: datetime, incoming_device: str, stored_at: datetime, stored_device: str
+) -> bool:
+    """True when a change made at incoming_at by incoming_device beats the stored one.
+
+    Last writer wins by updated_at; on the same instant the greater device id wins, so
+    every side picks the same change whatever order it sees them in.
+    """
+    if incoming_at != stored_at:
+        return incoming_at > stored_at
+    return incoming_device > stored_device
+
+
+class MonitorChange(BaseModel):
+    """One monitor as a device last saw it: the whole spec, or a tombstone."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    updated_at: datetime
+    deleted: bool = False
+    spec: MonitorSpec | None = None  # None only for a tombstone
+    cloud: bool = False
+
+    @field_validator("updated_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("updated_at must carry a time zone")
+        return value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _spec_matches(self) -> MonitorChange:
+        if self.spec is None and not self.deleted:
+            raise ValueError("a monitor change needs its spec unless it is a delete")
+        if self.spec is not None and self.spec.id != self.id:
+            raise ValueError("the spec's id differs from the change's id")
+        return self
+
+
+class ResultIn(BaseModel):
+    """One local check result as a desktop pushes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    monitor_id: uuid.UUID
+    status: ResultStatus
+    status_code: Annotated[int, Field(ge=100, le=599)] | None = None
+    response_time_ms: Annotated[int, Field(ge=0, le=3_600_000)] | None = None
+    error: Annotated[str, Field(max_length=500)] | None = None
+    checked_at: datetime
+
+    @field_validator("checked_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("checked_at must carry a time zone")
+        return value.astimezone(UTC)
+
+
+class PushRequest(BaseModel):
+    """What a device sends: its changes since the last push and its new results."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    device_id: DeviceId
+    monitors: Annotated[list[MonitorChange], Field(max_length=MAX_PUSH_CHANGES)] = []
+    results: Annotated[list[ResultIn], Field(max_length=MAX_PUSH_RESULTS)] = []
+
+
+class Applied(BaseModel):
+    """What became of one pushed change: applied (with its new seq), or not and why."""
+
+    id: uuid.UUID
+    applied: bool
+    seq: int | None = None
+    reason: str | None = None  # "older": a newer change is stored; else a message for people
+
+
+class PushResponse(BaseModel):
+    """The server's answer to a push."""
+
+    monitors: list[Applied]
+    results_stored: int  # new rows; a result pushed before is not counted again
+    results_refused: int  # results of monitors that are not the account's (or were deleted)
+
+
+class RemoteMonitor(BaseModel):
+    """A monitor change as the server hands it out, with its seq and the device that made it."""
+
+    id: uuid.UUID
+    seq: int
+    updated_at: datetime
+    device_id: str
+    deleted: bool
+    cloud: bool
+    spec: MonitorSpec | None
+
+
+class ResultOut(BaseModel):
+    """One cloud result as a pull returns it."""
+
+    id: uuid.UUID
+    monitor_id: uuid.UUID
+    status: ResultStatus
+    status_code: int | None
+    response_time_ms: int | None
+    error: str | None
+    checked_at: datetime
+
+
+class PullResponse(BaseModel):
+    """Changes after the cursor and cloud results after the results cursor.
+
+    more: call again with the new cursors, something was left for the next page.
+    """
+
+    monitors: list[RemoteMonitor]
+    cursor: int
+    results: list[ResultOut]
+    results_cursor: str
+    more: bool

@@ -1,0 +1,42 @@
+"""/api/sync: push a device's changes and results, pull the account's changes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from shared.sync import MAX_PULL_CHANGES, PullResponse, PushRequest, PushResponse
+from sync_server.deps import CurrentDep, SessionDep
+from sync_server.errors import error_responses
+from sync_server.monitors.repository import MonitorRepository
+from sync_server.sync.repository import SyncRepository
+from sync_server.sync.service import SyncService
+
+router = APIRouter(prefix="/api/sync", tags=["sync"], responses=error_responses(401, 422))
+
+
+async def get_service(session: SessionDep) -> SyncService:
+    """The sync service on this request's unit of work."""
+    return SyncService(SyncRepository(session), MonitorRepository(session))
+
+
+ServiceDep = Annotated[SyncService, Depends(get_service)]
+
+
+@router.post("/push")
+def push(body: PushRequest, current: CurrentDep, service: ServiceDep) -> PushResponse:
+    """Apply a device's changes (last writer wins) and store its results (once each)."""
+    return service.push(current[0], body)
+
+
+@router.get("/pull")
+def pull(
+    current: CurrentDep,
+    service: ServiceDep,
+    cursor: Annotated[int, Query(ge=0)] = 0,
+    results_cursor: Annotated[str, Query(max_length=80)] = "",
+    limit: Annotated[int, Query(ge=1, le=MAX_PULL_CHANGES)] = MAX_PULL_CHANGES,
+) -> PullResponse:
+    """Changes after cursor and cloud results after results_cursor; call again while more."""
+    return service.pull(current[0], cursor, results_cursor, limit)

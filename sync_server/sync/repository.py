@@ -1,0 +1,101 @@
+"""SyncRepository: the queries behind push and pull. Flushes, never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import Session, col, select
+
+from sync_server.monitors.tables import Monitor
+
+INSERT_LOCAL_RESULTS = text("""
+INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error, checked_at,
+                    source)
+SELECT id, monitor_id, status, status_code, response_time_ms, error, checked_at, 'local'
+FROM unnest(CAST(:ids AS uuid[]), CAST(:monitors AS uuid[]), CAST(:statuses AS text[]),
+            CAST(:codes AS int[]), CAST(:times AS int[]), CAST(:errors AS text[]),
+            CAST(:at AS timestamptz[]))
+     AS v(id, monitor_id, status, status_code, response_time_ms, error, checked_at)
+ON CONFLICT DO NOTHING
+RETURNING monitor_id, status, response_time_ms, checked_at
+""")
+
+# Cloud results after the cursor (xact, id), below the oldest transaction still running:
+# everything under that horizon has committed (or never will), so nothing is skipped.
+PULL_RESULTS = text("""
+SELECT c.id, c.monitor_id, c.status, c.status_code, c.response_time_ms, c.error,
+       c.checked_at, c.xact, h.horizon
+FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) AS h
+JOIN monitors AS m ON m.user_id = :user
+JOIN checks AS c ON c.monitor_id = m.id
+WHERE c.source = 'cloud' AND c.xact < h.horizon
+  AND (c.xact, c.id) > (:xact, CAST(:after_id AS uuid))
+  AND c.checked_at >= :not_before
+ORDER BY c.xact, c.id
+LIMIT :limit
+""")
+HORIZON = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
+
+
+class SyncRepository:
+    """Reads and writes one account's synced rows within the request's unit of work."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def monitors_for_update(self, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Monitor]:
+        """Return the monitors with these ids, whoever owns them, locked until commit."""
+        if not ids:
+            return {}
+        query = select(Monitor).where(col(Monitor.id).in_(list(ids))).with_for_update()
+        return {row.id: row for row in self.session.exec(query)}
+
+    def live_monitor_ids(self, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+        """Return which of ids are the user's monitors and not deleted."""
+        if not ids:
+            return set()
+        query = select(Monitor.id).where(
+            Monitor.user_id == user_id, col(Monitor.deleted).is_(False), col(Monitor.id).in_(ids)
+        )
+        return set(self.session.exec(query))
+
+    def insert_local_results(self, rows: dict[str, list[Any]]) -> Sequence[Any]:
+        """Insert results (unnest arrays); return the rows that were new."""
+        return self.session.execute(INSERT_LOCAL_RESULTS, rows).all()
+
+    def changes_after(self, user_id: uuid.UUID, cursor: int, limit: int) -> Sequence[Monitor]:
+        """Return the user's monitors changed after seq cursor, oldest change first."""
+        query = (
+            select(Monitor)
+            .where(Monitor.user_id == user_id, col(Monitor.seq) > cursor)
+            .order_by(col(Monitor.seq))
+            .limit(limit)
+        )
+        return self.session.exec(query).all()
+
+    def cloud_results_after(
+        self,
+        user_id: uuid.UUID,
+        *,
+        xact: int,
+        after_id: uuid.UUID,
+        not_before: datetime,
+        limit: int,
+    ) -> Sequence[Any]:
+        """Return up to limit cloud results after (xact, after_id), each with the horizon."""
+        params = {
+            "user": user_id,
+            "xact": xact,
+            "after_id": after_id,
+            "not_before": not_before,
+            "limit": limit,
+        }
+        return self.session.execute(PULL_RESULTS, params).all()
+
+    def horizon(self) -> int:
+        """Return the id of the oldest transaction still running (or the next one)."""
+        return int(self.session.execute(HORIZON).scalar_one())

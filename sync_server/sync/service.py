@@ -1,0 +1,214 @@
+"""SyncService: push (last-writer-wins changes, idempotent results) and pull (by cursors)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from shared.monitor import HOSTED_FORBIDDEN_HEADERS, MonitorSpec
+from shared.result import Source, result_id, to_ms
+from shared.status import Status
+from shared.sync import (
+    MAX_PULL_CHANGES,
+    MAX_PULL_RESULTS,
+    Applied,
+    MonitorChange,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+    RemoteMonitor,
+    ResultIn,
+    ResultOut,
+    wins,
+)
+from sync_server.auth.tables import User
+from sync_server.errors import Invalid, PlanLimit
+from sync_server.history.rollups import UPSERT_DAILY, UPSERT_HOURLY, buckets, rollup_rows
+from sync_server.monitors.repository import MonitorRepository
+from sync_server.monitors.schemas import MonitorIn, spec_fields
+from sync_server.monitors.service import check_cloud_allowed
+from sync_server.monitors.tables import Monitor
+from sync_server.plans import plan_of
+from sync_server.sync.cursor import ResultsCursor
+from sync_server.sync.repository import SyncRepository
+from sync_server.worker.schedule import next_due
+
+# a device's clock may run ahead; its changes are stored as made now, not in the future
+MAX_CLOCK_AHEAD = timedelta(minutes=2)
+# a new device's first pull brings the last day of cloud results, not the whole history
+FIRST_PULL_WINDOW = timedelta(hours=24)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class SyncService:
+    """One account's sync: push and pull in the request's unit of work."""
+
+    def __init__(self, repo: SyncRepository, monitors: MonitorRepository) -> None:
+        self.repo = repo
+        self.monitors = monitors
+
+    def push(self, user: User, request: PushRequest) -> PushResponse:
+        """Apply a device's changes (the newer change wins) and store its new results."""
+        applied = self._apply_monitors(user, request) if request.monitors else []
+        stored, refused = self._store_results(user, request.results)
+        return PushResponse(monitors=applied, results_stored=stored, results_refused=refused)
+
+    def pull(self, user: User, cursor: int, results_cursor: str, limit: int) -> PullResponse:
+        """Return changes after cursor and cloud results after results_cursor."""
+        rows = self.repo.changes_after(user.id, cursor, min(limit, MAX_PULL_CHANGES) + 1)
+        changes_more = len(rows) > min(limit, MAX_PULL_CHANGES)
+        rows = rows[: min(limit, MAX_PULL_CHANGES)]
+        monitors = [_remote(row) for row in rows]
+        new_cursor = rows[-1].seq if rows else cursor
+        results, new_results_cursor, results_more = self._cloud_results(
+            user, results_cursor, min(limit * 10, MAX_PULL_RESULTS)
+        )
+        return PullResponse(
+            monitors=monitors,
+            cursor=new_cursor,
+            results=results,
+            results_cursor=new_results_cursor,
+            more=changes_more or results_more,
+        )
+
+    # -- push ---------------------------------------------------------------------------------
+
+    def _apply_monitors(self, user: User, request: PushRequest) -> list[Applied]:
+        self.monitors.lock_owner(user.id)  # plan counts and seq numbers, one push at a time
+        plan = plan_of(user.plan)
+        live = self.monitors.count_for_owner(user.id)
+        cloud = self.monitors.count_cloud_for_owner(user.id)
+        stored = self.repo.monitors_for_update([change.id for change in request.monitors])
+        now = datetime.now(UTC)
+        answers: list[Applied] = []
+        for change in request.monitors:
+            row = stored.get(change.id)
+            at = min(change.updated_at, now + MAX_CLOCK_AHEAD)
+            if row is not None and row.user_id != user.id:
+                answers.append(Applied(id=change.id, applied=False, reason="id taken"))
+                continue
+            if row is not None and not wins(at, request.device_id, row.updated_at, row.changed_by):
+                answers.append(Applied(id=change.id, applied=False, seq=row.seq, reason="older"))
+                continue
+            if row is None and change.deleted:
+                answers.append(Applied(id=change.id, applied=True))  # never here: nothing to do
+                continue
+            was_live = row is not None and not row.deleted
+            was_cloud = was_live and row is not None and row.cloud
+            try:
+                if not was_live and not change.deleted and live >= plan.synced_monitors:
+                    raise PlanLimit(
+                        f"the {plan.name} plan keeps up to {plan.synced_monitors} monitors in"
+                        " the cloud; this one stays on this computer only"
+                    )
+                if change.cloud and not change.deleted:
+                    body = _hosted(change)
+                    check_cloud_allowed(plan, body, cloud - (1 if was_cloud else 0))
+            except (PlanLimit, Invalid) as exc:
+                answers.append(Applied(id=change.id, applied=False, reason=exc.message))
+                continue
+            row = self._write(user, row, change, at, request.device_id)
+            live += int(not row.deleted) - int(was_live)
+            cloud += int(row.cloud and not row.deleted) - int(was_cloud)
+            answers.append(Applied(id=change.id, applied=True, seq=row.seq))
+        return answers
+
+    def _write(
+        self, user: User, row: Monitor | None, change: MonitorChange, at: datetime, device: str
+    ) -> Monitor:
+        if row is None:
+            assert change.spec is not None
+            row = Monitor(**spec_fields(change.spec), user_id=user.id)
+        if change.spec is not None and not change.deleted:
+            for name, value in spec_fields(change.spec).items():
+                if name not in ("id", "created_at"):
+                    setattr(row, name, value)
+        cloud = change.cloud and not change.deleted
+        if cloud and (not row.cloud or row.next_check_at is None or row.deleted):
+            row.next_check_at = next_due(row.id, row.interval, datetime.now(UTC))
+        elif not cloud:
+            row.next_check_at = None
+        row.cloud = cloud
+        row.deleted = change.deleted
+        row.updated_at = at
+        row.changed_by = device
+        row.seq = self.monitors.next_seq(user.id)
+        return self.monitors.save(row)
+
+    def _store_results(self, user: User, results: list[ResultIn]) -> tuple[int, int]:
+        if not results:
+            return 0, 0
+        mine = self.repo.live_monitor_ids(user.id, list({r.monitor_id for r in results}))
+        kept = [
+            r
+            for r in results
+            if r.monitor_id in mine
+            and r.id == result_id(r.monitor_id, to_ms(r.checked_at), Source.LOCAL)
+        ]
+        rows: dict[str, list[Any]] = {
+            "ids": [r.id for r in kept],
+            "monitors": [r.monitor_id for r in kept],
+            "statuses": [r.status for r in kept],
+            "codes": [r.status_code for r in kept],
+            "times": [r.response_time_ms for r in kept],
+            "errors": [r.error for r in kept],
+            "at": [r.checked_at for r in kept],
+        }
+        new = self.repo.insert_local_results(rows) if kept else []
+        hourly, daily = buckets((row[0], row[3], Status(row[1]), row[2]) for row in new)
+        if new:
+            cursor = self.repo.session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            with cursor:
+                cursor.executemany(UPSERT_HOURLY, rollup_rows("local", hourly))
+                cursor.executemany(UPSERT_DAILY, rollup_rows("local", daily))
+        return len(new), len(results) - len(kept)
+
+    # -- pull ---------------------------------------------------------------------------------
+
+    def _cloud_results(
+        self, user: User, raw_cursor: str, limit: int
+    ) -> tuple[list[ResultOut], str, bool]:
+        start = ResultsCursor.parse(raw_cursor)
+        not_before = datetime.now(UTC) - FIRST_PULL_WINDOW if start.is_first else _EPOCH
+        rows = self.repo.cloud_results_after(
+            user.id, xact=start.xact, after_id=start.after_id, not_before=not_before, limit=limit
+        )
+        results = [
+            ResultOut(
+                id=row[0],
+                monitor_id=row[1],
+                status=row[2],
+                status_code=row[3],
+                response_time_ms=row[4],
+                error=row[5],
+                checked_at=row[6],
+            )
+            for row in rows
+        ]
+        if len(rows) == limit:
+            return results, ResultsCursor(rows[-1][7], rows[-1][0]).format(), True
+        horizon = int(rows[0][8]) if rows else self.repo.horizon()
+        # everything below the horizon has been seen: start the next pull there
+        return results, ResultsCursor.below(horizon).format(), False
+
+
+def _hosted(change: MonitorChange) -> MonitorIn:
+    """The change as a cloud-checked monitor; raise Invalid for what the cloud refuses."""
+    assert change.spec is not None
+    for name in change.spec.headers:
+        if name.lower() in HOSTED_FORBIDDEN_HEADERS:
+            raise Invalid(f"header {name} cannot be set on a cloud-checked monitor")
+    return MonitorIn.model_construct(**spec_fields(change.spec), cloud=True)
+
+
+def _remote(row: Monitor) -> RemoteMonitor:
+    spec = None if row.deleted else MonitorSpec.model_construct(**spec_fields(row))
+    return RemoteMonitor(
+        id=row.id,
+        seq=row.seq,
+        updated_at=row.updated_at,
+        device_id=row.changed_by,
+        deleted=row.deleted,
+        cloud=row.cloud,
+        spec=spec,
+    )

@@ -1,0 +1,291 @@
+"""Sync on the hosted side: push (last writer wins, tombstones, idempotent results) and pull.
+
+Checklist items: D2 (another account's ids), D7 (plan limits hold through sync too).
+"""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+
+from shared.result import Source, result_id, to_ms
+from tests.sync_server.rows import insert_monitor
+
+ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
+BOB = {"email": "bob@example.com", "password": "another long password"}
+T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
+    client.post("/api/auth/register", json=who)
+    token = client.post("/api/auth/login", json=who).json()["access_token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def change(monitor_id: uuid.UUID, at: datetime, **spec: Any) -> dict[str, Any]:
+    fields = {"id": str(monitor_id), "name": "Shop", "url": "https://shop.example.com",
+              "interval": 60, "created_at": T0.isoformat(), "updated_at": at.isoformat(),
+              **spec}  # fmt: skip
+    return {"id": str(monitor_id), "updated_at": at.isoformat(), "spec": fields}
+
+
+def tombstone(monitor_id: uuid.UUID, at: datetime) -> dict[str, Any]:
+    return {"id": str(monitor_id), "updated_at": at.isoformat(), "deleted": True}
+
+
+def push(client: TestClient, who: dict[str, str], device: str, **body: Any) -> dict[str, Any]:
+    answer = client.post("/api/sync/push", json={"device_id": device, **body}, headers=who)
+    assert answer.status_code == 200, answer.text
+    result: dict[str, Any] = answer.json()
+    return result
+
+
+def pull(client: TestClient, who: dict[str, str], cursor: int = 0, results: str = "") -> Any:
+    answer = client.get(
+        "/api/sync/pull", params={"cursor": cursor, "results_cursor": results}, headers=who
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def result(monitor_id: uuid.UUID, at: datetime, status: str = "up") -> dict[str, Any]:
+    rid = result_id(monitor_id, to_ms(at), Source.LOCAL)
+    return {"id": str(rid), "monitor_id": str(monitor_id), "status": status,
+            "status_code": 200, "response_time_ms": 42, "checked_at": at.isoformat()}  # fmt: skip
+
+
+def test_a_monitor_pushed_by_one_device_is_pulled_by_another(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    answer = push(client, alice, "laptop", monitors=[change(shop, T0)])
+    assert answer["monitors"] == [{"id": str(shop), "applied": True, "seq": 1, "reason": None}]
+    page = pull(client, alice)
+    assert [(m["id"], m["seq"], m["device_id"]) for m in page["monitors"]] == [
+        (str(shop), 1, "laptop")
+    ]
+    assert page["monitors"][0]["spec"]["url"] == "https://shop.example.com"
+    assert (page["cursor"], page["more"]) == (1, False)
+    assert pull(client, alice, cursor=1)["monitors"] == []
+    # the monitor is an ordinary one for the API
+    listed = client.get("/api/monitors", headers=alice).json()
+    assert [m["id"] for m in listed] == [str(shop)]
+
+
+def test_the_newer_change_wins_whichever_arrives_first(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0 + timedelta(minutes=5), name="New")])
+    older = push(client, alice, "desktop", monitors=[change(shop, T0, name="Old")])
+    assert older["monitors"][0]["applied"] is False
+    assert older["monitors"][0]["reason"] == "older"
+    (stored,) = pull(client, alice)["monitors"]
+    assert stored["spec"]["name"] == "New"
+
+
+def test_a_delete_beats_an_older_edit_and_loses_to_a_newer_one(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    push(client, alice, "laptop", monitors=[tombstone(shop, T0 + timedelta(minutes=2))])
+    stale_edit = push(
+        client, alice, "desktop", monitors=[change(shop, T0 + timedelta(minutes=1), name="X")]
+    )
+    assert stale_edit["monitors"][0]["reason"] == "older"
+    (stored,) = pull(client, alice)["monitors"]
+    assert (stored["deleted"], stored["spec"]) == (True, None)
+    assert client.get(f"/api/monitors/{shop}", headers=alice).status_code == 404
+    # an edit made after the delete brings the monitor back (last writer wins)
+    revived = push(
+        client, alice, "desktop", monitors=[change(shop, T0 + timedelta(minutes=3), name="Back")]
+    )
+    assert revived["monitors"][0]["applied"] is True
+    assert client.get(f"/api/monitors/{shop}", headers=alice).json()["name"] == "Back"
+
+
+def test_a_tie_goes_to_the_greater_device_id_on_every_side(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "device-b", monitors=[change(shop, T0, name="B")])
+    lost = push(client, alice, "device-a", monitors=[change(shop, T0, name="A")])
+    assert lost["monitors"][0]["applied"] is False
+    push(client, alice, "device-c", monitors=[change(shop, T0, name="C")])
+    assert pull(client, alice)["monitors"][0]["spec"]["name"] == "C"
+
+
+def test_a_clock_far_ahead_does_not_win_forever(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    future = datetime.now(UTC) + timedelta(days=365)
+    push(client, alice, "fast-clock", monitors=[change(shop, future)])
+    (stored,) = pull(client, alice)["monitors"]
+    assert datetime.fromisoformat(stored["updated_at"]) < datetime.now(UTC) + timedelta(minutes=3)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    again = push(client, alice, "laptop", monitors=[change(shop, later, name="Fixed")])
+    assert again["monitors"][0]["applied"] is True
+
+
+def test_bob_cannot_change_alices_monitor_through_sync(client: TestClient) -> None:
+    """D2: an id of another account is refused and the monitor is left alone."""
+    alice, bob = login(client, ALICE), login(client, BOB)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    taken = push(
+        client,
+        bob,
+        "bobs",
+        monitors=[change(shop, T0 + timedelta(hours=1), url="https://evil.example")],
+    )
+    assert taken["monitors"][0] == {"id": str(shop), "applied": False, "seq": None,
+                                    "reason": "id taken"}  # fmt: skip
+    wipe = push(client, bob, "bobs", monitors=[tombstone(shop, T0 + timedelta(hours=1))])
+    assert wipe["monitors"][0]["applied"] is False
+    assert pull(client, bob)["monitors"] == []
+    assert pull(client, alice)["monitors"][0]["spec"]["url"] == "https://shop.example.com"
+    # nor can Bob store results for it
+    stored = push(client, bob, "bobs", results=[result(shop, T0)])
+    assert (stored["results_stored"], stored["results_refused"]) == (0, 1)
+
+
+def test_the_free_plans_monitor_limit_holds_through_sync(client: TestClient) -> None:
+    """D7: the 11th monitor of a free account is refused with a reason; the rest apply."""
+    alice = login(client, ALICE)
+    ids = [uuid.uuid4() for _ in range(11)]
+    answer = push(client, alice, "laptop", monitors=[change(i, T0) for i in ids])
+    assert [a["applied"] for a in answer["monitors"]] == [True] * 10 + [False]
+    assert "free plan keeps up to 10 monitors" in answer["monitors"][10]["reason"]
+    # a delete makes room
+    push(client, alice, "laptop", monitors=[tombstone(ids[0], T0 + timedelta(minutes=1))])
+    retry = push(client, alice, "laptop", monitors=[change(ids[10], T0)])
+    assert retry["monitors"][0]["applied"] is True
+
+
+def test_cloud_checks_through_sync_follow_the_plan(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    answer = push(client, alice, "laptop", monitors=[{**change(shop, T0), "cloud": True}])
+    assert answer["monitors"][0]["applied"] is False
+    assert "no cloud checks" in answer["monitors"][0]["reason"]
+
+
+def test_results_are_stored_once_however_often_they_are_pushed(
+    client: TestClient, db: Engine
+) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    batch = [result(shop, T0 + timedelta(minutes=i), "up" if i % 3 else "down") for i in range(9)]
+    first = push(client, alice, "laptop", results=batch)
+    again = push(client, alice, "laptop", results=batch)
+    assert (first["results_stored"], again["results_stored"]) == (9, 0)
+    with db.connect() as conn:
+        rows = conn.execute(
+            text("SELECT count(*) FROM checks WHERE monitor_id = :m AND source = 'local'"),
+            {"m": shop},
+        ).scalar_one()
+        hourly = conn.execute(
+            text("SELECT up, down FROM rollups_hourly WHERE monitor_id = :m AND source = 'local'"),
+            {"m": shop},
+        ).one()
+    assert rows == 9
+    assert tuple(hourly) == (6, 3)  # counted once, not twice
+
+
+def test_a_result_whose_id_does_not_match_its_content_is_refused(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    forged = {**result(shop, T0), "id": str(uuid.uuid4())}
+    answer = push(client, alice, "laptop", results=[forged])
+    assert (answer["results_stored"], answer["results_refused"]) == (0, 1)
+
+
+def test_bad_pushes_get_a_clear_422_and_change_nothing(client: TestClient) -> None:
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    bad_bodies: list[dict[str, Any]] = [
+        {"device_id": "laptop", "monitors": [{"id": str(shop), "updated_at": T0.isoformat()}]},
+        {"device_id": "laptop", "monitors": [change(shop, T0, url="ftp://x")]},
+        {"device_id": "has spaces", "monitors": [change(shop, T0)]},
+        {"device_id": "laptop", "monitors": [change(shop, T0.replace(tzinfo=None))]},
+        {"device_id": "laptop", "results": [{**result(shop, T0), "status": "great"}]},
+    ]
+    for body in bad_bodies:
+        answer = client.post("/api/sync/push", json=body, headers=alice)
+        assert answer.status_code == 422, body
+        assert answer.json()["error"]["code"] == "invalid"
+    assert pull(client, alice)["monitors"] == []
+    assert client.get("/api/sync/pull?results_cursor=nonsense", headers=alice).status_code == 422
+
+
+def _cloud_check(conn: Any, monitor_id: uuid.UUID, at: datetime) -> uuid.UUID:
+    rid = result_id(monitor_id, to_ms(at), Source.CLOUD)
+    conn.execute(
+        text("INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms,"
+             " checked_at, source) VALUES (:id, :m, 'up', 200, 30, :at, 'cloud')"),
+        {"id": rid, "m": monitor_id, "at": at},
+    )  # fmt: skip
+    return rid
+
+
+def test_cloud_results_are_pulled_once_each_and_a_late_commit_is_not_skipped(
+    client: TestClient, db: Engine
+) -> None:
+    alice = login(client, ALICE)
+    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
+    shop = insert_monitor(db, user_id, "https://shop.example.com")
+    now = datetime.now(UTC).replace(microsecond=0)
+    with db.begin() as conn:
+        first = _cloud_check(conn, shop, now - timedelta(minutes=3))
+    page = pull(client, alice)
+    assert [r["id"] for r in page["results"]] == [str(first)]
+    cursor = page["results_cursor"]
+    # a worker's batch that began earlier commits after a later one
+    slow = db.connect()
+    slow_tx = slow.begin()
+    late = _cloud_check(slow, shop, now - timedelta(minutes=2))
+    with db.begin() as conn:
+        quick = _cloud_check(conn, shop, now - timedelta(minutes=1))
+    page = pull(client, alice, results=cursor)
+    assert page["results"] == []  # held back until the earlier batch is done
+    slow_tx.commit()
+    slow.close()
+    page = pull(client, alice, results=page["results_cursor"])
+    assert {r["id"] for r in page["results"]} == {str(late), str(quick)}
+    assert pull(client, alice, results=page["results_cursor"])["results"] == []
+
+
+def test_a_first_pull_brings_only_the_last_day_of_cloud_results(
+    client: TestClient, db: Engine
+) -> None:
+    alice = login(client, ALICE)
+    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
+    shop = insert_monitor(db, user_id, "https://shop.example.com")
+    now = datetime.now(UTC)
+    with db.begin() as conn:
+        _cloud_check(conn, shop, now - timedelta(days=3))
+        recent = _cloud_check(conn, shop, now - timedelta(hours=1))
+    assert [r["id"] for r in pull(client, alice)["results"]] == [str(recent)]
+
+
+def test_pull_pages_through_many_results(client: TestClient, db: Engine) -> None:
+    alice = login(client, ALICE)
+    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
+    shop = insert_monitor(db, user_id, "https://shop.example.com")
+    now = datetime.now(UTC).replace(microsecond=0)
+    with db.begin() as conn:
+        made = {_cloud_check(conn, shop, now - timedelta(seconds=i)) for i in range(120)}
+    seen: list[str] = []
+    cursor, pages = "", 0
+    while True:
+        answer = client.get(
+            "/api/sync/pull", params={"results_cursor": cursor, "limit": 5}, headers=alice
+        ).json()
+        seen += [r["id"] for r in answer["results"]]
+        cursor, pages = answer["results_cursor"], pages + 1
+        if not answer["more"]:
+            break
+    assert sorted(seen) == sorted(str(i) for i in made)
+    assert len(seen) == len(set(seen))
+    assert pages == 3  # 50 a page
