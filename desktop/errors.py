@@ -33,3 +33,29 @@ class SecretStoreUnavailable(UpwatchError):
 
 class StorageError(UpwatchError):
     """The database could not be opened or written."""
+
+
+class CloudError(UpwatchError):
+    """Talking to Upwatch Cloud failed; the message says what to do."""
+
+
+class CloudUnreachable(CloudError):
+    """The server could not be reached (offline, wrong address, or it is down)."""
+
+
+class SignInFailed(CloudError):
+    """Wrong email or password (the server never says which)."""
+
+    exit_code = 2
+
+
+class NotSignedIn(CloudError):
+    """No cloud account on this computer, or its session ended (signed out, revoked)."""
+
+    exit_code = 2
+
+
+class CloudRefused(CloudError):
+    """The server refused the request and said why (a 4xx with its message)."""
+
+    exit_code = 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from shared.status import Status
@@ -55,9 +55,18 @@ def result_id(monitor_id: uuid.UUID, checked_at_ms: int, source: Source) -> uuid
     return uuid.uuid5(monitor_id, f"{checked_at_ms}:{source.value}")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MS = timedelta(milliseconds=1)
+
+
 def to_ms(moment: datetime) -> int:
-    """Return a timezone-aware datetime as integer Unix milliseconds."""
-    return int(moment.timestamp() * 1000)
+    """Return a timezone-aware datetime as integer Unix milliseconds (exact, no float)."""
+    return (moment - _EPOCH) // _MS
+
+
+def from_ms(ms: int) -> datetime:
+    """Return integer Unix milliseconds as a UTC datetime; to_ms(from_ms(n)) == n exactly."""
+    return _EPOCH + timedelta(milliseconds=ms)
 
 
 @dataclass(frozen=True, slots=True)

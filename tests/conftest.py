@@ -16,6 +16,7 @@ import pytest
 
 from tests.support.memkeyring import MemoryKeyring
 from tests.support.netguard import NetworkGuard
+from tests.support.postgres import PostgresServer
 from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer, TlsTargetServer
 from tests.support.webhook import WebhookReceiver
@@ -51,6 +52,23 @@ def expired_tls_target() -> Iterator[TlsTargetServer]:
     """The monitored site over HTTPS with a self-signed certificate that expired yesterday."""
     with TlsTargetServer(expired=True) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A private PostgreSQL for the run, with upwatch_test made by the real migrations."""
+    from sqlalchemy import create_engine, text
+
+    from sync_server.migrations.runner import upgrade
+
+    server = PostgresServer().start()
+    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE upwatch_test"))
+    admin.dispose()
+    upgrade(server.url("upwatch_test"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 
-from desktop.cli import channel_cmds, db_cmds, monitor_cmds, run_cmd, transfer_cmds
+from desktop.cli import channel_cmds, cloud_cmds, db_cmds, monitor_cmds, run_cmd, transfer_cmds
 from desktop.cli.context import Context, err
 from desktop.cli.options import add_monitor_options, period
 from desktop.errors import InvalidInput, UpwatchError
@@ -114,6 +114,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-channels", action="store_true", help="leave out alert channels (and their tokens)"
     )
     p.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    for name, func, text in (
+        ("signup", cloud_cmds.cmd_signup, "create an Upwatch Cloud account and sign in"),
+        ("login", cloud_cmds.cmd_login, "sign in to Upwatch Cloud"),
+    ):
+        p = command(name, func, text)
+        p.add_argument("--email", help="account email (asked for when left out)")
+        p.add_argument(
+            "--server", help="server address (default: $UPWATCH_SERVER or Upwatch Cloud)"
+        )
+        p.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+    command("logout", cloud_cmds.cmd_logout, "sign out of Upwatch Cloud (local data stays)")
+    command("whoami", cloud_cmds.cmd_whoami, "show the cloud account and sync status")
+    command("sync", cloud_cmds.cmd_sync, "sync monitors and results with Upwatch Cloud once")
 
     p = command("import", transfer_cmds.cmd_import, "import monitors and channels (JSON/YAML)")
     p.add_argument("file", help="file to read, or - for standard input")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from desktop.storage.codes import SOURCE_OF, STATUS_OF
-from shared.result import CheckResult, Source, to_ms
+from shared.result import CheckResult, Source, from_ms, to_ms
 from shared.uptime import HISTOGRAM_SIZE, Rollup
 
 _COLS = "sum(up), sum(degraded), sum(down), sum(unknown), sum(rt_count), sum(rt_sum)," + (
@@ -111,7 +111,7 @@ def recent_checks(
         CheckResult(
             monitor_id=monitor_id,
             status=STATUS_OF[row[2]],
-            checked_at=datetime.fromtimestamp(row[0] / 1000, UTC),
+            checked_at=from_ms(row[0]),
             status_code=row[3],
             response_time_ms=row[4],
             error=row[5],

@@ -121,7 +121,29 @@ CREATE TABLE deliveries (
 # Version 2: user settings of the desktop app (key/value, JSON values).
 V2 = ["CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"]
 
-MIGRATIONS: list[list[str]] = [V1, V2]
+# Version 3: sync with Upwatch Cloud (DESIGN.md section 5).
+V3 = [
+    "ALTER TABLE monitors ADD COLUMN cloud INTEGER NOT NULL DEFAULT 0",
+    # local changes not yet acknowledged by the server, one row per entity (edits coalesce);
+    # error: why the server refused it last time (kept, and retried on the next sync)
+    """
+CREATE TABLE sync_outbox (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID""",
+    "CREATE TABLE sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
+    # one row per commit of local results: the oldest check in it. A push sends every check
+    # at or after the oldest one committed since the last push, so a check that commits late
+    # is never missed (the server ignores the ones it has).
+    "CREATE TABLE write_log"
+    " (seq INTEGER PRIMARY KEY AUTOINCREMENT, min_checked_at INTEGER NOT NULL)",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3]
 LATEST = len(MIGRATIONS)
 
 

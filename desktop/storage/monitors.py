@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from desktop.errors import InvalidInput, NotFound
-from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow
+from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow, OutboxRow
 from shared.monitor import MonitorSpec
 
 SPEC_FIELDS: tuple[str, ...] = tuple(MonitorSpec.model_fields)
@@ -34,8 +35,13 @@ class MonitorRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def add(self, spec: MonitorSpec, *, link_default_channels: bool = True) -> MonitorRow:
-        """Insert spec and return its row; raise InvalidInput if the id is taken."""
+    def add(
+        self, spec: MonitorSpec, *, link_default_channels: bool = True, remote: bool = False
+    ) -> MonitorRow:
+        """Insert spec and return its row; raise InvalidInput if the id is taken.
+
+        remote: the change came from Upwatch Cloud, so it is not queued to be pushed back.
+        """
         if self.find_by_id(spec.id) is not None:
             raise InvalidInput(f"a monitor with id {spec.id} already exists")
         row = MonitorRow(
@@ -59,9 +65,11 @@ class MonitorRepository:
                 assert channel.pk is not None
                 self.session.add(MonitorChannelLink(monitor_pk=row.pk, channel_pk=channel.pk))
             self.session.flush()
+        if not remote:
+            self.queue_push(row.id, spec.updated_at)
         return row
 
-    def save(self, spec: MonitorSpec) -> MonitorRow:
+    def save(self, spec: MonitorSpec, *, remote: bool = False) -> MonitorRow:
         """Update the monitor with spec's id to spec and return it; raise NotFound."""
         row = self.find_by_id(spec.id)
         if row is None:
@@ -73,11 +81,21 @@ class MonitorRepository:
             row.status = "unknown"
         self.session.add(row)
         self.session.flush()
+        if not remote:
+            self.queue_push(row.id, spec.updated_at)
         return row
 
-    def delete(self, row: MonitorRow) -> None:
-        """Delete a monitor with its history."""
+    def delete(self, row: MonitorRow, *, remote: bool = False) -> None:
+        """Delete a monitor with its history (a tombstone is queued for the cloud)."""
         self.session.delete(row)
+        self.session.flush()
+        if not remote:
+            self.queue_push(row.id, datetime.now(UTC), deleted=True)
+
+    def queue_push(self, monitor_id: str, updated_at: datetime, *, deleted: bool = False) -> None:
+        """Queue this monitor's current state (or its deletion) for the next push."""
+        entry = OutboxRow(kind="monitor", id=monitor_id, updated_at=updated_at, deleted=deleted)
+        self.session.merge(entry)
         self.session.flush()
 
     def list_all(self) -> Sequence[MonitorRow]:

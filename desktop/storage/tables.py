@@ -58,6 +58,7 @@ class MonitorRow(SQLModel, table=True):
     is_active: bool = True
     created_at: datetime = Field(sa_type=UtcText)
     updated_at: datetime = Field(sa_type=UtcText)
+    cloud: bool = False  # checked 24/7 by Upwatch Cloud too (set on the server, synced here)
     status: str = "unknown"
     state: str | None = None
     last_checked_at: int | None = None
@@ -118,4 +119,16 @@ class DeliveryRow(SQLModel, table=True):
     attempt: int
     at: datetime = Field(sa_type=UtcText)
     ok: bool
+    error: str | None = None
+
+
+class OutboxRow(SQLModel, table=True):
+    """A local change waiting to be pushed to Upwatch Cloud."""
+
+    __tablename__ = "sync_outbox"
+
+    kind: str = Field(primary_key=True)
+    id: str = Field(primary_key=True)
+    updated_at: datetime = Field(sa_type=UtcText)
+    deleted: bool = False
     error: str | None = None

@@ -16,7 +16,7 @@ from typing import Any
 
 from desktop.storage.codes import SOURCE_CODE, STATUS_CODE
 from desktop.storage.connection import connect
-from shared.result import CheckResult, to_ms
+from shared.result import CheckResult, Source, to_ms
 from shared.state import Flip, MonitorState
 from shared.state_codec import dump_state
 from shared.status import Status
@@ -41,7 +41,7 @@ def _upsert_sql(table: str) -> str:
     )
 
 
-_INSERT_CHECK = (
+INSERT_CHECK = (
     "INSERT OR IGNORE INTO checks"
     " (monitor_pk, checked_at, source, status, status_code, response_ms, error)"
     " VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -53,8 +53,8 @@ _UPDATE_MONITOR = (
 _UPDATE_LAST_RESULT = (
     "UPDATE monitors SET last_checked_at = ?, last_response_ms = ?, last_error = ? WHERE pk = ?"
 )
-_UPSERT_HOURLY = _upsert_sql("rollups_hourly")
-_UPSERT_DAILY = _upsert_sql("rollups_daily")
+UPSERT_HOURLY = _upsert_sql("rollups_hourly")
+UPSERT_DAILY = _upsert_sql("rollups_daily")
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,9 +253,12 @@ def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
                 rollup = table[key] = Rollup()
             rollup.add(result.status, result.response_time_ms)
         latest[outcome.monitor_pk] = outcome
-    conn.executemany(_INSERT_CHECK, checks)
-    conn.executemany(_UPSERT_HOURLY, [_rollup_row(k, r) for k, r in hourly.items()])
-    conn.executemany(_UPSERT_DAILY, [_rollup_row(k, r) for k, r in daily.items()])
+    conn.executemany(INSERT_CHECK, checks)
+    local = [row[1] for row in checks if row[2] == SOURCE_CODE[Source.LOCAL]]
+    if local:
+        conn.execute("INSERT INTO write_log (min_checked_at) VALUES (?)", (min(local),))
+    conn.executemany(UPSERT_HOURLY, [rollup_row(k, r) for k, r in hourly.items()])
+    conn.executemany(UPSERT_DAILY, [rollup_row(k, r) for k, r in daily.items()])
     conn.executemany(
         _UPDATE_MONITOR, [_monitor_row(o) for o in latest.values() if o.state is not None]
     )
@@ -272,7 +275,7 @@ def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
             _record_incident(conn, outcome.monitor_pk, outcome.flip, outcome.result)
 
 
-def _rollup_row(key: tuple[int, int, int], rollup: Rollup) -> tuple[Any, ...]:
+def rollup_row(key: tuple[int, int, int], rollup: Rollup) -> tuple[Any, ...]:
     return (
         *key,
         rollup.up,

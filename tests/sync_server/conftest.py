@@ -1,4 +1,4 @@
-"""A real PostgreSQL for the server tests, started once per run; a fresh schema per test."""
+"""The server tests: the API on the session's PostgreSQL (tests/conftest.py), emptied per test."""
 
 from collections.abc import Iterator
 
@@ -8,24 +8,10 @@ from sqlalchemy import Engine, create_engine, text
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
-from sync_server.migrations.runner import upgrade
 from sync_server.schema import metadata
 from tests.support.postgres import PostgresServer
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
-
-
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """The server, with upwatch_test created by the real migrations (`server migrate`)."""
-    server = PostgresServer().start()
-    admin = create_engine(server.url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("CREATE DATABASE upwatch_test"))
-    admin.dispose()
-    upgrade(server.url("upwatch_test"))
-    yield server
-    server.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,93 @@
+"""`upwatch signup | login | logout | whoami | sync`: the Upwatch Cloud account from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from desktop.cli.context import Context, out
+from desktop.errors import InvalidInput, NotSignedIn
+from desktop.services.cloud import CloudService, SyncReport
+
+T = TypeVar("T")
+
+
+def _run(ctx: Context, work: Callable[[CloudService], Awaitable[T]]) -> T:
+    async def go() -> T:
+        service = CloudService(ctx.db, ctx.secrets)
+        try:
+            return await work(service)
+        finally:
+            await service.aclose()
+
+    return asyncio.run(go())
+
+
+def _credentials(args: argparse.Namespace, *, confirm: bool) -> tuple[str, str]:
+    email = args.email or input("Email: ").strip()
+    if not email:
+        raise InvalidInput("an email address is needed")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if confirm and getpass.getpass("Password again: ") != password:
+            raise InvalidInput("the two passwords differ")
+    if len(password) < 10:
+        raise InvalidInput("the password must be at least 10 characters")
+    return email, password
+
+
+def cmd_signup(ctx: Context, args: argparse.Namespace) -> int:
+    """Create an Upwatch Cloud account and sign in to it."""
+    email, password = _credentials(args, confirm=True)
+    _run(ctx, lambda s: s.sign_up(email, password, args.server))
+    out(f"Signed up and signed in as {email}. Your monitors sync with `upwatch sync`")
+    out("(the tray app and `upwatch run` keep them in step by themselves).")
+    return 0
+
+
+def cmd_login(ctx: Context, args: argparse.Namespace) -> int:
+    """Sign in to Upwatch Cloud."""
+    email, password = _credentials(args, confirm=False)
+    plan = _run(ctx, lambda s: s.sign_in(email, password, args.server))
+    out(f"Signed in as {email} ({plan} plan). The session is kept in the OS keyring.")
+    return 0
+
+
+def cmd_logout(ctx: Context, args: argparse.Namespace) -> int:
+    """Sign out; local monitors and history stay."""
+    _run(ctx, lambda s: s.sign_out())
+    out("Signed out. Your monitors and history stay on this computer.")
+    return 0
+
+
+def cmd_whoami(ctx: Context, args: argparse.Namespace) -> int:
+    """Show the account and the state of sync (exit 1 when not signed in)."""
+    try:
+        account = _run(ctx, lambda s: s.whoami())
+    except NotSignedIn as exc:
+        out(f"Not signed in ({exc.message}).")
+        return 1
+    status = CloudService(ctx.db, ctx.secrets).status()
+    out(f"{account['email']} on {account['server']} ({account['plan']} plan)")
+    out(f"last sync: {status['last_sync_at'] or 'never'}; changes waiting: {status['pending']}")
+    if status["last_error"]:
+        out(f"last error: {status['last_error']}")
+    return 0
+
+
+def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
+    """Sync once: push local changes and results, pull the cloud's."""
+    report: SyncReport = _run(ctx, lambda s: s.sync())
+    out(
+        f"Synced: {report.pushed} change(s) and {report.results_pushed} result(s) sent,"
+        f" {report.pulled} change(s) and {report.results_pulled} cloud result(s) received."
+    )
+    for line in report.refused:
+        out(f"not synced: {line}")
+    return 0 if not report.refused else 1

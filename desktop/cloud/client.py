@@ -1,0 +1,178 @@
+"""CloudClient: the hosted API over httpx, with silent token refresh.
+
+The access token lives only in memory; the refresh token is handed to a callback to keep
+(the caller puts it in the OS keyring) every time the server rotates it. A refresh that the
+server refuses means the session is over (signed out elsewhere, revoked, or expired):
+NotSignedIn is raised and the caller forgets the token, keeping every local monitor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from desktop.errors import CloudRefused, CloudUnreachable, NotSignedIn, SignInFailed
+from shared.sync import PullResponse, PushRequest, PushResponse
+
+DEFAULT_SERVER = "https://cloud.upwatch.app"
+TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+
+TokenSaver = Callable[[str | None], Awaitable[None] | None]
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return str(body["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return f"the server answered {response.status_code}"
+
+
+class CloudClient:
+    """One account on one server; every call may raise a CloudError."""
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        refresh_token: str | None = None,
+        on_refresh_token: TokenSaver | None = None,
+        load_refresh_token: Callable[[], str | None] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.server = server.rstrip("/")
+        self._refresh_token = refresh_token
+        self._access_token: str | None = None
+        self._on_refresh_token = on_refresh_token
+        self._load_refresh_token = load_refresh_token
+        self._http = httpx.AsyncClient(base_url=self.server, timeout=TIMEOUT, transport=transport)
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self._http.aclose()
+
+    @property
+    def signed_in(self) -> bool:
+        """True while a refresh token is held."""
+        return self._refresh_token is not None
+
+    # -- accounts -----------------------------------------------------------------------------
+
+    async def register(self, email: str, password: str) -> None:
+        """Create an account (the server answers alike for a taken email)."""
+        await self._send("POST", "/api/auth/register", json={"email": email, "password": password})
+
+    async def login(self, email: str, password: str) -> None:
+        """Sign in; raise SignInFailed for a wrong email or password."""
+        try:
+            body = await self._send(
+                "POST", "/api/auth/login", json={"email": email, "password": password}
+            )
+        except NotSignedIn:
+            raise SignInFailed("wrong email or password") from None
+        await self._keep(body)
+
+    async def logout(self) -> None:
+        """End this session on the server (best effort) and forget its tokens."""
+        try:
+            if self._refresh_token is not None:
+                await self._authorized("POST", "/api/auth/logout")
+        except (NotSignedIn, CloudUnreachable, CloudRefused):
+            pass
+        finally:
+            self._access_token = None
+            await self._save_refresh(None)
+
+    async def me(self) -> dict[str, Any]:
+        """Return the account (email, plan, ...)."""
+        body = await self._authorized("GET", "/api/auth/me")
+        assert isinstance(body, dict)
+        return body
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    async def push(self, request: PushRequest) -> PushResponse:
+        """Send changes and results; safe to repeat."""
+        body = await self._authorized(
+            "POST", "/api/sync/push", json=request.model_dump(mode="json")
+        )
+        return PushResponse.model_validate(body)
+
+    async def pull(self, cursor: int, results_cursor: str) -> PullResponse:
+        """Return what changed after the cursors."""
+        params = {"cursor": cursor, "results_cursor": results_cursor}
+        body = await self._authorized("GET", "/api/sync/pull", params=params)
+        return PullResponse.model_validate(body)
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    async def _authorized(self, method: str, path: str, **kwargs: Any) -> Any:
+        if self._refresh_token is None:
+            raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")
+        if self._access_token is None:
+            await self._refresh()
+        try:
+            return await self._send(method, path, token=self._access_token, **kwargs)
+        except NotSignedIn:
+            await self._refresh()  # the access token expired: once more with a fresh one
+            return await self._send(method, path, token=self._access_token, **kwargs)
+
+    async def _refresh(self) -> None:
+        if self._load_refresh_token is not None:
+            # another Upwatch process (the tray app, a CLI command) may have rotated it: using
+            # the old one would count as reuse and end the session everywhere
+            self._refresh_token = self._load_refresh_token() or self._refresh_token
+        try:
+            body = await self._send(
+                "POST", "/api/auth/refresh", json={"refresh_token": self._refresh_token}
+            )
+        except NotSignedIn:
+            self._access_token = None
+            await self._save_refresh(None)
+            raise NotSignedIn(
+                "your Upwatch Cloud session has ended (signed out elsewhere, or the password"
+                " changed): sign in again with `upwatch login`; local monitors are kept"
+            ) from None
+        await self._keep(body)
+
+    async def _keep(self, body: Any) -> None:
+        self._access_token = str(body["access_token"])
+        await self._save_refresh(str(body["refresh_token"]))
+
+    async def _save_refresh(self, token: str | None) -> None:
+        self._refresh_token = token
+        if self._on_refresh_token is not None:
+            outcome = self._on_refresh_token(token)
+            if outcome is not None:
+                await outcome
+
+    async def _send(
+        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+    ) -> Any:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        try:
+            response = await self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise CloudUnreachable(
+                f"cannot reach Upwatch Cloud at {self.server} ({type(exc).__name__}); check the"
+                " connection or the server address"
+            ) from exc
+        if response.status_code == 401:
+            raise NotSignedIn(_message(response))
+        if response.status_code == 429:
+            wait = response.headers.get("Retry-After", "60")
+            raise CloudUnreachable(
+                f"Upwatch Cloud asks to slow down ({_message(response)}); try again in {wait} s"
+            )
+        if response.status_code in (502, 503, 504):
+            retry = response.headers.get("Retry-After", "a few")
+            raise CloudUnreachable(
+                f"Upwatch Cloud is busy ({response.status_code}); retrying in {retry} seconds"
+            )
+        if response.status_code >= 500:
+            raise CloudUnreachable(f"Upwatch Cloud failed: {_message(response)}")
+        if response.status_code >= 400:
+            raise CloudRefused(_message(response))
+        return response.json() if response.content else None

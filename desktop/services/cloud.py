@@ -1,0 +1,256 @@
+"""Upwatch Cloud on the desktop: the account (sign up, in, out) and sync runs.
+
+The refresh token lives in the OS keyring, the access token only in memory (inside the
+CloudClient). Every SQLite step runs in a worker thread, so the tray app's loop never waits
+on the disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from desktop.cloud.client import DEFAULT_SERVER, CloudClient
+from desktop.errors import InvalidInput, NotSignedIn
+from desktop.secrets.store import SecretStore
+from desktop.storage.database import Database
+from desktop.storage.monitors import to_spec
+from desktop.storage.sync_store import Pending, SyncStore
+from shared.result import to_ms
+from shared.sync import MAX_PUSH_CHANGES, MAX_PUSH_RESULTS, MonitorChange, PushRequest
+
+REFRESH_KEY = "cloud:refresh"
+# a first push sends the last week of local results (the free plan keeps 7 days)
+FIRST_PUSH_WINDOW = timedelta(days=7)
+
+
+def server_address(given: str | None, stored: str | None) -> str:
+    """Return the server to use: given, else $UPWATCH_SERVER, else the stored one, else ours.
+
+    Raises InvalidInput for an address that is not http(s).
+    """
+    address = (given or os.environ.get("UPWATCH_SERVER") or stored or DEFAULT_SERVER).strip()
+    url = httpx.URL(address)
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidInput(f"the server address must start with https:// (got {address!r})")
+    return address.rstrip("/")
+
+
+@dataclass(slots=True)
+class SyncReport:
+    """What one sync run did."""
+
+    pushed: int = 0
+    refused: list[str] = field(default_factory=list)
+    results_pushed: int = 0
+    pulled: int = 0
+    results_pulled: int = 0
+
+
+class CloudService:
+    """One computer's link to its Upwatch Cloud account."""
+
+    def __init__(
+        self,
+        db: Database,
+        secrets: SecretStore,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.store = SyncStore(db)
+        self.secrets = secrets
+        self._transport = transport
+        self._client: CloudClient | None = None
+
+    # -- account ------------------------------------------------------------------------------
+
+    async def sign_up(self, email: str, password: str, server: str | None = None) -> None:
+        """Create an account and sign in to it."""
+        address = server_address(server, await self._get("server"))
+        client = self._new_client(address, None)
+        try:
+            await client.register(email, password)
+        finally:
+            await client.aclose()
+        await self.sign_in(email, password, server)
+
+    async def sign_in(self, email: str, password: str, server: str | None = None) -> str:
+        """Sign in (raise SignInFailed, CloudUnreachable); queue every local monitor for the
+        first sync; return the plan."""
+        address = server_address(server, await self._get("server"))
+        self.secrets.ensure_available()
+        await self._close_client()
+        client = self._new_client(address, None)
+        await client.login(email, password)
+        self._client = client
+        previous = await self._get("server")
+        account = await client.me()
+        fresh: dict[str, str | None] = {
+            "server": address,
+            "email": str(account["email"]),
+            "plan": str(account["plan"]),
+        }
+        if previous != address or await self._get("account_id") != str(account["id"]):
+            # another account or server: start its cursors from scratch
+            fresh |= {"cursor": None, "results_cursor": None, "pushed_seq": None}
+        await asyncio.to_thread(self.store.set, **fresh, account_id=str(account["id"]))
+        await asyncio.to_thread(self.store.queue_all_monitors)
+        return str(account["plan"])
+
+    async def sign_out(self) -> None:
+        """End the session on the server (best effort) and forget it here; local data stays."""
+        client = await self._signed_in_client(required=False)
+        if client is not None:
+            await client.logout()
+        await self._close_client()
+        await asyncio.to_thread(self.secrets.delete, REFRESH_KEY)
+        await asyncio.to_thread(self.store.set, email=None, plan=None, account_id=None)
+
+    async def whoami(self) -> dict[str, str]:
+        """Return server, email and plan of the signed-in account (asking the server)."""
+        client = await self._signed_in_client(required=True)
+        assert client is not None
+        account = await client.me()
+        await asyncio.to_thread(self.store.set, plan=str(account["plan"]))
+        return {"server": client.server, "email": str(account["email"]), "plan": account["plan"]}
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._close_client()
+
+    # -- sync ---------------------------------------------------------------------------------
+
+    async def sync(self, now: datetime | None = None) -> SyncReport:
+        """Push local changes and results, then pull until up to date; record the outcome."""
+        client = await self._signed_in_client(required=True)
+        assert client is not None
+        report = SyncReport()
+        try:
+            device = await asyncio.to_thread(self.store.device_id)
+            await self._push_monitors(client, device, report)
+            await self._push_results(client, device, report, now or datetime.now(UTC))
+            await self._pull(client, device, report)
+        except Exception as exc:
+            message = getattr(exc, "message", None) or str(exc)
+            await asyncio.to_thread(self.store.set, last_error=message)
+            raise
+        stamp = (now or datetime.now(UTC)).isoformat()
+        await asyncio.to_thread(self.store.set, last_sync_at=stamp, last_error=None)
+        return report
+
+    async def _push_monitors(self, client: CloudClient, device: str, report: SyncReport) -> None:
+        pending = await asyncio.to_thread(self.store.pending)
+        for start in range(0, len(pending), MAX_PUSH_CHANGES):
+            chunk = pending[start : start + MAX_PUSH_CHANGES]
+            changes = [_change(p) for p in chunk]
+            answer = await client.push(PushRequest(device_id=device, monitors=changes))
+            for item, applied in zip(chunk, answer.monitors, strict=True):
+                # "older": the server has a newer change; the pull below brings it
+                accepted = applied.applied or applied.reason == "older"
+                error = None if accepted else (applied.reason or "refused")
+                await asyncio.to_thread(self.store.settle, item.entry, error)
+                if accepted:
+                    report.pushed += int(applied.applied)
+                else:
+                    name = item.row.name if item.row is not None else item.entry.id
+                    report.refused.append(f"{name}: {error}")
+
+    async def _push_results(
+        self, client: CloudClient, device: str, report: SyncReport, now: datetime
+    ) -> None:
+        first_from = to_ms(now - FIRST_PUSH_WINDOW)
+        since, top = await asyncio.to_thread(self.store.results_window, first_from)
+        if since is None:
+            return
+        key: tuple[int, int] | None = None
+        while True:
+            page, key = await asyncio.to_thread(
+                self.store.local_results_page, since, key, MAX_PUSH_RESULTS
+            )
+            if page:
+                answer = await client.push(PushRequest(device_id=device, results=page))
+                report.results_pushed += answer.results_stored
+            if key is None:
+                break
+        await asyncio.to_thread(self.store.results_pushed, top)
+
+    async def _pull(self, client: CloudClient, device: str, report: SyncReport) -> None:
+        cursor = int(await self._get("cursor") or 0)
+        results_cursor = await self._get("results_cursor") or ""
+        while True:
+            page = await client.pull(cursor, results_cursor)
+            report.pulled += await asyncio.to_thread(
+                self.store.apply_remote, page.monitors, device, page.cursor
+            )
+            report.results_pulled += await asyncio.to_thread(
+                self.store.save_cloud_results, page.results, page.results_cursor
+            )
+            cursor, results_cursor = page.cursor, page.results_cursor
+            if not page.more:
+                return
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    async def _get(self, key: str) -> str | None:
+        return await asyncio.to_thread(self.store.get, key)
+
+    def _new_client(self, server: str, refresh_token: str | None) -> CloudClient:
+        return CloudClient(
+            server,
+            refresh_token=refresh_token,
+            on_refresh_token=self._keep_refresh_token,
+            load_refresh_token=lambda: self.secrets.get(REFRESH_KEY),
+            transport=self._transport,
+        )
+
+    async def _keep_refresh_token(self, token: str | None) -> None:
+        if token is None:
+            await asyncio.to_thread(self.secrets.delete, REFRESH_KEY)
+            await asyncio.to_thread(self.store.set, email=None, plan=None, account_id=None)
+        else:
+            await asyncio.to_thread(self.secrets.set, REFRESH_KEY, token)
+
+    async def _signed_in_client(self, *, required: bool) -> CloudClient | None:
+        if self._client is not None and self._client.signed_in:
+            return self._client
+        token = await asyncio.to_thread(self.secrets.get, REFRESH_KEY)
+        server = await self._get("server")
+        if token is None or server is None:
+            if required:
+                raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")
+            return None
+        await self._close_client()
+        self._client = self._new_client(server, token)
+        return self._client
+
+    async def _close_client(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def status(self) -> dict[str, str | int | None]:
+        """Return what the UI and `upwatch whoami` show: account, last sync, pending, error."""
+        return {
+            "server": self.store.get("server"),
+            "email": self.store.get("email"),
+            "plan": self.store.get("plan"),
+            "last_sync_at": self.store.get("last_sync_at"),
+            "last_error": self.store.get("last_error"),
+            "pending": self.store.pending_count(),
+        }
+
+
+def _change(pending: Pending) -> MonitorChange:
+    """The change to push for a queued entry: the monitor as it is now, or a tombstone."""
+    monitor_id = uuid.UUID(pending.entry.id)
+    if pending.row is None:
+        return MonitorChange(id=monitor_id, updated_at=pending.entry.updated_at, deleted=True)
+    row = pending.row
+    return MonitorChange(
+        id=monitor_id, updated_at=row.updated_at, spec=to_spec(row), cloud=row.cloud
+    )

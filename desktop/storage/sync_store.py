@@ -1,0 +1,277 @@
+"""SyncStore: the desktop's side of sync in SQLite (outbox, cursors, results to push or pulled).
+
+Repositories flush and never commit; the few multi-step writes here (cloud results with
+their cursor) are one transaction each, so a crash between two steps loses nothing and
+stores nothing twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from contextlib import closing
+from dataclasses import dataclass
+from typing import Any
+
+from sqlmodel import col, select
+
+from desktop.storage.codes import SOURCE_CODE, STATUS_CODE, STATUS_OF
+from desktop.storage.database import Database
+from desktop.storage.monitors import MonitorRepository
+from desktop.storage.tables import MonitorRow, OutboxRow
+from desktop.storage.writer import INSERT_CHECK, UPSERT_DAILY, UPSERT_HOURLY, rollup_row
+from shared.result import Source, from_ms, result_id, to_ms
+from shared.status import Status
+from shared.sync import RemoteMonitor, ResultIn, ResultOut, wins
+from shared.uptime import Rollup
+
+LOCAL = SOURCE_CODE[Source.LOCAL]
+CLOUD = SOURCE_CODE[Source.CLOUD]
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A queued local change with the monitor as it is now (None once deleted)."""
+
+    entry: OutboxRow
+    row: MonitorRow | None
+
+
+class SyncStore:
+    """Sync state in the local database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- key/value state ----------------------------------------------------------------------
+
+    def get(self, key: str) -> str | None:
+        """Return a sync setting (server, email, device_id, cursors, last_error...)."""
+        with closing(self.db.raw()) as conn:
+            row = conn.execute("SELECT value FROM sync_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set(self, **values: str | None) -> None:
+        """Set (or, with None, remove) sync settings in one transaction."""
+        with self.db.session() as session:
+            conn = session.connection()
+            for key, value in values.items():
+                if value is None:
+                    conn.exec_driver_sql("DELETE FROM sync_meta WHERE key = ?", (key,))
+                else:
+                    conn.exec_driver_sql(
+                        "INSERT INTO sync_meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
+                        " DO UPDATE SET value = excluded.value",
+                        (key, value),
+                    )
+
+    def device_id(self) -> str:
+        """Return this installation's device id, made on first use."""
+        found = self.get("device_id")
+        if found is None:
+            found = uuid.uuid4().hex
+            self.set(device_id=found)
+        return found
+
+    # -- outbox -------------------------------------------------------------------------------
+
+    def pending(self) -> list[Pending]:
+        """Return the queued monitor changes with the monitors' current rows."""
+        with self.db.reader() as session:
+            entries = session.exec(select(OutboxRow).where(OutboxRow.kind == "monitor")).all()
+            rows = {
+                row.id: row
+                for row in session.exec(
+                    select(MonitorRow).where(col(MonitorRow.id).in_([e.id for e in entries]))
+                )
+            }
+        return [Pending(entry, None if entry.deleted else rows.get(entry.id)) for entry in entries]
+
+    def pending_count(self) -> int:
+        """Return how many local changes wait for a push."""
+        with closing(self.db.raw()) as conn:
+            return int(conn.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
+
+    def queue_all_monitors(self) -> None:
+        """Queue every local monitor (on sign-in: the account gets what this computer has)."""
+        with self.db.session() as session:
+            repo = MonitorRepository(session)
+            for row in repo.list_all():
+                repo.queue_push(row.id, row.updated_at)
+
+    def settle(self, entry: OutboxRow, error: str | None) -> None:
+        """Drop a pushed change (error None) or keep it with the server's reason.
+
+        Only if it was not changed again while the push was on its way.
+        """
+        with self.db.session() as session:
+            stored = session.get(OutboxRow, (entry.kind, entry.id))
+            if stored is None or stored.updated_at != entry.updated_at:
+                return
+            if error is None:
+                session.delete(stored)
+            else:
+                stored.error = error
+                session.add(stored)
+
+    def refused(self) -> list[tuple[str, str]]:
+        """Return (monitor name or id, reason) of changes the server refused last time."""
+        with closing(self.db.raw()) as conn:
+            rows = conn.execute(
+                "SELECT coalesce(m.name, o.id), o.error FROM sync_outbox AS o"
+                " LEFT JOIN monitors AS m ON m.id = o.id WHERE o.error IS NOT NULL"
+            ).fetchall()
+        return [(str(name), str(error)) for name, error in rows]
+
+    # -- local results to push ----------------------------------------------------------------
+
+    def results_window(self, first_push_from_ms: int) -> tuple[int | None, int]:
+        """Return (push checks from this time, or None: nothing new; the newest log seq)."""
+        with closing(self.db.raw()) as conn:
+            top = int(conn.execute("SELECT coalesce(max(seq), 0) FROM write_log").fetchone()[0])
+            pushed = self.get("pushed_seq")
+            if pushed is None:
+                return first_push_from_ms, top
+            bound = conn.execute(
+                "SELECT min(min_checked_at) FROM write_log WHERE seq > ? AND seq <= ?",
+                (int(pushed), top),
+            ).fetchone()[0]
+        return (None if bound is None else int(bound)), top
+
+    def local_results_page(
+        self, since_ms: int, after: tuple[int, int] | None, limit: int
+    ) -> tuple[list[ResultIn], tuple[int, int] | None]:
+        """Return up to limit local results checked at or after since_ms, monitor by monitor,
+        after the key (monitor pk, checked_at) a previous page returned; and the next key
+        (None: that was all). Each monitor is read along its own primary-key range."""
+        page: list[ResultIn] = []
+        start_pk, start_ms = after if after is not None else (0, since_ms - 1)
+        with closing(self.db.raw()) as conn:
+            monitors = conn.execute(
+                "SELECT pk, id FROM monitors WHERE pk >= ? ORDER BY pk", (start_pk,)
+            ).fetchall()
+            for pk, monitor_id in monitors:
+                floor = max(start_ms, since_ms - 1) if pk == start_pk else since_ms - 1
+                owner = uuid.UUID(monitor_id)
+                rows = conn.execute(
+                    "SELECT checked_at, status, status_code, response_ms, error FROM checks"
+                    " WHERE monitor_pk = ? AND checked_at > ? AND source = ?"
+                    " ORDER BY checked_at LIMIT ?",
+                    (pk, floor, LOCAL, limit - len(page)),
+                ).fetchall()
+                page.extend(_result_in(owner, row) for row in rows)
+                if len(page) >= limit:
+                    return page, (pk, rows[-1][0])
+        return page, None
+
+    def results_pushed(self, top_seq: int) -> None:
+        """Record that every result logged up to top_seq is on the server."""
+        with self.db.session() as session:
+            conn = session.connection()
+            conn.exec_driver_sql("DELETE FROM write_log WHERE seq <= ?", (top_seq,))
+            conn.exec_driver_sql(
+                "INSERT INTO sync_meta (key, value) VALUES ('pushed_seq', ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = excluded.value",
+                (str(top_seq),),
+            )
+
+    # -- remote changes pulled ----------------------------------------------------------------
+
+    def apply_remote(self, changes: list[RemoteMonitor], device_id: str, cursor: int) -> int:
+        """Apply pulled monitor changes (last writer wins against queued local ones) and
+        store the cursor, in one transaction; return how many changed something here."""
+        applied = 0
+        with self.db.session() as session:
+            repo = MonitorRepository(session)
+            for change in changes:
+                queued = session.get(OutboxRow, ("monitor", str(change.id)))
+                if queued is not None and wins(
+                    queued.updated_at, device_id, change.updated_at, change.device_id
+                ):
+                    continue  # ours is newer: the next push sends it
+                if queued is not None:
+                    session.delete(queued)
+                row = repo.find_by_id(change.id)
+                if (
+                    row is not None
+                    and change.device_id == device_id
+                    and row.updated_at == change.updated_at
+                    and row.cloud == change.cloud
+                ):
+                    continue  # our own change coming back: nothing new
+                if change.deleted or change.spec is None:
+                    if row is not None:
+                        repo.delete(row, remote=True)
+                        applied += 1
+                    continue
+                spec = change.spec.model_copy(update={"updated_at": change.updated_at})
+                row = repo.save(spec, remote=True) if row else repo.add(spec, remote=True)
+                row.cloud = change.cloud
+                session.add(row)
+                applied += 1
+            session.flush()
+            session.connection().exec_driver_sql(
+                "INSERT INTO sync_meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = excluded.value",
+                (str(cursor),),
+            )
+        return applied
+
+    # -- cloud results pulled -----------------------------------------------------------------
+
+    def save_cloud_results(self, results: list[ResultOut], results_cursor: str) -> int:
+        """Store cloud results (each once, with its rollups) and the cursor; return how many
+        were new."""
+        with self.db.session() as session:
+            conn = session.connection()
+            pks: dict[str, int] = {
+                str(row[0]): int(row[1])
+                for row in conn.exec_driver_sql("SELECT id, pk FROM monitors")
+            }
+            new = 0
+            hourly: dict[tuple[int, int, int], Rollup] = {}
+            daily: dict[tuple[int, int, int], Rollup] = {}
+            for result in results:
+                pk = pks.get(str(result.monitor_id))
+                if pk is None:
+                    continue  # a monitor deleted here since: its results go with it
+                at_ms = to_ms(result.checked_at)
+                status = Status(result.status)
+                inserted = conn.exec_driver_sql(
+                    INSERT_CHECK,
+                    (pk, at_ms, CLOUD, STATUS_CODE[status], result.status_code,
+                     result.response_time_ms, result.error),
+                )  # fmt: skip
+                if not inserted.rowcount:
+                    continue
+                new += 1
+                seconds = at_ms // 1000
+                for table, size in ((hourly, 3600), (daily, 86400)):
+                    key = (pk, seconds - seconds % size, CLOUD)
+                    table.setdefault(key, Rollup()).add(status, result.response_time_ms)
+            _upsert(conn, UPSERT_HOURLY, hourly)
+            _upsert(conn, UPSERT_DAILY, daily)
+            conn.exec_driver_sql(
+                "INSERT INTO sync_meta (key, value) VALUES ('results_cursor', ?) ON CONFLICT (key)"
+                " DO UPDATE SET value = excluded.value",
+                (results_cursor,),
+            )
+        return new
+
+
+def _result_in(owner: uuid.UUID, row: tuple[Any, ...]) -> ResultIn:
+    at_ms, status, code, response_ms, error = row
+    return ResultIn.model_construct(
+        id=result_id(owner, at_ms, Source.LOCAL),
+        monitor_id=owner,
+        status=STATUS_OF[status].value,
+        status_code=code if code is not None and 100 <= code <= 599 else None,
+        response_time_ms=response_ms,
+        error=error[:500] if error else None,
+        checked_at=from_ms(at_ms),
+    )
+
+
+def _upsert(conn: Any, sql: str, rollups: dict[tuple[int, int, int], Rollup]) -> None:
+    rows = [rollup_row(key, rollup) for key, rollup in rollups.items()]
+    if rows:
+        conn.exec_driver_sql(sql, rows)

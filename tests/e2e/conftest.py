@@ -1,0 +1,62 @@
+"""Desktops against the real hosted API (uvicorn + PostgreSQL), each with its own files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from desktop.secrets.store import SecretStore
+from desktop.services.cloud import CloudService
+from desktop.services.monitors import MonitorService
+from desktop.storage.database import Database
+from tests.support.api_server import ApiServer
+from tests.support.memkeyring import MemoryKeyring
+from tests.support.postgres import PostgresServer
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def api(postgres: PostgresServer) -> Iterator[ApiServer]:
+    """The hosted API on an empty database, with fresh rate-limit counters."""
+    server = ApiServer(postgres.url("upwatch_test"))
+    server.empty()
+    server.start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class Desktop:
+    """One computer: its SQLite file, its own keyring, its cloud link."""
+
+    db: Database
+    keyring: MemoryKeyring
+    cloud: CloudService
+    monitors: MonitorService
+
+    @classmethod
+    def open(cls, path: Path) -> Desktop:
+        db = Database(path)
+        keyring = MemoryKeyring()
+        return cls(db, keyring, CloudService(db, SecretStore(keyring)), MonitorService(db))
+
+    async def close(self) -> None:
+        await self.cloud.aclose()
+        self.db.close()
+
+    def urls(self) -> dict[str, str]:
+        """Monitor name -> URL, as this desktop has them."""
+        return {s.spec.name: s.spec.url for s in self.monitors.summaries()}
+
+
+@pytest.fixture
+async def desktops(tmp_path: Path) -> AsyncIterator[list[Desktop]]:
+    """Two desktops (A and B) with nothing in them yet."""
+    made = [Desktop.open(tmp_path / f"{name}.sqlite3") for name in ("a", "b")]
+    yield made
+    for desktop in made:
+        await desktop.close()

@@ -1,0 +1,255 @@
+"""Two desktops of one account against the real API and PostgreSQL (issue 6's scenarios).
+
+Checklist items: C5-style session revocation reaches the desktop (a revoked refresh token
+signs it out and keeps local data); F-series durability (a cut connection loses nothing and
+duplicates nothing).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from desktop.errors import CloudUnreachable, NotSignedIn, SignInFailed
+from desktop.services.cloud import REFRESH_KEY
+from desktop.storage.writer import Outcome, write_outcomes
+from shared.monitor import MonitorSpec
+from shared.result import CheckResult
+from shared.status import Status
+from tests.e2e.conftest import PASSWORD, Desktop
+from tests.support.api_server import ApiServer
+from tests.support.cutting_proxy import CuttingProxy
+
+EMAIL = "alice@example.com"
+
+
+async def sign_both_in(api: ApiServer, a: Desktop, b: Desktop) -> None:
+    await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
+    await b.cloud.sign_in(EMAIL, PASSWORD, api.url)
+
+
+def spec(name: str) -> MonitorSpec:
+    return MonitorSpec(name=name, url=f"https://{name.lower()}.example.com", interval=60)
+
+
+def server_rows(api: ApiServer, sql: str) -> int:
+    engine = create_engine(api.settings.database_url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(sql)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+async def test_a_monitor_made_on_either_desktop_appears_on_the_other(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, b = desktops
+    a.monitors.add(spec("Shop"))
+    b.monitors.add(spec("Blog"))
+    await sign_both_in(api, a, b)
+    await a.cloud.sync()
+    report = await b.cloud.sync()
+    assert (report.pushed, report.pulled) == (1, 1)
+    await a.cloud.sync()
+    assert (
+        a.urls()
+        == b.urls()
+        == {"Shop": "https://shop.example.com", "Blog": "https://blog.example.com"}
+    )
+    assert a.cloud.status()["pending"] == b.cloud.status()["pending"] == 0
+
+
+async def test_concurrent_edits_converge_on_the_later_one(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, b = desktops
+    made = a.monitors.add(spec("Shop"))
+    await sign_both_in(api, a, b)
+    await a.cloud.sync()
+    await b.cloud.sync()
+    # both edit offline; B's edit is the later one
+    a.monitors.edit(str(made.id), {"url": "https://a-edit.example.com"})
+    b.monitors.edit(str(made.id), {"url": "https://b-edit.example.com"})
+    await a.cloud.sync()  # A's edit reaches the server first...
+    await b.cloud.sync()  # ...and B's later edit replaces it
+    await a.cloud.sync()
+    assert a.urls() == b.urls() == {"Shop": "https://b-edit.example.com"}
+    # the other order: A edits later but syncs last
+    b.monitors.edit(str(made.id), {"url": "https://b-again.example.com"})
+    a.monitors.edit(str(made.id), {"url": "https://a-again.example.com"})
+    await b.cloud.sync()
+    await a.cloud.sync()
+    await b.cloud.sync()
+    assert a.urls() == b.urls() == {"Shop": "https://a-again.example.com"}
+
+
+async def test_a_delete_beats_an_older_edit_from_the_other_side(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, b = desktops
+    made = a.monitors.add(spec("Shop"))
+    await sign_both_in(api, a, b)
+    await a.cloud.sync()
+    await b.cloud.sync()
+    b.monitors.edit(str(made.id), {"name": "Shop (edited)"})  # older...
+    a.monitors.remove(str(made.id))  # ...than this delete
+    await a.cloud.sync()
+    report = await b.cloud.sync()
+    assert report.pushed == 0  # the server kept the delete
+    assert a.urls() == b.urls() == {}
+    assert b.cloud.status()["pending"] == 0
+
+
+async def test_an_edit_after_a_delete_brings_the_monitor_back(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, b = desktops
+    made = a.monitors.add(spec("Shop"))
+    await sign_both_in(api, a, b)
+    await a.cloud.sync()
+    await b.cloud.sync()
+    a.monitors.remove(str(made.id))
+    b.monitors.edit(str(made.id), {"name": "Still needed"})  # later than the delete
+    await a.cloud.sync()
+    await b.cloud.sync()
+    await a.cloud.sync()
+    assert a.urls() == b.urls() == {"Still needed": "https://shop.example.com"}
+
+
+def write_week_of_results(path: str, monitor_ids: list[uuid.UUID], start: datetime) -> int:
+    """A week offline: one check a minute per monitor, committed in batches by the writer's code."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    pks = dict(conn.execute("SELECT id, pk FROM monitors").fetchall())
+    outcomes = [
+        Outcome(
+            monitor_pk=pks[str(monitor_id)],
+            result=CheckResult(
+                monitor_id=monitor_id,
+                status=Status.DOWN if minute % 97 == 0 else Status.UP,
+                checked_at=start + timedelta(minutes=minute),
+                status_code=500 if minute % 97 == 0 else 200,
+                response_time_ms=20 + minute % 50,
+            ),
+            state=None,
+        )
+        for minute in range(7 * 24 * 60)
+        for monitor_id in monitor_ids
+    ]
+    for first in range(0, len(outcomes), 2000):
+        conn.execute("BEGIN IMMEDIATE")
+        write_outcomes(conn, outcomes[first : first + 2000])
+        conn.execute("COMMIT")
+    conn.close()
+    return len(outcomes)
+
+
+async def test_a_week_offline_syncs_with_nothing_lost_or_duplicated(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, _ = desktops
+    ids = [a.monitors.add(spec(name)).id for name in ("Shop", "Blog", "Api")]
+    await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
+    await a.cloud.sync()
+    # the laptop goes offline for a week (simulated clock): checks pile up locally
+    back = datetime.now(UTC).replace(microsecond=0)
+    written = write_week_of_results(str(a.db.path), ids, back - timedelta(days=7))
+    assert written == 30240
+    report = await a.cloud.sync(now=back)
+    assert report.results_pushed == written
+    assert server_rows(api, "SELECT count(*) FROM checks WHERE source = 'local'") == written
+    assert server_rows(api, "SELECT count(DISTINCT id) FROM checks") == written
+    # rollups counted each result once
+    assert (
+        server_rows(api, "SELECT sum(up + down) FROM rollups_daily WHERE source = 'local'")
+        == written
+    )
+    again = await a.cloud.sync(now=back)
+    assert again.results_pushed == 0
+
+
+async def test_a_connection_cut_mid_push_retries_without_duplicates(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, _ = desktops
+    ids = [a.monitors.add(spec("Shop")).id]
+    proxy = CuttingProxy(api.port).start()
+    try:
+        await a.cloud.sign_up(EMAIL, PASSWORD, proxy.url)
+        await a.cloud.sync()
+        written = write_week_of_results(str(a.db.path), ids, datetime.now(UTC) - timedelta(days=7))
+        # the server takes each big push, then the answer is lost on the way back
+        proxy.cut_replies, proxy.after_bytes = 2, 100_000
+        for _ in range(2):
+            with pytest.raises(CloudUnreachable):
+                await a.cloud.sync()
+        assert proxy.cuts == 2
+        assert "cannot reach" in str(a.cloud.status()["last_error"])
+        report = await a.cloud.sync()
+    finally:
+        proxy.stop()
+    assert server_rows(api, "SELECT count(*) FROM checks") == written
+    assert report.results_pushed < written  # the server had some from the cut attempts
+    assert server_rows(api, "SELECT sum(up + down) FROM rollups_daily") == written
+    assert a.cloud.status()["last_error"] is None
+
+
+async def test_a_revoked_session_signs_the_desktop_out_and_keeps_local_data(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    """C5/C6: a password change elsewhere revokes every session; the desktop says so."""
+    a, b = desktops
+    a.monitors.add(spec("Shop"))
+    await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
+    await a.cloud.sync()
+    async with httpx.AsyncClient(base_url=api.url) as web:
+        token = (
+            await web.post("/api/auth/login", json={"email": EMAIL, "password": PASSWORD})
+        ).json()
+        changed = await web.post(
+            "/api/auth/password",
+            json={"current_password": PASSWORD, "new_password": "a brand new password"},
+            headers={"Authorization": f"Bearer {token['access_token']}"},
+        )
+        assert changed.status_code == 204
+    await a.cloud.aclose()  # a new process: only the refresh token in the keyring remains
+    with pytest.raises(NotSignedIn, match="session has ended"):
+        await a.cloud.sync()
+    assert a.keyring.get_password("upwatch", REFRESH_KEY) is None
+    assert a.urls() == {"Shop": "https://shop.example.com"}
+    with pytest.raises(NotSignedIn):
+        await a.cloud.whoami()
+    with pytest.raises(SignInFailed):
+        await b.cloud.sign_in(EMAIL, PASSWORD, api.url)
+    await b.cloud.sign_in(EMAIL, "a brand new password", api.url)
+
+
+async def test_the_refresh_token_is_kept_in_the_keyring_and_rotated(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, _ = desktops
+    await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
+    first = a.keyring.get_password("upwatch", REFRESH_KEY)
+    assert first
+    await a.cloud.aclose()
+    await a.cloud.sync()  # a fresh client refreshes silently, and the token rotates
+    second = a.keyring.get_password("upwatch", REFRESH_KEY)
+    assert second
+    assert second != first
+    with sqlite3.connect(a.db.path) as conn:
+        stored = " ".join(str(v) for (v,) in conn.execute("SELECT value FROM sync_meta"))
+    assert second not in stored  # never in SQLite
+    assert first not in stored
+
+
+async def test_an_unreachable_server_gets_a_clear_message(desktops: list[Desktop]) -> None:
+    a, _ = desktops
+    with pytest.raises(
+        CloudUnreachable, match=r"cannot reach Upwatch Cloud at http://127\.0\.0\.1:9"
+    ):
+        await a.cloud.sign_in(EMAIL, PASSWORD, "http://127.0.0.1:9")

@@ -1,0 +1,59 @@
+"""The hosted API served for real (uvicorn on 127.0.0.1) in a background thread.
+
+Desktop-side tests talk to it over HTTP exactly as the app does; stop() ends it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Self
+
+import uvicorn
+from sqlalchemy import text
+
+from sync_server.app import create_app
+from sync_server.config import ServerSettings
+from sync_server.schema import metadata
+from tests.support.threaded_app import find_free_port
+
+SECRET = "test-secret-0123456789-0123456789-abcdef"
+
+
+class ApiServer:
+    """`upwatch server` on a free port, over an emptied test database."""
+
+    def __init__(self, database_url: str) -> None:
+        self.settings = ServerSettings(database_url=database_url, jwt_secret=SECRET)
+        self.app = create_app(self.settings)
+        self.port = find_free_port()
+        config = uvicorn.Config(
+            self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
+
+    @property
+    def url(self) -> str:
+        """The server's base address."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def empty(self) -> None:
+        """Remove every row (a fresh start for a test)."""
+        with self.app.state.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {', '.join(metadata.tables)} CASCADE"))
+
+    def start(self) -> Self:
+        """Start serving; return once it accepts connections."""
+        self._thread.start()
+        deadline = time.monotonic() + 15
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the API server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and wait for the thread."""
+        self._server.should_exit = True
+        self._thread.join(timeout=15)
