@@ -15,8 +15,10 @@ from desktop.errors import UpwatchError
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
+from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
+from desktop.services.sync_loop import SyncLoop, SyncStatus
 from shared.loop import fast_loop_factory
 from shared.messages import Message
 from shared.monitor import MonitorSpec
@@ -85,11 +87,36 @@ async def _serve(ctx: Context, *, verbose: bool) -> int:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C raises instead
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
+    cloud = CloudService(ctx.db, ctx.secrets)
+    syncing = SyncLoop(cloud, on_status=_SyncPrinter())
     await monitoring.start()
+    sync_task = loop.create_task(syncing.run(), name="sync")
     try:
         await stop.wait()
     finally:
         out("Stopping: finishing running checks and saving results…")
         sys.stdout.flush()
+        sync_task.cancel()
+        await asyncio.gather(sync_task, return_exceptions=True)
         await monitoring.stop()
+        await cloud.aclose()
     return monitoring.writer.committed
+
+
+class _SyncPrinter:
+    """Prints sync news to the terminal: the first success, errors and recoveries only."""
+
+    def __init__(self) -> None:
+        self.last: str | None = ""
+
+    def __call__(self, status: SyncStatus) -> None:
+        if not status.signed_in:
+            line = None  # not signed in: `upwatch run` works alone, nothing to say
+        elif status.error:
+            line = f"sync: {status.error}"
+        else:
+            line = "sync: up to date with Upwatch Cloud"
+        if line is not None and line != self.last:
+            out(f"[{datetime.now(UTC):%H:%M:%S} UTC] {line}")
+            sys.stdout.flush()
+        self.last = line

@@ -1,0 +1,112 @@
+"""SyncLoop: keeps a signed-in desktop in step with Upwatch Cloud while the app runs.
+
+It syncs on a period (the polling fallback), at once when kicked (a local change, or the
+server announcing one), and after a failure retries with exponential backoff and jitter
+so many desktops coming back online do not hit the server together. Signed out, it idles
+and looks again on the next period.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from desktop.errors import CloudError, NotSignedIn
+from desktop.services.cloud import CloudService, SyncReport
+
+log = logging.getLogger(__name__)
+
+FIRST_RETRY_S = 5.0
+MAX_RETRY_S = 600.0
+
+
+def retry_delay(failures: int, rng: random.Random) -> float:
+    """Seconds to wait after `failures` failed syncs in a row: 5 s doubling up to 10 min,
+    each picked at random between half and all of that ("equal jitter")."""
+    ceiling = min(MAX_RETRY_S, FIRST_RETRY_S * 2.0 ** max(0, failures - 1))
+    return ceiling / 2 + rng.random() * ceiling / 2
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the tray menu and the account page show."""
+
+    signed_in: bool
+    last_sync_at: datetime | None
+    pending: int
+    error: str | None
+    report: SyncReport | None = None
+
+
+class SyncLoop:
+    """Runs CloudService.sync() on a period, on demand, and with backoff after failures."""
+
+    def __init__(
+        self,
+        cloud: CloudService,
+        *,
+        period: float = 60.0,
+        on_status: Callable[[SyncStatus], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.cloud = cloud
+        self.period = period
+        self.on_status = on_status
+        self._rng = rng or random.Random()  # jitter, not security
+        self._kick = asyncio.Event()
+        self.failures = 0
+        self.runs = 0
+
+    def kick(self) -> None:
+        """Sync as soon as possible (a local change was made, or the server announced one)."""
+        self._kick.set()
+
+    async def run(self) -> None:
+        """Sync until cancelled."""
+        while True:
+            delay = await self.run_once()
+            if self.failures:
+                await asyncio.sleep(delay)  # backing off: kicks wait too
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._kick.wait(), timeout=delay)
+            self._kick.clear()
+
+    async def run_once(self) -> float:
+        """Sync once, report the status; return the seconds to wait before the next run."""
+        self.runs += 1
+        try:
+            report = await self.cloud.sync()
+        except NotSignedIn as exc:
+            self.failures = 0
+            self._report(False, exc.message, None)
+            return self.period
+        except CloudError as exc:
+            self.failures += 1
+            delay = retry_delay(self.failures, self._rng)
+            log.warning("sync failed (%s); retrying in %.0f s", exc.message, delay)
+            self._report(True, exc.message, None)
+            return delay
+        self.failures = 0
+        self._report(True, None, report)
+        return self.period
+
+    def _report(self, signed_in: bool, error: str | None, report: SyncReport | None) -> None:
+        if self.on_status is None:
+            return
+        status = self.cloud.status()
+        last = status.get("last_sync_at")
+        self.on_status(
+            SyncStatus(
+                signed_in=signed_in,
+                last_sync_at=datetime.fromisoformat(str(last)) if last else None,
+                pending=int(status.get("pending") or 0),
+                error=error,
+                report=report,
+            )
+        )

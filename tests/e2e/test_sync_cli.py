@@ -1,0 +1,88 @@
+"""`upwatch signup | login | whoami | sync | logout` against the real API, in process."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from desktop.cli.main import main
+from tests.e2e.conftest import PASSWORD
+from tests.support.api_server import ApiServer
+
+
+def run(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    *argv: str,
+    stdin: str = "",
+) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_user_signs_up_syncs_and_signs_out_from_the_terminal(
+    api: ApiServer,
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert run(capsys, monkeypatch, "add", "https://shop.example.com", "--name", "Shop")[0] == 0
+    code, out, _ = run(capsys, monkeypatch, "whoami")
+    assert (code, out.startswith("Not signed in")) == (1, True)
+    code, out, err = run(
+        capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 0, err
+    assert "Signed up and signed in as al@example.com" in out
+    code, out, _ = run(capsys, monkeypatch, "whoami")
+    assert code == 0
+    assert f"al@example.com on {api.url} (free plan)" in out
+    assert "changes waiting: 1" in out
+    code, out, _ = run(capsys, monkeypatch, "sync")
+    assert code == 0
+    assert "Synced: 1 change(s)" in out
+    assert "changes waiting: 0" in run(capsys, monkeypatch, "whoami")[1]
+    code, out, _ = run(capsys, monkeypatch, "logout")
+    assert (code, "Signed out" in out) == (0, True)
+    code, _, err = run(capsys, monkeypatch, "sync")
+    assert code == 2
+    assert "not signed in to Upwatch Cloud: run `upwatch login`" in err
+    # local data stays
+    assert "Shop" in run(capsys, monkeypatch, "list")[1]
+
+
+def test_a_wrong_password_is_a_clear_error_with_exit_code_2(
+    api: ApiServer,
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run(capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
+        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    run(capsys, monkeypatch, "logout")
+    code, _, err = run(
+        capsys, monkeypatch, "login", "--server", api.url, "--email", "al@example.com",
+        "--password-stdin", stdin="not the password\n",
+    )  # fmt: skip
+    assert code == 2
+    assert "wrong email or password" in err
+    code, _, err = run(capsys, monkeypatch, "login", "--server", "ftp://x", "--email", "a@b.c",
+                       "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    assert code == 2
+    assert "must start with https://" in err
+
+
+def test_sync_says_plainly_when_the_server_cannot_be_reached(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, _, err = run(
+        capsys, monkeypatch, "login", "--server", "http://127.0.0.1:9", "--email", "a@b.co",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 1
+    assert "cannot reach Upwatch Cloud at http://127.0.0.1:9" in err

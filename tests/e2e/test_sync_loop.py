@@ -1,0 +1,80 @@
+"""SyncLoop: periodic sync, kicks, and backoff with jitter after failures (real API)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from desktop.services.sync_loop import MAX_RETRY_S, SyncLoop, SyncStatus, retry_delay
+from shared.monitor import MonitorSpec
+from tests.e2e.conftest import PASSWORD, Desktop
+from tests.support.api_server import ApiServer
+from tests.support.cutting_proxy import CuttingProxy
+
+
+def test_retry_delays_double_with_jitter_up_to_ten_minutes() -> None:
+    rng = random.Random(7)
+    for failures, ceiling in ((1, 5), (2, 10), (3, 20), (8, 600), (30, MAX_RETRY_S)):
+        delays = [retry_delay(failures, rng) for _ in range(200)]
+        assert ceiling / 2 <= min(delays)
+        assert max(delays) <= ceiling
+        assert len({round(d, 3) for d in delays}) > 100  # spread, not one value
+
+
+async def test_a_kick_syncs_a_local_change_at_once(api: ApiServer, desktops: list[Desktop]) -> None:
+    a, b = desktops
+    await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
+    await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
+    seen: list[SyncStatus] = []
+    loop_a = SyncLoop(a.cloud, period=3600, on_status=seen.append)
+    loop_b = SyncLoop(b.cloud, period=3600)
+    tasks = [asyncio.create_task(loop_a.run()), asyncio.create_task(loop_b.run())]
+    try:
+        while loop_a.runs < 1 or loop_b.runs < 1:
+            await asyncio.sleep(0.02)
+        a.monitors.add(MonitorSpec(name="Shop", url="https://shop.example.com"))
+        loop_a.kick()
+        while loop_a.runs < 2 or seen[-1].pending:
+            await asyncio.sleep(0.02)
+        loop_b.kick()
+        for _ in range(250):
+            if b.urls():
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    assert b.urls() == {"Shop": "https://shop.example.com"}
+    assert seen[-1].signed_in
+    assert seen[-1].error is None
+    assert seen[-1].last_sync_at is not None
+
+
+async def test_failures_back_off_and_a_recovery_resets_the_count(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, _ = desktops
+    proxy = CuttingProxy(api.port).start()
+    try:
+        await a.cloud.sign_up("al@example.com", PASSWORD, proxy.url)
+        seen: list[SyncStatus] = []
+        syncing = SyncLoop(a.cloud, period=60, on_status=seen.append, rng=random.Random(1))
+        proxy.cut_replies = 2
+        first = await syncing.run_once()
+        second = await syncing.run_once()
+        assert (syncing.failures, 2.5 <= first <= 5, 5 <= second <= 10) == (2, True, True)
+        assert seen[-1].error is not None
+        assert "cannot reach" in seen[-1].error
+        assert await syncing.run_once() == 60
+        assert (syncing.failures, seen[-1].error) == (0, None)
+    finally:
+        proxy.stop()
+
+
+async def test_signed_out_the_loop_idles_quietly(desktops: list[Desktop]) -> None:
+    a, _ = desktops
+    seen: list[SyncStatus] = []
+    syncing = SyncLoop(a.cloud, period=60, on_status=seen.append)
+    assert await syncing.run_once() == 60
+    assert (seen[-1].signed_in, syncing.failures) == (False, 0)
