@@ -11,9 +11,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
 from shared.monitor import MonitorSpec
 
@@ -24,6 +33,16 @@ MAX_PULL_RESULTS = 5000
 
 DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ResultStatus = Literal["up", "degraded", "down", "unknown"]
+
+
+def _iso_time(value: Any) -> Any:
+    """Accept a time as ISO 8601 text (or a datetime), not a bare number."""
+    if isinstance(value, datetime | str):
+        return value
+    raise ValueError("use an ISO 8601 time with a zone, like 2026-11-26T12:00:00Z")
+
+
+IsoTime = Annotated[datetime, BeforeValidator(_iso_time)]
 
 
 def wins(
@@ -45,10 +64,10 @@ class MonitorChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID
-    updated_at: datetime
-    deleted: bool = False
+    updated_at: IsoTime
+    deleted: StrictBool = False
     spec: MonitorSpec | None = None  # None only for a tombstone
-    cloud: bool = False
+    cloud: StrictBool = False
 
     @field_validator("updated_at")
     @classmethod
@@ -74,10 +93,10 @@ class ResultIn(BaseModel):
     id: uuid.UUID
     monitor_id: uuid.UUID
     status: ResultStatus
-    status_code: Annotated[int, Field(ge=100, le=599)] | None = None
-    response_time_ms: Annotated[int, Field(ge=0, le=3_600_000)] | None = None
+    status_code: Annotated[StrictInt, Field(ge=100, le=599)] | None = None
+    response_time_ms: Annotated[StrictInt, Field(ge=0, le=3_600_000)] | None = None
     error: Annotated[str, Field(max_length=500)] | None = None
-    checked_at: datetime
+    checked_at: IsoTime
 
     @field_validator("checked_at")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -11,7 +12,7 @@ from sync_server.auth.endpoints import router as auth_router
 from sync_server.billing.endpoints import router as billing_router
 from sync_server.channels.endpoints import router as channels_router
 from sync_server.config import ServerSettings
-from sync_server.db import make_engine
+from sync_server.db import libpq_url, make_engine
 from sync_server.errors import error_responses, install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
 from sync_server.ops.access import AccessMiddleware
@@ -19,6 +20,7 @@ from sync_server.ops.metrics import Metrics
 from sync_server.ops.sentry import init_sentry
 from sync_server.ratelimit import RateLimiter, RateLimitMiddleware
 from sync_server.sync.endpoints import router as sync_router
+from sync_server.sync.hub import ChangeHub
 
 
 def create_app(
@@ -28,7 +30,10 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        listener = asyncio.create_task(app.state.hub.run(), name="change-hub")
         yield
+        listener.cancel()
+        await asyncio.gather(listener, return_exceptions=True)
         app.state.engine.dispose()
         app.state.read_engine.dispose()
         if on_shutdown is not None:
@@ -46,6 +51,7 @@ def create_app(
     app.state.read_engine = (
         make_engine(settings.database_read_url) if settings.database_read_url else app.state.engine
     )
+    app.state.hub = ChangeHub(libpq_url(settings.database_url))
     metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings))

@@ -39,3 +39,8 @@ def finish(session: Session, error: BaseException | None) -> None:
             session.rollback()
     finally:
         session.close()
+
+
+def libpq_url(database_url: str) -> str:
+    """The SQLAlchemy URL of the settings as psycopg wants it."""
+    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)

@@ -91,6 +91,14 @@ class CloudClient:
         assert isinstance(body, dict)
         return body
 
+    async def new_access_token(self) -> str:
+        """Return a freshly issued access token (for the change socket)."""
+        if self._refresh_token is None:
+            raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")
+        await self._refresh()
+        assert self._access_token is not None
+        return self._access_token
+
     # -- sync ---------------------------------------------------------------------------------
 
     async def push(self, request: PushRequest) -> PushResponse:

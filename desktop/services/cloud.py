@@ -123,6 +123,15 @@ class CloudService:
         """Close the HTTP client."""
         await self._close_client()
 
+    async def socket_token(self) -> str | None:
+        """A fresh access token for the change socket, or None when signed out."""
+        client = await self._signed_in_client(required=False)
+        return None if client is None else await client.new_access_token()
+
+    def server(self) -> str | None:
+        """The server of the signed-in account (None before the first sign-in)."""
+        return self.store.get("server")
+
     # -- sync ---------------------------------------------------------------------------------
 
     async def sync(self, now: datetime | None = None) -> SyncReport:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from desktop.cloud.changes import ChangeListener
 from desktop.errors import CloudError, NotSignedIn
 from desktop.services.cloud import CloudService, SyncReport
 
@@ -61,13 +62,31 @@ class SyncLoop:
         self._kick = asyncio.Event()
         self.failures = 0
         self.runs = 0
+        self.listener: ChangeListener | None = None
 
     def kick(self) -> None:
         """Sync as soon as possible (a local change was made, or the server announced one)."""
         self._kick.set()
 
     async def run(self) -> None:
-        """Sync until cancelled."""
+        """Sync until cancelled; listen to the server's change socket meanwhile."""
+        listener = asyncio.create_task(self._listen(), name="change-socket")
+        try:
+            await self._sync_forever()
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    async def _listen(self) -> None:
+        while True:
+            server = await asyncio.to_thread(self.cloud.server)
+            if server is None:
+                await asyncio.sleep(self.period)  # never signed in: look again later
+                continue
+            self.listener = ChangeListener(server, self.cloud.socket_token, self.kick)
+            await self.listener.run()
+
+    async def _sync_forever(self) -> None:
         while True:
             delay = await self.run_once()
             if self.failures:

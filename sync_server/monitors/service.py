@@ -17,6 +17,7 @@ from sync_server.monitors.schemas import (
 )
 from sync_server.monitors.tables import Monitor
 from sync_server.plans import Plan, plan_of
+from sync_server.sync.hub import announce
 from sync_server.worker.schedule import next_due
 
 
@@ -73,6 +74,7 @@ class MonitorService:
         fields = {**body.model_dump(), "created_at": now, "updated_at": now}
         monitor = Monitor(**fields, user_id=user.id, seq=self.repo.next_seq(user.id))
         monitor.next_check_at = next_due(monitor.id, body.interval, now) if monitor.cloud else None
+        announce(self.repo.session, user.id)
         return _public(self.repo.save(monitor))
 
     def update(self, user: User, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
@@ -91,6 +93,7 @@ class MonitorService:
         monitor.updated_at = now
         monitor.changed_by = "api"
         monitor.seq = self.repo.next_seq(user.id)
+        announce(self.repo.session, user.id)
         return _public(self.repo.save(monitor))
 
     def delete(self, user: User, monitor_id: uuid.UUID) -> None:
@@ -101,6 +104,7 @@ class MonitorService:
         monitor.updated_at = datetime.now(UTC)
         monitor.changed_by = "api"
         monitor.seq = self.repo.next_seq(user.id)
+        announce(self.repo.session, user.id)
         self.repo.save(monitor)
 
     def checks(

@@ -12,6 +12,7 @@ from sync_server.errors import error_responses
 from sync_server.monitors.repository import MonitorRepository
 from sync_server.sync.repository import SyncRepository
 from sync_server.sync.service import SyncService
+from sync_server.sync.socket import serve_changes
 
 router = APIRouter(prefix="/api/sync", tags=["sync"], responses=error_responses(401, 422))
 
@@ -28,6 +29,9 @@ ServiceDep = Annotated[SyncService, Depends(get_service)]
 def push(body: PushRequest, current: CurrentDep, service: ServiceDep) -> PushResponse:
     """Apply a device's changes (last writer wins) and store its results (once each)."""
     return service.push(current[0], body)
+
+
+router.add_api_websocket_route("/ws", serve_changes, name="sync changes")
 
 
 @router.get("/pull")

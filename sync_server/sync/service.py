@@ -30,6 +30,7 @@ from sync_server.monitors.service import check_cloud_allowed
 from sync_server.monitors.tables import Monitor
 from sync_server.plans import plan_of
 from sync_server.sync.cursor import ResultsCursor
+from sync_server.sync.hub import announce
 from sync_server.sync.repository import SyncRepository
 from sync_server.worker.schedule import next_due
 
@@ -50,6 +51,8 @@ class SyncService:
     def push(self, user: User, request: PushRequest) -> PushResponse:
         """Apply a device's changes (the newer change wins) and store its new results."""
         applied = self._apply_monitors(user, request) if request.monitors else []
+        if any(answer.applied and answer.seq is not None for answer in applied):
+            announce(self.repo.session, user.id)
         stored, refused = self._store_results(user, request.results)
         return PushResponse(monitors=applied, results_stored=stored, results_refused=refused)
 

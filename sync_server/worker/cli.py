@@ -13,10 +13,11 @@ from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Deliverer, MailSettings
 from sync_server.alerts.sender import AlertSender
 from sync_server.cli import settings_or_error
+from sync_server.db import libpq_url
 from sync_server.errors import UpwatchError
 from sync_server.ops.logs import configure_logging
 from sync_server.worker.housekeeping import Housekeeper
-from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url, worker_name
+from sync_server.worker.runner import CloudWorker, WorkerOptions, worker_name
 
 
 async def _work(

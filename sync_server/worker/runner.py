@@ -42,11 +42,6 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-def libpq_url(database_url: str) -> str:
-    """The SQLAlchemy URL of the settings as psycopg wants it."""
-    return database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
 @dataclass(frozen=True, slots=True)
 class WorkerOptions:
     """How hard a worker works."""

@@ -22,6 +22,7 @@ from shared.state import Flip, MonitorState
 from shared.state_codec import dump_state
 from shared.status import Status
 from sync_server.history.rollups import UPSERT_DAILY, UPSERT_HOURLY, buckets, rollup_rows
+from sync_server.sync.hub import CHANNEL
 from sync_server.worker.claims import Claimed
 
 FLIP_NAMESPACE = uuid.UUID("4f7a9c1e-5b8d-4e2a-9c3f-7d1e2b6a8c40")
@@ -40,6 +41,7 @@ SELECT * FROM unnest(%s::uuid[], %s::uuid[], %s::text[], %s::int[], %s::int[], %
                      %s::timestamptz[], %s::text[])
 ON CONFLICT DO NOTHING
 """
+ANNOUNCE_FLIP = "SELECT pg_notify(%s, user_id::text) FROM monitors WHERE id = %s"
 OPEN_INCIDENT = """
 INSERT INTO incidents (id, monitor_id, source, status, started_at, first_error)
 VALUES (%s, %s, 'cloud', 'down', %s, %s) ON CONFLICT (id) DO NOTHING
@@ -135,6 +137,8 @@ async def _record_flip(cursor: Any, outcome: Outcome) -> None:
         await cursor.execute(
             OPEN_INCIDENT, (incident_id(monitor_id, started), monitor_id, started, flip.error)
         )
+    # desktops of the account hear of it at once ("down from the cloud")
+    await cursor.execute(ANNOUNCE_FLIP, (CHANNEL, monitor_id))
     if flip.alerts:
         message = flip_message(outcome.claimed.spec, flip)
         spec = outcome.claimed.spec

@@ -21,7 +21,9 @@ def test_retry_delays_double_with_jitter_up_to_ten_minutes() -> None:
         assert len({round(d, 3) for d in delays}) > 100  # spread, not one value
 
 
-async def test_a_kick_syncs_a_local_change_at_once(api: ApiServer, desktops: list[Desktop]) -> None:
+async def test_a_change_reaches_the_other_desktop_through_the_change_socket(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
     a, b = desktops
     await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
     await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
@@ -30,13 +32,14 @@ async def test_a_kick_syncs_a_local_change_at_once(api: ApiServer, desktops: lis
     loop_b = SyncLoop(b.cloud, period=3600)
     tasks = [asyncio.create_task(loop_a.run()), asyncio.create_task(loop_b.run())]
     try:
-        while loop_a.runs < 1 or loop_b.runs < 1:
+        while loop_a.runs < 1 or loop_b.listener is None or not loop_b.listener.connected.is_set():
             await asyncio.sleep(0.02)
+        runs_of_b = loop_b.runs
         a.monitors.add(MonitorSpec(name="Shop", url="https://shop.example.com"))
         loop_a.kick()
         while loop_a.runs < 2 or seen[-1].pending:
             await asyncio.sleep(0.02)
-        loop_b.kick()
+        # B is not kicked here: the server's announcement wakes it (polling is hourly)
         for _ in range(250):
             if b.urls():
                 break
@@ -46,6 +49,7 @@ async def test_a_kick_syncs_a_local_change_at_once(api: ApiServer, desktops: lis
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
     assert b.urls() == {"Shop": "https://shop.example.com"}
+    assert loop_b.runs > runs_of_b
     assert seen[-1].signed_in
     assert seen[-1].error is None
     assert seen[-1].last_sync_at is not None

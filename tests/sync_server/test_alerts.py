@@ -13,7 +13,8 @@ from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Deliverer, MailSettings
 from sync_server.alerts.sender import AlertSender
 from sync_server.config import ServerSettings
-from sync_server.worker.runner import CloudWorker, libpq_url
+from sync_server.db import libpq_url
+from sync_server.worker.runner import CloudWorker
 from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer
 from tests.support.webhook import WebhookReceiver

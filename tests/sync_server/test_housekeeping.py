@@ -9,8 +9,8 @@ from sqlalchemy import Engine, text
 from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Deliverer, MailSettings
 from sync_server.config import ServerSettings
+from sync_server.db import libpq_url
 from sync_server.worker.housekeeping import LOCK_KEY, Housekeeper, report_week
-from sync_server.worker.runner import libpq_url
 from tests.support.smtp import SmtpSink
 from tests.sync_server.rows import insert_monitor, insert_user
 

@@ -3,12 +3,15 @@
 Checklist items: D2 (another account's ids), D7 (plan limits hold through sync too).
 """
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
+from starlette.websockets import WebSocketDisconnect
 
 from shared.result import Source, result_id, to_ms
 from tests.sync_server.rows import insert_monitor
@@ -289,3 +292,37 @@ def test_pull_pages_through_many_results(client: TestClient, db: Engine) -> None
     assert sorted(seen) == sorted(str(i) for i in made)
     assert len(seen) == len(set(seen))
     assert pages == 3  # 50 a page
+
+
+def _socket_ready(client: TestClient) -> None:
+    hub = client.app.state.hub  # type: ignore[attr-defined]
+    for _ in range(200):
+        if hub.listening.is_set():
+            return
+        time.sleep(0.02)
+    raise AssertionError("the change hub did not start listening")
+
+
+def test_the_change_socket_tells_only_the_owner_that_something_changed(
+    client: TestClient,
+) -> None:
+    alice, bob = login(client, ALICE), login(client, BOB)
+    _socket_ready(client)
+    token = alice["Authorization"].removeprefix("Bearer ")
+    with client.websocket_connect("/api/sync/ws") as socket:
+        socket.send_json({"token": token})
+        assert socket.receive_json() == {"type": "ready"}
+        push(client, bob, "bobs", monitors=[change(uuid.uuid4(), T0)])  # not Alice's news
+        push(client, alice, "laptop", monitors=[change(uuid.uuid4(), T0)])
+        assert socket.receive_json() == {"type": "changed"}
+        client.post("/api/monitors", json={"url": "https://x.example.com"}, headers=alice)
+        assert socket.receive_json() == {"type": "changed"}
+
+
+def test_the_change_socket_refuses_a_missing_or_bad_token(client: TestClient) -> None:
+    for hello in ({"token": "not-a-token"}, {"nothing": 1}, ["token"]):
+        with client.websocket_connect("/api/sync/ws") as socket:
+            socket.send_json(hello)
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_json()
+            assert closed.value.code == 4401

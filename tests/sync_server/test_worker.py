@@ -12,7 +12,8 @@ from sqlalchemy import Engine, text
 from shared.clock import SystemClock
 from shared.netguard import NetGuard
 from sync_server.config import ServerSettings
-from sync_server.worker.runner import CloudWorker, WorkerOptions, libpq_url
+from sync_server.db import libpq_url
+from sync_server.worker.runner import CloudWorker, WorkerOptions
 from sync_server.worker.schedule import after_check, next_due, phase
 from tests.support.target import TargetServer
 from tests.sync_server.rows import insert_channel, insert_monitor, insert_user
