@@ -63,6 +63,16 @@ class SyncService:
         rows = rows[: min(limit, MAX_PULL_CHANGES)]
         monitors = [_remote(row) for row in rows]
         new_cursor = rows[-1].seq if rows else cursor
+        if changes_more:
+            # results only once every monitor they belong to has been handed out: a device
+            # would have nowhere to keep them yet, and the cursor would move past them
+            return PullResponse(
+                monitors=monitors,
+                cursor=new_cursor,
+                results=[],
+                results_cursor=results_cursor,
+                more=True,
+            )
         results, new_results_cursor, results_more = self._cloud_results(
             user, results_cursor, min(limit * 10, MAX_PULL_RESULTS)
         )
@@ -71,7 +81,7 @@ class SyncService:
             cursor=new_cursor,
             results=results,
             results_cursor=new_results_cursor,
-            more=changes_more or results_more,
+            more=results_more,
         )
 
     # -- push ---------------------------------------------------------------------------------
