@@ -103,16 +103,21 @@ class CloudClient:
 
     async def push(self, request: PushRequest) -> PushResponse:
         """Send changes and results; safe to repeat."""
-        body = await self._authorized(
-            "POST", "/api/sync/push", json=request.model_dump(mode="json")
+        # pydantic's core encodes and decodes: a push carries thousands of results
+        response = await self._authorized(
+            "POST",
+            "/api/sync/push",
+            content=request.model_dump_json(),
+            headers={"Content-Type": "application/json"},
+            raw=True,
         )
-        return PushResponse.model_validate(body)
+        return PushResponse.model_validate_json(response.content)
 
     async def pull(self, cursor: int, results_cursor: str) -> PullResponse:
         """Return what changed after the cursors."""
         params = {"cursor": cursor, "results_cursor": results_cursor}
-        body = await self._authorized("GET", "/api/sync/pull", params=params)
-        return PullResponse.model_validate(body)
+        response = await self._authorized("GET", "/api/sync/pull", params=params, raw=True)
+        return PullResponse.model_validate_json(response.content)
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -157,9 +162,18 @@ class CloudClient:
                 await outcome
 
     async def _send(
-        self, method: str, path: str, *, token: str | None = None, **kwargs: Any
+        self,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        raw: bool = False,
+        headers: dict[str, str] | None = None,
+        **kwargs: Any,
     ) -> Any:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
         try:
             response = await self._http.request(method, path, headers=headers, **kwargs)
         except httpx.TransportError as exc:
@@ -183,4 +197,6 @@ class CloudClient:
             raise CloudUnreachable(f"Upwatch Cloud failed: {_message(response)}")
         if response.status_code >= 400:
             raise CloudRefused(_message(response))
+        if raw:
+            return response
         return response.json() if response.content else None

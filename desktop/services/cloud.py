@@ -27,6 +27,7 @@ from shared.sync import MAX_PUSH_CHANGES, MAX_PUSH_RESULTS, MonitorChange, PushR
 REFRESH_KEY = "cloud:refresh"
 # a first push sends the last week of local results (the free plan keeps 7 days)
 FIRST_PUSH_WINDOW = timedelta(days=7)
+PUSHES_IN_FLIGHT = 2
 
 
 def server_address(given: str | None, stored: str | None) -> str:
@@ -176,32 +177,57 @@ class CloudService:
         since, top = await asyncio.to_thread(self.store.results_window, first_from)
         if since is None:
             return
+        # the next page is read while earlier ones are on their way: at most PUSHES_IN_FLIGHT
+        # pushes at once (each is idempotent, so a failure anywhere just means a retry)
+        in_flight: set[asyncio.Task[int]] = set()
         key: tuple[int, int] | None = None
-        while True:
-            page, key = await asyncio.to_thread(
-                self.store.local_results_page, since, key, MAX_PUSH_RESULTS
-            )
-            if page:
-                answer = await client.push(PushRequest(device_id=device, results=page))
-                report.results_pushed += answer.results_stored
-            if key is None:
-                break
+        try:
+            while True:
+                page, key = await asyncio.to_thread(
+                    self.store.local_results_page, since, key, MAX_PUSH_RESULTS
+                )
+                if page:
+                    if len(in_flight) >= PUSHES_IN_FLIGHT:
+                        report.results_pushed += await _first_done(in_flight)
+                    request = PushRequest.model_construct(
+                        device_id=device, monitors=[], results=page
+                    )
+                    in_flight.add(asyncio.ensure_future(_stored(client, request)))
+                if key is None:
+                    break
+            while in_flight:
+                report.results_pushed += await _first_done(in_flight)
+        finally:
+            for task in in_flight:
+                task.cancel()
         await asyncio.to_thread(self.store.results_pushed, top)
 
     async def _pull(self, client: CloudClient, device: str, report: SyncReport) -> None:
         cursor = int(await self._get("cursor") or 0)
         results_cursor = await self._get("results_cursor") or ""
+        page = await client.pull(cursor, results_cursor)
         while True:
-            page = await client.pull(cursor, results_cursor)
-            report.pulled += await asyncio.to_thread(
-                self.store.apply_remote, page.monitors, device, page.cursor
+            # store this page (in a thread) while the next one is fetched; pages are still
+            # stored in order, each with its cursors, so an interruption resumes cleanly
+            fetch = (
+                asyncio.ensure_future(client.pull(page.cursor, page.results_cursor))
+                if page.more
+                else None
             )
-            report.results_pulled += await asyncio.to_thread(
-                self.store.save_cloud_results, page.results, page.results_cursor
-            )
-            cursor, results_cursor = page.cursor, page.results_cursor
-            if not page.more:
+            try:
+                report.pulled += await asyncio.to_thread(
+                    self.store.apply_remote, page.monitors, device, page.cursor
+                )
+                report.results_pulled += await asyncio.to_thread(
+                    self.store.save_cloud_results, page.results, page.results_cursor
+                )
+            except BaseException:
+                if fetch is not None:
+                    fetch.cancel()
+                raise
+            if fetch is None:
                 return
+            page = await fetch
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -252,6 +278,18 @@ class CloudService:
             "last_error": self.store.get("last_error"),
             "pending": self.store.pending_count(),
         }
+
+
+async def _stored(client: CloudClient, request: PushRequest) -> int:
+    return (await client.push(request)).results_stored
+
+
+async def _first_done(tasks: set[asyncio.Task[int]]) -> int:
+    """Wait for one of tasks, take it out of the set and return its result (or raise)."""
+    done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    task = done.pop()
+    tasks.discard(task)
+    return task.result()
 
 
 def _change(pending: Pending) -> MonitorChange:

@@ -18,12 +18,19 @@ from desktop.storage.codes import SOURCE_CODE, STATUS_CODE, STATUS_OF
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
 from desktop.storage.tables import MonitorRow, OutboxRow
-from desktop.storage.writer import INSERT_CHECK, UPSERT_DAILY, UPSERT_HOURLY, rollup_row
+from desktop.storage.writer import UPSERT_DAILY, UPSERT_HOURLY, rollup_row
 from shared.result import Source, from_ms, result_id, to_ms
 from shared.status import Status
 from shared.sync import RemoteMonitor, ResultIn, ResultOut, wins
 from shared.uptime import Rollup
 
+# SQLite allows 32,766 parameters per statement; 7 per row
+INSERT_ROWS_PER_STATEMENT = 4000
+_INSERT_RETURNING = (
+    "INSERT OR IGNORE INTO checks"
+    " (monitor_pk, checked_at, source, status, status_code, response_ms, error)"
+    " VALUES {values} RETURNING monitor_pk, checked_at, status, response_ms"
+)
 LOCAL = SOURCE_CODE[Source.LOCAL]
 CLOUD = SOURCE_CODE[Source.CLOUD]
 
@@ -227,27 +234,30 @@ class SyncStore:
                 str(row[0]): int(row[1])
                 for row in conn.exec_driver_sql("SELECT id, pk FROM monitors")
             }
-            new = 0
+            rows = [
+                (pks[str(r.monitor_id)], to_ms(r.checked_at), CLOUD,
+                 STATUS_CODE[Status(r.status)], r.status_code, r.response_time_ms, r.error)
+                for r in results
+                if str(r.monitor_id) in pks  # a monitor deleted here since: its results go too
+            ]  # fmt: skip
             hourly: dict[tuple[int, int, int], Rollup] = {}
             daily: dict[tuple[int, int, int], Rollup] = {}
-            for result in results:
-                pk = pks.get(str(result.monitor_id))
-                if pk is None:
-                    continue  # a monitor deleted here since: its results go with it
-                at_ms = to_ms(result.checked_at)
-                status = Status(result.status)
+            new = 0
+            # many rows per statement, and only the new ones come back for the rollups
+            for first in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
+                chunk = rows[first : first + INSERT_ROWS_PER_STATEMENT]
                 inserted = conn.exec_driver_sql(
-                    INSERT_CHECK,
-                    (pk, at_ms, CLOUD, STATUS_CODE[status], result.status_code,
-                     result.response_time_ms, result.error),
-                )  # fmt: skip
-                if not inserted.rowcount:
-                    continue
-                new += 1
-                seconds = at_ms // 1000
-                for table, size in ((hourly, 3600), (daily, 86400)):
-                    key = (pk, seconds - seconds % size, CLOUD)
-                    table.setdefault(key, Rollup()).add(status, result.response_time_ms)
+                    _INSERT_RETURNING.format(
+                        values=", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
+                    ),
+                    tuple(value for row in chunk for value in row),
+                ).fetchall()
+                for pk, at_ms, status, response_ms in inserted:
+                    new += 1
+                    seconds = at_ms // 1000
+                    for table, size in ((hourly, 3600), (daily, 86400)):
+                        key = (pk, seconds - seconds % size, CLOUD)
+                        table.setdefault(key, Rollup()).add(STATUS_OF[status], response_ms)
             _upsert(conn, UPSERT_HOURLY, hourly)
             _upsert(conn, UPSERT_DAILY, daily)
             conn.exec_driver_sql(

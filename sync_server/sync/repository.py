@@ -10,19 +10,25 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
+from sync_server.history.rollups import rollups_from
 from sync_server.monitors.tables import Monitor
 
-INSERT_LOCAL_RESULTS = text("""
-INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error, checked_at,
-                    source)
-SELECT id, monitor_id, status, status_code, response_time_ms, error, checked_at, 'local'
-FROM unnest(CAST(:ids AS uuid[]), CAST(:monitors AS uuid[]), CAST(:statuses AS text[]),
-            CAST(:codes AS int[]), CAST(:times AS int[]), CAST(:errors AS text[]),
-            CAST(:at AS timestamptz[]))
-     AS v(id, monitor_id, status, status_code, response_time_ms, error, checked_at)
-ON CONFLICT DO NOTHING
-RETURNING monitor_id, status, response_time_ms, checked_at
-""")
+# One statement: insert the new results (a result pushed before is skipped), add exactly
+# those to the rollups, and count them.
+_INSERT_NEW = """
+WITH new AS (
+    INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error,
+                        checked_at, source)
+    SELECT id, monitor_id, status, status_code, response_time_ms, error, checked_at, 'local'
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:monitors AS uuid[]), CAST(:statuses AS text[]),
+                CAST(:codes AS int[]), CAST(:times AS int[]), CAST(:errors AS text[]),
+                CAST(:at AS timestamptz[]))
+         AS v(id, monitor_id, status, status_code, response_time_ms, error, checked_at)
+    ON CONFLICT DO NOTHING
+    RETURNING monitor_id, status, response_time_ms, checked_at
+), """
+_COUNT_NEW = " SELECT count(*) FROM new"
+INSERT_LOCAL_RESULTS = text(_INSERT_NEW + rollups_from("new", "local") + _COUNT_NEW)
 
 # Cloud results after the cursor (xact, id), below the oldest transaction still running:
 # everything under that horizon has committed (or never will), so nothing is skipped.
@@ -63,9 +69,10 @@ class SyncRepository:
         )
         return set(self.session.exec(query))
 
-    def insert_local_results(self, rows: dict[str, list[Any]]) -> Sequence[Any]:
-        """Insert results (unnest arrays); return the rows that were new."""
-        return self.session.execute(INSERT_LOCAL_RESULTS, rows).all()
+    def insert_local_results(self, rows: dict[str, list[Any]]) -> int:
+        """Insert results (unnest arrays) and add the new ones to the rollups; return how
+        many were new."""
+        return int(self.session.execute(INSERT_LOCAL_RESULTS, rows).scalar_one())
 
     def changes_after(self, user_id: uuid.UUID, cursor: int, limit: int) -> Sequence[Monitor]:
         """Return the user's monitors changed after seq cursor, oldest change first."""

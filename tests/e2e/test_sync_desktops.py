@@ -184,8 +184,9 @@ async def test_a_connection_cut_mid_push_retries_without_duplicates(
         await a.cloud.sync()
         written = write_week_of_results(str(a.db.path), ids, datetime.now(UTC) - timedelta(days=7))
         # the server takes each big push, then the answer is lost on the way back
-        proxy.cut_replies, proxy.after_bytes = 2, 100_000
+        proxy.after_bytes = 100_000
         for _ in range(2):
+            proxy.cut_replies = 1
             with pytest.raises(CloudUnreachable):
                 await a.cloud.sync()
         assert proxy.cuts == 2

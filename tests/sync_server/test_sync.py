@@ -14,6 +14,8 @@ from sqlalchemy import Engine, text
 from starlette.websockets import WebSocketDisconnect
 
 from shared.result import Source, result_id, to_ms
+from shared.status import Status
+from shared.uptime import Rollup
 from tests.sync_server.rows import insert_monitor
 
 ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
@@ -357,3 +359,33 @@ def test_results_wait_until_every_monitor_they_belong_to_was_handed_out(
         if not page["more"]:
             break
     assert len(known) == 7
+
+
+def test_pushed_results_roll_up_exactly_as_the_shared_maths_does(
+    client: TestClient, db: Engine
+) -> None:
+    """The push adds its results to the rollups in SQL; they must match shared.uptime."""
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    statuses = ["up", "degraded", "down", "unknown"]
+    times = [None, 0, 50, 51, 100, 101, 750, 5000, 5001, 20000]
+    batch, expected_hourly, expected_daily = [], {}, {}
+    for i in range(120):
+        at = T0 + timedelta(minutes=i)
+        status, ms = statuses[i % 4], times[i % len(times)]
+        batch.append({**result(shop, at, status), "response_time_ms": ms})
+        hour = at.replace(minute=0)
+        for table, key in ((expected_hourly, hour), (expected_daily, hour.replace(hour=0))):
+            table.setdefault(key, Rollup()).add(Status(status), ms)
+    push(client, alice, "laptop", results=batch[:70])
+    push(client, alice, "laptop", results=batch[50:])  # overlapping: the repeats count once
+    for table, expected in (("rollups_hourly", expected_hourly), ("rollups_daily", expected_daily)):
+        with db.connect() as conn:
+            rows = conn.execute(
+                text(f"SELECT bucket, up, degraded, down, unknown, rt_count, rt_sum, rt_min,"
+                     f" rt_max, histogram FROM {table} WHERE monitor_id = :m ORDER BY bucket"),
+                {"m": shop},
+            ).all()  # fmt: skip
+        found = {row[0]: Rollup(*row[1:9], histogram=list(row[9])) for row in rows}
+        assert found == expected, table
