@@ -9,6 +9,7 @@ import itertools
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import keyring
 import keyring.core
@@ -20,6 +21,9 @@ from tests.support.postgres import PostgresServer
 from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer, TlsTargetServer
 from tests.support.webhook import WebhookReceiver
+
+if TYPE_CHECKING:
+    from tests.support.api_server import ApiServer
 
 _switch_numbers = itertools.count(1)
 
@@ -67,6 +71,18 @@ def postgres() -> Iterator[PostgresServer]:
         conn.execute(text("CREATE DATABASE upwatch_test"))
     admin.dispose()
     upgrade(server.url("upwatch_test"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def api(postgres: PostgresServer) -> Iterator["ApiServer"]:
+    """The hosted API served for real on an empty database, with fresh rate-limit counters."""
+    from tests.support.api_server import ApiServer
+
+    server = ApiServer(postgres.url("upwatch_test"))
+    server.empty()
+    server.start()
     yield server
     server.stop()
 

@@ -33,6 +33,7 @@ class MonitorsController(QObject):
     row_changed = Signal(int)
     summary_changed = Signal(str, str)
     error_raised = Signal(str)
+    monitors_edited = Signal()  # a change made here (cloud sync picks it up)
 
     def __init__(self, service: MonitorService, monitoring: Monitoring | None = None) -> None:
         super().__init__()
@@ -155,7 +156,12 @@ class MonitorsController(QObject):
             return False
         return True
 
-    async def _changed(self) -> None:
+    async def reload(self) -> None:
+        """Re-read monitors changed elsewhere (another device, through sync)."""
         if self._monitoring is not None:
             await self._monitoring.reload_async()
         await self.refresh()
+
+    async def _changed(self) -> None:
+        await self.reload()
+        self.monitors_edited.emit()

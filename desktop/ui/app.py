@@ -15,6 +15,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from desktop.config import RuntimeSettings, data_dir, database_path
+from desktop.controllers.account import AccountController
 from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController
@@ -24,6 +25,7 @@ from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
 from desktop.services.channels import ChannelService
+from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
 from desktop.storage.database import Database
@@ -71,7 +73,10 @@ class TrayApp:
         )
         self.window.add_page(ChannelsPage(self.channels), "Alert channels")
         self.window.add_page(SettingsPage(self.settings), "Settings")
-        self.account_page = AccountPage()
+        self.account = AccountController(CloudService(db, SecretStore()))
+        self.account.pulled_changes.connect(lambda: spawn(self.monitors.reload()))
+        self.monitors.monitors_edited.connect(self.account.sync_now)
+        self.account_page = AccountPage(self.account)
         self.window.add_page(self.account_page, "Account")
         self.window.setWindowIcon(tray_icon(Status.UP))
         self.tray: TrayIcon | None = None
@@ -84,6 +89,7 @@ class TrayApp:
                 open_account=self.show_account,
                 pause_all=lambda pause: spawn(self.monitors.set_all_active(not pause)),
                 quit_app=self.quit,
+                account=self.account,
             )
             self.tray.show()
         else:
@@ -99,7 +105,9 @@ class TrayApp:
         await self.monitors.refresh()
         await self.channels.refresh()
         await self.settings.refresh()
+        await self.account.refresh()
         await self.monitoring.start()
+        self.account.start()
         self._refresher = spawn(self.monitors.keep_uptime_fresh())
         if not self.has_tray or not self.monitors.rows:
             self.show_window()
@@ -157,6 +165,7 @@ class TrayApp:
             if self._refresher is not None:
                 self._refresher.cancel()
                 await asyncio.gather(self._refresher, return_exceptions=True)
+            await self.account.stop()
             await self.monitoring.stop()
         finally:
             if self.tray is not None:

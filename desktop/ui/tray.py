@@ -8,6 +8,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
+from desktop.controllers.account import AccountController
 from desktop.controllers.monitors import MonitorsController
 from desktop.ui.icons import dot_icon, tray_icon
 from shared.status import Status
@@ -28,9 +29,11 @@ class TrayIcon(QSystemTrayIcon):
         open_account: Callable[[], None],
         pause_all: Callable[[bool], object],
         quit_app: Callable[[], None],
+        account: AccountController | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
+        self._account = account
         self._controller = controller
         self._open_window = open_window
         self._open_monitor = open_monitor
@@ -91,9 +94,21 @@ class TrayIcon(QSystemTrayIcon):
             pause = self._add(menu, "Pause all", lambda: self._pause_all(True))
             pause.setEnabled(bool(rows))
         menu.addSeparator()
-        self._add(menu, "Sign in to Upwatch Cloud…", self._open_account)
+        self._add_account(menu)
         menu.addSeparator()
         self._add(menu, "Quit Upwatch", self._quit)
+
+    def _add_account(self, menu: QMenu) -> None:
+        view = self._account.view if self._account is not None else None
+        if view is None or not view.signed_in:
+            self._add(menu, "Sign in to Upwatch Cloud…", self._open_account)
+            return
+        plan = (view.plan or "free").capitalize()
+        menu.addAction(f"Cloud: {view.email} · {plan} plan").setEnabled(False)
+        menu.addAction(view.sync_line()).setEnabled(False)
+        assert self._account is not None
+        self._add(menu, "Sync now", self._account.sync_now)
+        self._add(menu, "Account…", self._open_account)
 
     @staticmethod
     def _add(menu: QMenu, text: str, slot: Callable[[], object]) -> QAction:

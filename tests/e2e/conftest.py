@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,21 +12,9 @@ from desktop.secrets.store import SecretStore
 from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
 from desktop.storage.database import Database
-from tests.support.api_server import ApiServer
 from tests.support.memkeyring import MemoryKeyring
-from tests.support.postgres import PostgresServer
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def api(postgres: PostgresServer) -> Iterator[ApiServer]:
-    """The hosted API on an empty database, with fresh rate-limit counters."""
-    server = ApiServer(postgres.url("upwatch_test"))
-    server.empty()
-    server.start()
-    yield server
-    server.stop()
 
 
 @dataclass

@@ -29,6 +29,19 @@ def pytest_asyncio_loop_factories(
     return {"qasync": make_qasync_loop}
 
 
+@pytest.fixture(autouse=True)
+async def collect_qt_leftovers() -> AsyncIterator[None]:
+    """Free each test's Qt objects (controllers too) while its loop still runs.
+
+    Left to a later garbage collection, a controller of one test was freed inside the next
+    test's event processing and crashed the process now and then (test_controllers.py).
+    """
+    yield
+    await asyncio.sleep(0.02)
+    gc.collect()
+    await asyncio.sleep(0.02)
+
+
 async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
     """Poll the condition on the running loop (never a nested Qt loop)."""
     loop = asyncio.get_running_loop()

@@ -1,0 +1,139 @@
+"""AccountController: the Upwatch Cloud account and sync status for the Account page and tray."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.errors import UpwatchError
+from desktop.services.cloud import REFRESH_KEY, CloudService
+from desktop.services.sync_loop import SyncLoop, SyncStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """What the views show about the account and sync."""
+
+    signed_in: bool = False
+    email: str | None = None
+    server: str | None = None
+    plan: str | None = None
+    last_sync_at: datetime | None = None
+    pending: int = 0
+    error: str | None = None
+    busy: bool = False
+
+    def sync_line(self, now: datetime | None = None) -> str:
+        """One line for the tray menu: "synced 2 min ago", "3 changes waiting", the error."""
+        if not self.signed_in:
+            return "Not signed in"
+        if self.error:
+            return f"Sync problem: {self.error}"
+        if self.last_sync_at is None:
+            return "Not synced yet"
+        seconds = ((now or datetime.now(UTC)) - self.last_sync_at).total_seconds()
+        ago = "just now" if seconds < 60 else f"{int(seconds // 60)} min ago"
+        if seconds >= 3600:
+            ago = f"{int(seconds // 3600)} h ago"
+        waiting = f" · {self.pending} change(s) waiting" if self.pending else ""
+        return f"Synced {ago}{waiting}"
+
+
+class AccountController(QObject):
+    """Signs in and out, and runs the sync loop; views listen to account_changed."""
+
+    account_changed = Signal()
+    pulled_changes = Signal()  # monitors changed on another device arrived here
+
+    def __init__(self, cloud: CloudService, *, period: float = 60.0) -> None:
+        super().__init__()
+        self.cloud = cloud
+        self.view = AccountView()
+        self.sync_loop = SyncLoop(cloud, period=period, on_status=self._synced)
+        self._task: asyncio.Task[None] | None = None
+
+    async def refresh(self) -> None:
+        """Read the stored account and sync state."""
+        status = await asyncio.to_thread(self.cloud.status)
+        token = await asyncio.to_thread(self._has_token)
+        last = status.get("last_sync_at")
+        self._set(
+            signed_in=token and bool(status.get("email")),
+            email=_str(status.get("email")),
+            server=_str(status.get("server")),
+            plan=_str(status.get("plan")),
+            last_sync_at=datetime.fromisoformat(str(last)) if last else None,
+            pending=int(status.get("pending") or 0),
+            error=_str(status.get("last_error")),
+        )
+
+    def start(self) -> None:
+        """Start syncing in the background (it idles while signed out)."""
+        if self._task is None:
+            self._task = asyncio.ensure_future(self.sync_loop.run())
+
+    async def stop(self) -> None:
+        """Stop syncing and close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        await self.cloud.aclose()
+
+    def sync_now(self) -> None:
+        """Sync as soon as possible (also after a local change)."""
+        self.sync_loop.kick()
+
+    async def sign_in(self, server: str, email: str, password: str, *, create: bool) -> str | None:
+        """Sign in (or create the account first); return None, or the message to show."""
+        self._set(busy=True, error=None)
+        try:
+            if create:
+                await self.cloud.sign_up(email, password, server or None)
+            else:
+                await self.cloud.sign_in(email, password, server or None)
+        except UpwatchError as exc:
+            self._set(busy=False)
+            return exc.message
+        await self.refresh()
+        self._set(busy=False)
+        self.sync_now()
+        return None
+
+    async def sign_out(self) -> None:
+        """Sign out; local monitors and history stay."""
+        self._set(busy=True)
+        try:
+            await self.cloud.sign_out()
+        finally:
+            await self.refresh()
+            self._set(busy=False, error=None)
+
+    def _synced(self, status: SyncStatus) -> None:
+        if status.report is not None and status.report.pulled:
+            self.pulled_changes.emit()
+        # signed out by the server (revoked, password changed): keep saying why
+        ended = not status.signed_in and self.view.signed_in
+        self._set(
+            signed_in=status.signed_in,
+            last_sync_at=status.last_sync_at,
+            pending=status.pending,
+            error=status.error if status.signed_in or ended else self.view.error,
+        )
+
+    def _has_token(self) -> bool:
+        try:
+            return self.cloud.secrets.get(REFRESH_KEY) is not None
+        except UpwatchError:
+            return False
+
+    def _set(self, **changes: object) -> None:
+        self.view = replace(self.view, **changes)  # type: ignore[arg-type]
+        self.account_changed.emit()
+
+
+def _str(value: object) -> str | None:
+    return None if value is None else str(value)

@@ -1,0 +1,102 @@
+"""The Account page and the tray's cloud lines against the real API (sign up, sync, sign out)."""
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from desktop.ui.account_page import AccountPage
+from desktop.ui.app import TrayApp
+from desktop.ui.tray import TrayIcon
+from tests.desktop.ui.conftest import running, until
+from tests.support.api_server import ApiServer
+from tests.support.target import TargetServer
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> TrayApp:
+    from desktop.storage.database import Database
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    instance = QApplication.instance()
+    assert isinstance(instance, QApplication)
+    return TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
+
+
+async def test_a_user_creates_an_account_syncs_and_signs_out(
+    app: TrayApp, api: ApiServer, target: TargetServer
+) -> None:
+    async with running(app):
+        await app.monitors.add({"url": target.url("/"), "name": "Shop"})
+        page = app.account_page
+        assert isinstance(page, AccountPage)
+        assert page.stack.currentIndex() == 0  # the sign-in form
+        page.server.setText(api.url)
+        page.email.setText("al@example.com")
+        page.password.setText(PASSWORD)
+        page.create_button.click()
+        await until(lambda: app.account.view.signed_in)
+        await until(lambda: app.account.view.last_sync_at is not None)
+        assert page.stack.currentIndex() == 1
+        assert "Signed in as al@example.com" in page.account_label.text()
+        assert "Free plan" in page.account_label.text()
+        await until(lambda: "Synced just now" in page.sync_label.text())
+        assert page.password.text() == ""  # not kept in the form
+        tray = TrayIcon(
+            app.monitors,
+            open_window=app.show_window,
+            open_monitor=app.show_monitor,
+            add_monitor=app.add_monitor,
+            open_account=app.show_account,
+            pause_all=lambda pause: None,
+            quit_app=lambda: None,
+            account=app.account,
+        )
+        tray.rebuild_menu()
+        texts = [action.text() for action in tray.menu.actions()]
+        assert "Cloud: al@example.com · Free plan" in texts
+        assert "Synced just now" in texts
+        assert "Sync now" in texts
+        page.sign_out_button.click()
+        await until(lambda: not app.account.view.signed_in)
+        assert page.stack.currentIndex() == 0
+        assert [row.spec.name for row in app.monitors.rows] == ["Shop"]  # local data stays
+        tray.rebuild_menu()
+        assert "Sign in to Upwatch Cloud…" in [action.text() for action in tray.menu.actions()]
+        await dispose_tray(tray)
+
+
+async def test_a_wrong_password_is_shown_on_the_form(app: TrayApp, api: ApiServer) -> None:
+    async with running(app):
+        page = app.account_page
+        page.server.setText(api.url)
+        page.email.setText("al@example.com")
+        page.password.setText(PASSWORD)
+        page.create_button.click()
+        await until(lambda: app.account.view.signed_in)
+        page.sign_out_button.click()
+        await until(lambda: not app.account.view.signed_in)
+        page.password.setText("not the password at all")
+        page.sign_in_button.click()
+        await until(lambda: "wrong email or password" in page.form_message.text())
+        assert page.stack.currentIndex() == 0
+
+
+async def test_an_unreachable_server_is_explained(app: TrayApp) -> None:
+    async with running(app):
+        page = app.account_page
+        page.server.setText("http://127.0.0.1:9")
+        page.email.setText("al@example.com")
+        page.password.setText(PASSWORD)
+        page.sign_in_button.click()
+        await until(lambda: "cannot reach Upwatch Cloud" in page.form_message.text())
+
+
+async def dispose_tray(tray: TrayIcon) -> None:
+    tray.hide()
+    tray.deleteLater()
+    await asyncio.sleep(0.05)
