@@ -25,6 +25,7 @@ class AccountView:
     pending: int = 0
     error: str | None = None
     busy: bool = False
+    refused: tuple[str, ...] = ()  # "Name: why" of monitors the server would not take
 
     def sync_line(self, now: datetime | None = None) -> str:
         """One line for the tray menu: "synced 2 min ago", "3 changes waiting", the error."""
@@ -117,6 +118,8 @@ class AccountController(QObject):
             self.pulled_changes.emit()
         # signed out by the server (revoked, password changed): keep saying why
         ended = not status.signed_in and self.view.signed_in
+        if status.report is not None:
+            self._set(refused=tuple(status.report.refused))
         self._set(
             signed_in=status.signed_in,
             last_sync_at=status.last_sync_at,

@@ -91,7 +91,10 @@ class SyncStore:
                     select(MonitorRow).where(col(MonitorRow.id).in_([e.id for e in entries]))
                 )
             }
-        return [Pending(entry, None if entry.deleted else rows.get(entry.id)) for entry in entries]
+        pending = [Pending(e, None if e.deleted else rows.get(e.id)) for e in entries]
+        # deletes first (they make room under a plan's limit), then the oldest monitors
+        pending.sort(key=lambda p: (p.row is not None, p.row.pk if p.row is not None else 0))
+        return pending
 
     def pending_count(self) -> int:
         """Return how many local changes wait for a push."""

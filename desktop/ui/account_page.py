@@ -116,7 +116,9 @@ class AccountPage(QWidget):
             )
             line = _escape(view.sync_line())
             colour = COLOURS[Status.DOWN] if view.error else COLOURS[Status.UP]
-            self.sync_label.setText(f'<span style="color:{colour}">{line}</span>')
+            refused = "".join(f"<li>{_escape(item)}</li>" for item in view.refused)
+            kept_here = f"<p>Kept on this computer only:</p><ul>{refused}</ul>" if refused else ""
+            self.sync_label.setText(f'<span style="color:{colour}">{line}</span>{kept_here}')
         elif view.error:
             self._say(view.error, error=True)
 

@@ -2,7 +2,8 @@
 
 It starts a local target site (up, slow, failing), fills a fresh UPWATCH_HOME with monitors
 and 30 days of generated demo history, then runs the real TrayApp in this process and grabs
-the tray menu, the main window with the detail pane, and the add dialog.
+the tray menu, the main window with the detail pane, and the add dialog; then it signs in
+to a real local Upwatch Cloud (a private PostgreSQL and the API) for the Account tab.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ sys.path.insert(0, str(REPO))
 OUT = Path(__file__).resolve().parent
 os.environ["UPWATCH_HOME"] = tempfile.mkdtemp(prefix="upwatch-shots-")
 
+import keyring  # noqa: E402
 import qasync  # noqa: E402
 from PySide6.QtCore import QPoint, QRect  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
 
 from desktop.config import database_path  # noqa: E402
 from desktop.services.monitors import MonitorService  # noqa: E402
@@ -35,6 +38,10 @@ from shared.monitor import MonitorSpec  # noqa: E402
 from shared.result import CheckResult  # noqa: E402
 from shared.state import MonitorState  # noqa: E402
 from shared.status import Status  # noqa: E402
+from sync_server.migrations.runner import upgrade  # noqa: E402
+from tests.support.api_server import ApiServer  # noqa: E402
+from tests.support.memkeyring import MemoryKeyring  # noqa: E402
+from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.target import TargetServer  # noqa: E402
 
 
@@ -77,7 +84,7 @@ def seed(db: Database, target: TargetServer) -> None:
     writer.close()
 
 
-async def shoot(app: QApplication, tray_app: TrayApp) -> None:
+async def shoot(app: QApplication, tray_app: TrayApp, api_url: str) -> None:
     """Let real checks run, then grab the three pictures."""
     await tray_app.start()
     await asyncio.sleep(25)  # a few real checks: the failing one confirms and alerts
@@ -99,6 +106,19 @@ async def shoot(app: QApplication, tray_app: TrayApp) -> None:
     dialog.grab().save(str(OUT / "add-dialog.png"))
     dialog.close()
 
+    # signed in to a real local Upwatch Cloud: the Account tab after the first sync
+    problem = await tray_app.account.sign_in(
+        api_url, "you@example.com", "correct horse battery", create=True
+    )
+    assert problem is None, problem
+    for _ in range(100):
+        if tray_app.account.view.last_sync_at is not None:
+            break
+        await asyncio.sleep(0.1)
+    tray_app.show_account()
+    await asyncio.sleep(1)
+    window.grab().save(str(OUT / "account.png"))
+
     if tray_app.tray is not None:
         window.hide()
         tray_app.tray.rebuild_menu()
@@ -117,7 +137,15 @@ async def shoot(app: QApplication, tray_app: TrayApp) -> None:
 
 def main() -> None:
     """Run the whole capture."""
+    keyring.set_keyring(MemoryKeyring())  # Xvfb has no desktop keyring; nothing here is real
     target = TargetServer().start()
+    postgres = PostgresServer().start()
+    admin = create_engine(postgres.url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text("CREATE DATABASE upwatch"))
+    admin.dispose()
+    upgrade(postgres.url("upwatch"))
+    api = ApiServer(postgres.url("upwatch")).start()
     db = Database(database_path())
     seed(db, target)
     app = QApplication([sys.argv[0]])
@@ -126,8 +154,10 @@ def main() -> None:
     asyncio.set_event_loop(loop)
     with loop:
         tray_app = TrayApp(app, db)
-        loop.run_until_complete(shoot(app, tray_app))
+        loop.run_until_complete(shoot(app, tray_app, api.url))
         loop.run_until_complete(tray_app.stopped.wait())
+    api.stop()
+    postgres.stop()
     target.stop()
     print(f"screenshots written to {OUT}")
 

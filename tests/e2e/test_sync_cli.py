@@ -86,3 +86,29 @@ def test_sync_says_plainly_when_the_server_cannot_be_reached(
     )  # fmt: skip
     assert code == 1
     assert "cannot reach Upwatch Cloud at http://127.0.0.1:9" in err
+
+
+def test_monitors_beyond_the_plan_stay_local_and_sync_says_which(
+    api: ApiServer,
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """D7 seen from the desktop: the free plan syncs 10 monitors; the 11th is named."""
+    for index in range(11):
+        run(
+            capsys,
+            monkeypatch,
+            "add",
+            f"https://m{index}.example.com",
+            "--name",
+            f"Site {index:02}",
+        )
+    run(capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
+        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    code, out, _ = run(capsys, monkeypatch, "sync")
+    assert code == 1
+    assert "Synced: 10 change(s)" in out
+    assert "not synced: Site 10: the free plan keeps up to 10 monitors" in out
+    assert "changes waiting: 1" in run(capsys, monkeypatch, "whoami")[1]
+    assert len(run(capsys, monkeypatch, "list")[1].splitlines()) >= 11  # all still here
