@@ -21,9 +21,10 @@ from desktop.storage.monitors import MonitorRepository, to_spec
 from desktop.storage.tables import MonitorRow
 from shared.monitor import MonitorSpec
 from shared.report import MonitorReport, Outage, Report
-from shared.result import CheckResult
+from shared.result import CheckResult, from_ms
 from shared.status import Status
 from shared.uptime import WINDOWS, Rollup
+from shared.vantage import where_down
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,18 @@ class MonitorSummary:
     last_error: str | None
     uptime_24h: float | None
     uptime_30d: float | None
+    cloud_status: Status | None = None  # the newest cloud result (signed in, synced)
+    cloud_checked_at: datetime | None = None
+
+    def where_down(self, now: datetime | None = None) -> str | None:
+        """ "down from here only", "down from the cloud only", "down everywhere" or None."""
+        return where_down(
+            self.status,
+            self.cloud_status,
+            self.cloud_checked_at,
+            self.spec.interval,
+            now or datetime.now(UTC),
+        )
 
 
 def _summary(row: MonitorRow, up24: float | None, up30: float | None) -> MonitorSummary:
@@ -51,6 +64,8 @@ def _summary(row: MonitorRow, up24: float | None, up30: float | None) -> Monitor
         last_error=row.last_error,
         uptime_24h=up24,
         uptime_30d=up30,
+        cloud_status=Status(row.cloud_status) if row.cloud_status else None,
+        cloud_checked_at=from_ms(row.cloud_checked_at) if row.cloud_checked_at else None,
     )
 
 
@@ -63,6 +78,7 @@ class MonitorDetail:
     days: list[tuple[datetime, Rollup]]  # oldest first, days with data only
     incidents: list[IncidentView]  # newest first
     windows: dict[str, Rollup]  # "24h", "7d", "30d", "90d"
+    where_down: str | None = None  # compared with the cloud's newest result
 
 
 class MonitorService:
@@ -168,7 +184,9 @@ class MonitorService:
                 name: uptime_by_monitor(conn, span, now, monitor_pk=pk).get(pk, Rollup())
                 for name, span in WINDOWS.items()
             }
+            summary = _summary(row, None, None)
             return MonitorDetail(
+                where_down=summary.where_down(now),
                 spec=to_spec(row),
                 checks=recent_checks(conn, pk, monitor_id, limit=checks),
                 days=daily_rollups(conn, pk, 90, now),

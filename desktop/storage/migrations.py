@@ -143,7 +143,13 @@ CREATE TABLE sync_outbox (
     " (seq INTEGER PRIMARY KEY AUTOINCREMENT, min_checked_at INTEGER NOT NULL)",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3]
+# Version 4: the newest cloud result per monitor, for "down from here only" and friends.
+V4 = [
+    "ALTER TABLE monitors ADD COLUMN cloud_status TEXT",
+    "ALTER TABLE monitors ADD COLUMN cloud_checked_at INTEGER",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4]
 LATEST = len(MIGRATIONS)
 
 

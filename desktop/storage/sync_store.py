@@ -246,6 +246,7 @@ class SyncStore:
             hourly: dict[tuple[int, int, int], Rollup] = {}
             daily: dict[tuple[int, int, int], Rollup] = {}
             new = 0
+            rows_inserted: list[Any] = []
             # many rows per statement, and only the new ones come back for the rollups
             for first in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
                 chunk = rows[first : first + INSERT_ROWS_PER_STATEMENT]
@@ -255,12 +256,23 @@ class SyncStore:
                     ),
                     tuple(value for row in chunk for value in row),
                 ).fetchall()
+                rows_inserted.extend(inserted)
                 for pk, at_ms, status, response_ms in inserted:
                     new += 1
                     seconds = at_ms // 1000
                     for table, size in ((hourly, 3600), (daily, 86400)):
                         key = (pk, seconds - seconds % size, CLOUD)
                         table.setdefault(key, Rollup()).add(STATUS_OF[status], response_ms)
+            newest: dict[int, tuple[int, int]] = {}
+            for pk, at_ms, status, _ in rows_inserted:
+                if pk not in newest or at_ms > newest[pk][0]:
+                    newest[pk] = (at_ms, status)
+            for pk, (at_ms, status) in newest.items():
+                conn.exec_driver_sql(
+                    "UPDATE monitors SET cloud_status = ?, cloud_checked_at = ? WHERE pk = ?"
+                    " AND (cloud_checked_at IS NULL OR cloud_checked_at < ?)",
+                    (STATUS_OF[status].value, at_ms, pk, at_ms),
+                )
             _upsert(conn, UPSERT_HOURLY, hourly)
             _upsert(conn, UPSERT_DAILY, daily)
             conn.exec_driver_sql(

@@ -64,6 +64,8 @@ class MonitorRow(SQLModel, table=True):
     last_checked_at: int | None = None
     last_response_ms: int | None = None
     last_error: str | None = None
+    cloud_status: str | None = None  # the newest cloud result's status (pulled by sync)
+    cloud_checked_at: int | None = None  # and when it was checked (Unix ms)
 
 
 class ChannelRow(SQLModel, table=True):

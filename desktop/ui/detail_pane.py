@@ -134,7 +134,9 @@ class DetailPane(QWidget):
             self.clear()
             return
         spec = detail.spec
-        self.title.setText(spec.name)
+        self.title.setText(
+            spec.name if detail.where_down is None else f"{spec.name} — {detail.where_down}"
+        )
         state = "paused" if not spec.is_active else f"every {spec.interval} s"
         self.subtitle.setText(f"{spec.method} {spec.url} · {state}")
         for name, label in self.figures.items():

@@ -75,6 +75,9 @@ class TrayIcon(QSystemTrayIcon):
         rows = self._controller.rows
         for row in rows[:MAX_MENU_MONITORS]:
             response = "" if row.last_response_ms is None else f"  —  {row.last_response_ms} ms"
+            where = row.where_down()
+            if where is not None:  # compared with the cloud: say which side sees it down
+                response = f"  —  {where}"
             action = menu.addAction(dot_icon(row.status), f"{row.spec.name}{response}")
             monitor_id = row.spec.id
             action.triggered.connect(lambda _=False, m=monitor_id: self._open_monitor(m))

@@ -254,3 +254,40 @@ async def test_an_unreachable_server_gets_a_clear_message(desktops: list[Desktop
         CloudUnreachable, match=r"cannot reach Upwatch Cloud at http://127\.0\.0\.1:9"
     ):
         await a.cloud.sign_in(EMAIL, PASSWORD, "http://127.0.0.1:9")
+
+
+def cloud_result(api: ApiServer, monitor_id: uuid.UUID, status: str, at: datetime) -> None:
+    """A result as a cloud worker writes it."""
+    engine = create_engine(api.settings.database_url)
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO checks (id, monitor_id, status, checked_at, source)"
+                 " VALUES (:id, :m, :s, :at, 'cloud')"),
+            {"id": uuid.uuid4(), "m": monitor_id, "s": status, "at": at},
+        )  # fmt: skip
+    engine.dispose()
+
+
+async def test_the_desktop_tells_down_from_here_only_from_down_everywhere(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, _ = desktops
+    made = a.monitors.add(spec("Shop"))
+    await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
+    await a.cloud.sync()
+    with sqlite3.connect(a.db.path) as conn:  # this computer sees it down
+        conn.execute("UPDATE monitors SET status = 'down'")
+    now = datetime.now(UTC)
+    cloud_result(api, made.id, "up", now - timedelta(seconds=40))
+    report = await a.cloud.sync()
+    assert report.results_pulled == 1
+    (row,) = a.monitors.summaries()
+    assert row.cloud_status == Status.UP
+    assert row.where_down() == "down from here only"
+    assert a.monitors.detail(made.id).where_down == "down from here only"
+    cloud_result(api, made.id, "down", now - timedelta(seconds=10))
+    await a.cloud.sync()
+    assert a.monitors.summaries()[0].where_down() == "down everywhere"
+    with sqlite3.connect(a.db.path) as conn:  # recovered here, still down from the cloud
+        conn.execute("UPDATE monitors SET status = 'up'")
+    assert a.monitors.summaries()[0].where_down() == "down from the cloud only"
