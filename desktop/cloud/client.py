@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from desktop.cloud.lock import FileLock
 from desktop.errors import CloudRefused, CloudUnreachable, NotSignedIn, SignInFailed
 from shared.sync import PullResponse, PushRequest, PushResponse
 
@@ -40,6 +41,7 @@ class CloudClient:
         refresh_token: str | None = None,
         on_refresh_token: TokenSaver | None = None,
         load_refresh_token: Callable[[], str | None] | None = None,
+        refresh_lock: FileLock | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.server = server.rstrip("/")
@@ -47,6 +49,7 @@ class CloudClient:
         self._access_token: str | None = None
         self._on_refresh_token = on_refresh_token
         self._load_refresh_token = load_refresh_token
+        self._refresh_lock = refresh_lock
         self._http = httpx.AsyncClient(base_url=self.server, timeout=TIMEOUT, transport=transport)
 
     async def aclose(self) -> None:
@@ -133,6 +136,13 @@ class CloudClient:
             return await self._send(method, path, token=self._access_token, **kwargs)
 
     async def _refresh(self) -> None:
+        if self._refresh_lock is None:
+            await self._refresh_now()
+            return
+        async with self._refresh_lock.held():
+            await self._refresh_now()
+
+    async def _refresh_now(self) -> None:
         if self._load_refresh_token is not None:
             # another Upwatch process (the tray app, a CLI command) may have rotated it: using
             # the old one would count as reuse and end the session everywhere

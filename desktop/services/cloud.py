@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 
 from desktop.cloud.client import DEFAULT_SERVER, CloudClient
+from desktop.cloud.lock import FileLock
 from desktop.errors import InvalidInput, NotSignedIn
 from desktop.secrets.store import SecretStore
 from desktop.storage.database import Database
@@ -25,6 +26,7 @@ from shared.result import to_ms
 from shared.sync import MAX_PUSH_CHANGES, MAX_PUSH_RESULTS, MonitorChange, PushRequest
 
 REFRESH_KEY = "cloud:refresh"
+REFRESH_LOCK_FILE = "cloud-refresh.lock"
 # a first push sends the last week of local results (the free plan keeps 7 days)
 FIRST_PUSH_WINDOW = timedelta(days=7)
 PUSHES_IN_FLIGHT = 2
@@ -240,6 +242,7 @@ class CloudService:
             refresh_token=refresh_token,
             on_refresh_token=self._keep_refresh_token,
             load_refresh_token=lambda: self.secrets.get(REFRESH_KEY),
+            refresh_lock=FileLock(self.store.db.path.parent / REFRESH_LOCK_FILE),
             transport=self._transport,
         )
 

@@ -7,6 +7,7 @@ duplicates nothing).
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -16,7 +17,8 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from desktop.errors import CloudUnreachable, NotSignedIn, SignInFailed
-from desktop.services.cloud import REFRESH_KEY
+from desktop.secrets.store import SecretStore
+from desktop.services.cloud import REFRESH_KEY, CloudService
 from desktop.storage.writer import Outcome, write_outcomes
 from shared.monitor import MonitorSpec
 from shared.result import CheckResult
@@ -291,3 +293,21 @@ async def test_the_desktop_tells_down_from_here_only_from_down_everywhere(
     with sqlite3.connect(a.db.path) as conn:  # recovered here, still down from the cloud
         conn.execute("UPDATE monitors SET status = 'up'")
     assert a.monitors.summaries()[0].where_down() == "down from the cloud only"
+
+
+async def test_two_processes_refreshing_at_once_do_not_end_the_session(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    """C7 from the desktop's side: the tray app and `upwatch sync` share one refresh token;
+    refreshing it twice at once would look like theft and revoke the session."""
+    a, _ = desktops
+    await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
+    for _ in range(5):
+        processes = [CloudService(a.db, SecretStore(a.keyring)) for _ in range(3)]
+        try:  # each starts with only the keyring's token, as a new process does
+            accounts = await asyncio.gather(*(p.whoami() for p in processes))
+        finally:
+            for process in processes:
+                await process.aclose()
+        assert {account["email"] for account in accounts} == {EMAIL}
+    assert a.keyring.get_password("upwatch", REFRESH_KEY) is not None
