@@ -31,19 +31,16 @@ import os
 import platform
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
 from importlib.util import find_spec
 from multiprocessing import get_context
 from pathlib import Path
@@ -54,17 +51,29 @@ sys.path.insert(0, str(REPO))  # tests.support is not an installed package
 
 import aiohttp  # noqa: E402
 import psycopg  # noqa: E402
+from common import (  # noqa: E402
+    ISSUER,
+    JWT_SECRET,
+    PY_SPY,
+    ApiServer,
+    code_revision,
+    create_database,
+    package_version,
+    postgres_cpu_s,
+    postmaster_pid,
+    process_cpu_s,
+    py_spy_record,
+)
 from psycopg.types.json import Json  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from sync_server.auth.passwords import hash_password  # noqa: E402
 from sync_server.auth.tables import AuthSession, User  # noqa: E402
 from sync_server.auth.tokens import AccessClaims, make_access_token  # noqa: E402
-from sync_server.migrations.runner import upgrade  # noqa: E402
+from sync_server.db import libpq_url  # noqa: E402
 from sync_server.monitors.tables import Monitor  # noqa: E402
 from sync_server.plans import plan_of  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.support.threaded_app import find_free_port  # noqa: E402
 
 # The issue's target.
 P99_MS_MAX = 50.0
@@ -73,20 +82,7 @@ RATE_SHARE_MIN = 0.95  # achieved / requested rate below this is a MISS too
 EXCEPTION_SUFFIXES = ("Error", "Exception", "Timeout")
 
 PLAN = "business"
-DATABASE = "upwatch_bench"
-ISSUER = "upwatch"
-SERVER_CODE = "import sys; from sync_server.cli import main; sys.exit(main(sys.argv[1:]))"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SEED = 20261126
-JWT_SECRET = f"bench-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
-# ServerSettings also reads these unprefixed names: the bench's server must not inherit them.
-SETTINGS_WITHOUT_PREFIX = ("DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "SENTRY_DSN")
-
-# The bench comes from one IP and 100 users, so the limits must not refuse it. Per second for
-# the IP keeps its moving window as short as production's 100/minute; per hour for users keeps
-# theirs (one entry per request) as long as production's 1000/hour.
-RATE_LIMIT_IP = "1000000/second"
-RATE_LIMIT_USER = "1000000/hour"
 
 ENDPOINTS = {
     "list": "GET  /api/monitors",
@@ -199,37 +195,6 @@ class PhaseRaw:
     server_cpu_s: float = 0.0
     db_cpu_s: float = 0.0
     loadgen_cpu_s: float = 0.0
-
-
-# -- CPU from /proc ---------------------------------------------------------------------------
-
-
-def _stat_fields(pid: int | str) -> list[str]:
-    """Return the fields of /proc/<pid>/stat after the command name (state is index 0)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text.rsplit(")", 1)[1].split()
-
-
-def process_cpu_s(pid: int) -> float:
-    """Return utime + stime of a process (all its threads), in seconds."""
-    fields = _stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def postgres_cpu_s(postmaster: int) -> float:
-    """Return the CPU seconds of PostgreSQL: the postmaster, its live and its reaped children."""
-    fields = _stat_fields(postmaster)
-    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            child = _stat_fields(entry.name)
-        except OSError:  # it exited meanwhile; its time went to the postmaster's cutime
-            continue
-        if int(child[1]) == postmaster:
-            total += int(child[11]) + int(child[12])
-    return total / CLK_TCK
 
 
 # -- the load generator (runs in its own process) ---------------------------------------------
@@ -358,20 +323,6 @@ def run_load(plan: LoadPlan) -> PhaseRaw:
 # -- the database -----------------------------------------------------------------------------
 
 
-def libpq_url(sqlalchemy_url: str) -> str:
-    """Return a SQLAlchemy psycopg URL as a libpq one."""
-    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def create_database(server: PostgresServer) -> str:
-    """Create the bench database with the real migrations; return its SQLAlchemy URL."""
-    with psycopg.connect(libpq_url(server.url()), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    url = server.url(DATABASE)
-    upgrade(url)
-    return url
-
-
 CHECKS_SQL = """
 INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error, checked_at,
                     source)
@@ -482,86 +433,13 @@ def database_sizes(url: str) -> tuple[int, dict[str, int]]:
     return int(size[0]) if size else 0, {str(name): int(b) for name, b in tables}
 
 
-# -- the API server ---------------------------------------------------------------------------
-
-
-class ApiServer:
-    """`upwatch server` (sync_server.cli) in its own process, on a free port."""
-
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.port = find_free_port()
-        self.log_path = log_path
-        self.database_url = database_url
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._log_from = 0
-
-    @property
-    def base_url(self) -> str:
-        """The server's address."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> int:
-        """Start the server and wait for /healthz; return its pid."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("UPWATCH_") and k not in SETTINGS_WITHOUT_PREFIX
-        }
-        env |= {
-            "UPWATCH_DATABASE_URL": self.database_url,
-            "UPWATCH_JWT_SECRET": JWT_SECRET,
-            "UPWATCH_JWT_ISSUER": ISSUER,
-            "UPWATCH_RATE_LIMIT_IP": RATE_LIMIT_IP,
-            "UPWATCH_RATE_LIMIT_USER": RATE_LIMIT_USER,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        }
-        command = [sys.executable, "-c", SERVER_CODE, "serve", "--port", str(self.port)]
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=REPO)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        return self.proc.pid
-            except OSError:
-                time.sleep(0.1)
-        tail = self.log_path.read_text(errors="replace")[-2000:]
-        self.stop()
-        raise RuntimeError(f"the API server did not start:\n{tail}")
-
-    def log_text(self) -> str:
-        """Return what the server printed since it started (or since clear_log)."""
-        return self.log_path.read_text(errors="replace")[self._log_from :]
-
-    def clear_log(self) -> None:
-        """Make log_text start from here."""
-        self._log_from = len(self.log_path.read_text(errors="replace"))
-
-    def stop(self) -> None:
-        """Stop the server (SIGINT, as Ctrl-C would), killing it if it hangs."""
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 def start_profiler(pid: int, out: Path, seconds: float) -> subprocess.Popen[bytes]:
     """Start py-spy sampling the server for seconds into out (collapsed stacks, one per line)."""
-    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    spy = shutil.which("py-spy") or str(PY_SPY)
     if not Path(spy).exists():
         raise SystemExit("--profile needs py-spy: .venv/bin/pip install py-spy")
-    command = [spy, "record", "--pid", str(pid), "--duration", str(math.ceil(seconds))]
     # --gil: samples of the thread holding the GIL, i.e. where the interpreter's time goes
-    command += ["--rate", "200", "--gil", "--nonblocking", "--format", "raw", "--output", str(out)]
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return py_spy_record(pid, out, rate=200, seconds=math.ceil(seconds), gil=True, spy=spy)
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -655,40 +533,12 @@ def phase_figures(kind: str, raw: PhaseRaw, rate: float, log: str) -> PhaseFigur
     )
 
 
-def _version(package: str) -> str:
-    """Return an installed package's version, or "missing"."""
-    try:
-        return version(package)
-    except Exception:  # PackageNotFoundError and broken metadata alike
-        return "missing"
-
-
-def code_revision() -> str:
-    """Return the commit of the code under test, noting local changes to sync_server/."""
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--", "sync_server"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return f"{REPO} (not a git checkout)"
-    return f"{commit}{' + local changes in sync_server/' if changed else ''}"
-
-
 def versions() -> dict[str, str]:
     """Return the versions that shape the figures, and uvicorn's HTTP parser and loop."""
     names = ("fastapi", "starlette", "pydantic", "sqlalchemy", "psycopg", "uvicorn", "limits")
-    found = {name: _version(name) for name in names}
+    found = {name: package_version(name) for name in names}
     found["python"] = platform.python_version()
-    found["code"] = code_revision()
+    found["code"] = code_revision("sync_server")
     found["uvicorn_http"] = "httptools" if find_spec("httptools") else "h11"
     found["uvicorn_loop"] = "uvloop" if find_spec("uvloop") else "asyncio"
     return found
@@ -749,7 +599,7 @@ def measure(options: Options) -> Figures:
         url = create_database(server)
         users, timings = load_data(url, options)
         db_bytes, table_bytes = database_sizes(url)
-        postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+        postmaster = postmaster_pid(server)
         with tempfile.TemporaryDirectory(prefix="upwatch-bench-api-") as tmp:
             for kind in options.phases:
                 low, phase, profile = run_endpoint(

@@ -49,12 +49,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypedDict
@@ -64,6 +62,18 @@ sys.path.insert(0, str(REPO))  # tests.support is not an installed package
 
 import httpx  # noqa: E402
 import psycopg  # noqa: E402
+from common import (  # noqa: E402
+    PY_SPY,
+    ApiServer,
+    code_revision,
+    create_database,
+    package_version,
+    postgres_cpu_s,
+    postmaster_pid,
+    process_cpu_s,
+    py_spy_record,
+    stop_processes,
+)
 
 from desktop.secrets.store import SecretStore  # noqa: E402
 from desktop.services.cloud import FIRST_PUSH_WINDOW, CloudService, SyncReport  # noqa: E402
@@ -75,34 +85,25 @@ from desktop.storage.writer import Outcome, write_outcomes  # noqa: E402
 from shared.monitor import MonitorSpec  # noqa: E402
 from shared.result import CheckResult, Source  # noqa: E402
 from shared.status import Status  # noqa: E402
+from sync_server.db import libpq_url  # noqa: E402
 from sync_server.history.rollups import (  # noqa: E402
     UPSERT_DAILY,
     UPSERT_HOURLY,
     buckets,
     rollup_rows,
 )
-from sync_server.migrations.runner import upgrade  # noqa: E402
 from sync_server.plans import plan_of  # noqa: E402
 from sync_server.sync.service import FIRST_PULL_WINDOW  # noqa: E402
 from sync_server.worker.store import INSERT_CHECKS  # noqa: E402
 from tests.support.memkeyring import MemoryKeyring  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.support.threaded_app import find_free_port  # noqa: E402
 
 # The issue's target: results/s end to end (pushed and pulled, over both phases' wall time).
 TARGET_RESULTS_PER_S = 20_000.0
 
 PLAN = "business"
-DATABASE = "upwatch_bench"
 EMAIL = "bench@example.com"
 PASSWORD = "bench-password-0123456789"  # a throwaway account
-SERVER_CODE = "import sys; from sync_server.cli import main; sys.exit(main(sys.argv[1:]))"
-JWT_SECRET = f"bench-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
-SETTINGS_WITHOUT_PREFIX = ("DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "SENTRY_DSN")
-RATE_LIMIT_IP = "1000000/second"
-RATE_LIMIT_USER = "1000000/hour"
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-PY_SPY = Path(sys.executable).with_name("py-spy")
 
 LOCAL_BATCH = 2000  # the desktop writer's largest batch (desktop.storage.writer.MAX_BATCH)
 CLOUD_BATCH = 1000  # a cloud worker commits what it has, up to 2000 outcomes at a time
@@ -263,35 +264,7 @@ class CountingTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
 
-# -- CPU from /proc ---------------------------------------------------------------------------
-
-
-def _stat_fields(pid: int | str) -> list[str]:
-    """Return the fields of /proc/<pid>/stat after the command name (state is index 0)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text.rsplit(")", 1)[1].split()
-
-
-def process_cpu_s(pid: int) -> float:
-    """Return utime + stime of a process (all its threads), in seconds."""
-    fields = _stat_fields(pid)
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def postgres_cpu_s(postmaster: int) -> float:
-    """Return the CPU seconds of PostgreSQL: the postmaster, its live and its reaped children."""
-    fields = _stat_fields(postmaster)
-    total = sum(int(fields[i]) for i in (11, 12, 13, 14))  # utime stime cutime cstime
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            child = _stat_fields(entry.name)
-        except OSError:  # it exited meanwhile; its time went to the postmaster's cutime
-            continue
-        if int(child[1]) == postmaster:
-            total += int(child[11]) + int(child[12])
-    return total / CLK_TCK
+# -- CPU and profiles per phase ---------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,81 +287,6 @@ class Sample:
         )
 
 
-# -- the API server ---------------------------------------------------------------------------
-
-
-class ApiServer:
-    """`upwatch server` (sync_server.cli) in its own process, on a free port."""
-
-    def __init__(self, database_url: str, log_path: Path) -> None:
-        self.port = find_free_port()
-        self.log_path = log_path
-        self.database_url = database_url
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    @property
-    def base_url(self) -> str:
-        """The server's address."""
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 60.0) -> int:
-        """Start the server and wait for /healthz; return its pid."""
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("UPWATCH_") and k not in SETTINGS_WITHOUT_PREFIX
-        }
-        env |= {
-            "UPWATCH_DATABASE_URL": self.database_url,
-            "UPWATCH_JWT_SECRET": JWT_SECRET,
-            "UPWATCH_RATE_LIMIT_IP": RATE_LIMIT_IP,
-            "UPWATCH_RATE_LIMIT_USER": RATE_LIMIT_USER,
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")])),
-        }
-        command = [sys.executable, "-c", SERVER_CODE, "serve", "--port", str(self.port)]
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(command, env=env, stdout=log, stderr=log, cwd=REPO)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                break
-            try:
-                with urllib.request.urlopen(f"{self.base_url}/healthz", timeout=1) as answer:
-                    if answer.status == 200:
-                        return self.proc.pid
-            except OSError:
-                time.sleep(0.1)
-        tail = self.log_path.read_text(errors="replace")[-2000:]
-        self.stop()
-        raise RuntimeError(f"the API server did not start:\n{tail}")
-
-    def logged_errors(self) -> int:
-        """Return how many error lines (JSON level error/critical, or tracebacks) it logged."""
-        found = 0
-        for line in self.log_path.read_text(errors="replace").splitlines():
-            if line.startswith("{"):
-                try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue
-                found += isinstance(entry, dict) and entry.get("level") in ("error", "critical")
-            elif line.startswith("Traceback"):
-                found += 1
-        return found
-
-    def stop(self) -> None:
-        """Stop the server (SIGINT, as Ctrl-C would), killing it if it hangs."""
-        proc, self.proc = self.proc, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 class Profiler:
     """py-spy on the server and on this process for one phase (--profile)."""
 
@@ -407,42 +305,17 @@ class Profiler:
         self.directory.mkdir(parents=True, exist_ok=True)
         for who, pid in (("server", self.server_pid), ("client", os.getpid())):
             out = self.directory / f"{phase}-{who}.txt"
-            command = [str(PY_SPY), "record", "--pid", str(pid), "--rate", "250"]
-            command += ["--nonblocking", "--format", "raw", "--output", str(out)]
-            self._running.append(
-                subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            )
+            self._running.append(py_spy_record(pid, out, rate=250))
             self.paths.append(str(out))
         time.sleep(1.0)  # let py-spy attach before the phase starts
 
     def stop(self) -> None:
         """Stop sampling (SIGINT: py-spy writes its output and exits)."""
         running, self._running = self._running, []
-        for spy in running:
-            spy.send_signal(signal.SIGINT)
-        for spy in running:
-            try:
-                spy.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                spy.kill()
-                spy.wait()
+        stop_processes(running, signal.SIGINT, timeout=30)
 
 
 # -- data -------------------------------------------------------------------------------------
-
-
-def libpq_url(sqlalchemy_url: str) -> str:
-    """Return a SQLAlchemy psycopg URL as a libpq one."""
-    return sqlalchemy_url.replace("postgresql+psycopg://", "postgresql://", 1)
-
-
-def create_database(server: PostgresServer) -> str:
-    """Create the bench database with the real migrations; return its SQLAlchemy URL."""
-    with psycopg.connect(libpq_url(server.url()), autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    url = server.url(DATABASE)
-    upgrade(url)
-    return url
 
 
 def schedule(
@@ -707,45 +580,16 @@ async def run_devices(
     return setup, push, pull, checks, profiler.paths
 
 
-def _version(package: str) -> str:
-    """Return an installed package's version, or "missing"."""
-    try:
-        return version(package)
-    except Exception:  # PackageNotFoundError and broken metadata alike
-        return "missing"
-
-
-def code_revision() -> str:
-    """Return the commit of the code under test, noting local changes to the synced code."""
-    try:
-        commit = subprocess.run(
-            ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        changed = subprocess.run(
-            ["git", "-C", str(REPO), "status", "--porcelain", "--", "sync_server", "desktop",
-             "shared"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()  # fmt: skip
-    except (OSError, subprocess.CalledProcessError):
-        return f"{REPO} (not a git checkout)"
-    return f"{commit}{' + local changes in desktop/, shared/ or sync_server/' if changed else ''}"
-
-
 def versions(url: str) -> dict[str, str]:
     """Return the versions that shape the figures."""
     names = ("fastapi", "starlette", "pydantic", "sqlalchemy", "psycopg", "uvicorn", "httpx")
-    found = {name: _version(name) for name in names}
+    found = {name: package_version(name) for name in names}
     found["python"] = platform.python_version()
     found["sqlite"] = sqlite3.sqlite_version
     with psycopg.connect(libpq_url(url)) as conn:
         row = conn.execute("SHOW server_version").fetchone()
     found["postgres"] = str(row[0]).split()[0] if row else "?"
-    found["code"] = code_revision()
+    found["code"] = code_revision("sync_server", "desktop", "shared")
     found["uvicorn_http"] = "httptools" if find_spec("httptools") else "h11"
     found["uvicorn_loop"] = "uvloop" if find_spec("uvloop") else "asyncio"
     return found
@@ -760,7 +604,7 @@ def measure(options: Options) -> Figures:
     try:
         url = create_database(server)
         setup["postgres_and_migrations_s"] = time.perf_counter() - started
-        postmaster = int((server.data / "postmaster.pid").read_text().split()[0])
+        postmaster = postmaster_pid(server)
         with tempfile.TemporaryDirectory(prefix="upwatch-bench-sync-") as tmp:
             api = ApiServer(url, Path(tmp) / "server.log")
             try:

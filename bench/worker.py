@@ -50,15 +50,23 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.support is not an installed package
 
 import psycopg  # noqa: E402
+from common import (  # noqa: E402
+    PY_SPY,
+    create_database,
+    postgres_cpu_s,
+    postmaster_pid,
+    process_cpu_s,
+    process_sys_s,
+    py_spy_record,
+    stop_processes,
+)
 
-from sync_server.migrations.runner import upgrade  # noqa: E402
+from sync_server.db import libpq_url  # noqa: E402
 from sync_server.plans import PLANS  # noqa: E402
 from sync_server.worker.schedule import next_due, phase  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 
 TARGET_SCRIPT = Path(__file__).with_name("target.py")
-PY_SPY = Path(sys.executable).with_name("py-spy")
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 SECRET = "bench-worker-secret-0123456789abcdef"  # a throwaway database
 TEMPLATE_DB = "bench_template"
 STARTUP_MAX_S = 60.0
@@ -162,39 +170,6 @@ class Sample:
 # -- /proc ------------------------------------------------------------------------------------
 
 
-def _stat_fields(pid: int) -> list[str]:
-    """Return the fields of /proc/pid/stat after the command name (state is index 0)."""
-    text = Path(f"/proc/{pid}/stat").read_text()
-    return text.rsplit(")", 1)[1].split()
-
-
-def process_cpu_s(pid: int) -> float:
-    """Return utime + stime of pid and its waited-for children, in seconds."""
-    fields = _stat_fields(pid)
-    return sum(int(v) for v in fields[11:15]) / CLK_TCK
-
-
-def process_sys_s(pid: int) -> float:
-    """Return the kernel part (stime + cstime) of process_cpu_s(pid), in seconds."""
-    fields = _stat_fields(pid)
-    return (int(fields[12]) + int(fields[14])) / CLK_TCK
-
-
-def tree_cpu_s(root: int) -> float:
-    """Return the CPU seconds of root (children included) plus those of its live children."""
-    total = process_cpu_s(root)
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = _stat_fields(int(entry.name))
-        except (OSError, IndexError):
-            continue  # gone meanwhile
-        if int(fields[1]) == root:
-            total += sum(int(v) for v in fields[11:13]) / CLK_TCK
-    return total
-
-
 def machine_jiffies() -> tuple[int, int]:
     """Return (busy, total) jiffies of all cores since boot, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -233,27 +208,10 @@ class Target:
             self.proc.communicate()
 
 
-def postmaster_pid(server: PostgresServer) -> int:
-    """Return the pid of the server's postmaster (first line of postmaster.pid)."""
-    return int((server.data / "postmaster.pid").read_text().split("\n", 1)[0])
-
-
-def create_database(server: PostgresServer, name: str, template: str | None = None) -> str:
-    """Create database name (optionally from template); return its SQLAlchemy URL."""
-    with psycopg.connect(_libpq(server.url()), autocommit=True) as conn:
-        suffix = f" TEMPLATE {template}" if template else ""
-        conn.execute(f"CREATE DATABASE {name}{suffix}")  # our own fixed names
-    return server.url(name)
-
-
 def drop_database(server: PostgresServer, name: str) -> None:
     """Drop database name."""
-    with psycopg.connect(_libpq(server.url()), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(server.url()), autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def _libpq(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 MONITOR_COLUMNS = (
@@ -271,7 +229,7 @@ def fill(url: str, count: int, interval: int, port: int, *, overdue: bool) -> No
     now = datetime.now(UTC)
     first_due = now - timedelta(seconds=interval) if overdue else now + timedelta(seconds=2)
     users = [uuid.uuid4() for _ in range(math.ceil(count / MONITORS_PER_USER))]
-    with psycopg.connect(_libpq(url)) as conn, conn.cursor() as cursor:
+    with psycopg.connect(libpq_url(url)) as conn, conn.cursor() as cursor:
         with cursor.copy(
             "COPY users (id, email, password_hash, plan, created_at) FROM STDIN"
         ) as cp:
@@ -317,14 +275,7 @@ def start_workers(
 
 def stop_workers(workers: list[subprocess.Popen[str]]) -> None:
     """SIGTERM the workers (they finish, write and release) and wait for them."""
-    for worker in workers:
-        worker.send_signal(signal.SIGTERM)
-    for worker in workers:
-        try:
-            worker.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+    stop_processes(workers, signal.SIGTERM, timeout=60)
 
 
 # -- one phase ---------------------------------------------------------------------------------
@@ -336,10 +287,10 @@ def sample(workers: list[subprocess.Popen[str]], pg_pid: int, target: Target) ->
     return Sample(
         wall=datetime.now(UTC),
         mono=time.monotonic(),
-        workers=[process_cpu_s(w.pid) for w in workers],
+        workers=[process_cpu_s(w.pid, children=True) for w in workers],
         workers_sys=[process_sys_s(w.pid) for w in workers],
-        postgres=tree_cpu_s(pg_pid),
-        target=process_cpu_s(target.proc.pid),
+        postgres=postgres_cpu_s(pg_pid),
+        target=process_cpu_s(target.proc.pid, children=True),
         machine_busy=busy,
         machine_total=total,
     )
@@ -356,7 +307,7 @@ class WindowChecks:
 
 def window_checks(url: str, start: datetime, end: datetime, interval: int) -> WindowChecks:
     """Return the checks with checked_at in [start, end) and their start lateness."""
-    with psycopg.connect(_libpq(url)) as conn:
+    with psycopg.connect(libpq_url(url)) as conn:
         rows = conn.execute(
             "SELECT monitor_id, checked_at, status FROM checks"
             " WHERE checked_at >= %s AND checked_at < %s",
@@ -389,7 +340,7 @@ def wait_until_claiming(url: str, workers: list[subprocess.Popen[str]], log: Pat
     """
     names = [f"w{n}" for n in range(len(workers))]
     deadline = time.monotonic() + STARTUP_MAX_S
-    with psycopg.connect(_libpq(url), autocommit=True) as conn:
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
         while time.monotonic() < deadline:
             if any(w.poll() is not None for w in workers):
                 raise RuntimeError(f"a worker exited early: {log.read_text()[-2000:]}")
@@ -405,7 +356,7 @@ def wait_until_claiming(url: str, workers: list[subprocess.Popen[str]], log: Pat
 
 def overdue(url: str) -> int:
     """Return how many monitors are more than a second past due now."""
-    with psycopg.connect(_libpq(url)) as conn:
+    with psycopg.connect(libpq_url(url)) as conn:
         row = conn.execute(
             "SELECT count(*) FROM monitors WHERE next_check_at < now() - interval '1 second'"
         ).fetchone()
@@ -439,7 +390,7 @@ class Bench:
     @contextlib.contextmanager
     def database(self, name: str, plan: PhasePlan) -> Iterator[str]:
         """Yield the URL of a fresh migrated database filled for plan; drop it afterwards."""
-        url = create_database(self.server, name, TEMPLATE_DB)
+        url = create_database(self.server, name, template=TEMPLATE_DB)
         try:
             fill(url, plan.monitors, self.options.interval, self.target.port, overdue=plan.saturate)
             yield url
@@ -508,10 +459,7 @@ def start_profiler(path: Path | None, pid: int, seconds: float) -> subprocess.Po
     if path is None:
         return None
     fmt = "raw" if path.suffix == ".txt" else "flamegraph"
-    command = [str(PY_SPY), "record", "--pid", str(pid),
-               "--duration", str(int(seconds)), "--rate", "200", "--nonblocking",
-               "--format", fmt, "-o", str(path)]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return py_spy_record(pid, path, rate=200, fmt=fmt, seconds=int(seconds))
 
 
 def _phase(
@@ -570,14 +518,14 @@ def measure(options: Options) -> Figures:
     server = PostgresServer().start()
     target: Target | None = None
     try:
-        upgrade(create_database(server, TEMPLATE_DB))
+        create_database(server, TEMPLATE_DB)  # migrated; every phase gets a copy of it
         target = Target()
         with tempfile.TemporaryDirectory(prefix="upwatch-bench-worker-") as logs:
             bench = Bench(server, target, options, Path(logs))
             cpu = bench.alone("cpu", options.monitors, profile=options.profile)
             half = bench.half_core(cpu["worker_cpu_ms_per_check"])
             saturated = bench.saturated()
-        with psycopg.connect(_libpq(server.url())) as conn:
+        with psycopg.connect(libpq_url(server.url())) as conn:
             row = conn.execute("SHOW server_version").fetchone()
     finally:
         if target is not None:
