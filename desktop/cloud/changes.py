@@ -72,7 +72,7 @@ class ChangeListener:
         if token is None:
             return False  # not signed in: try again later
         async with http.ws_connect(
-            self.url, heartbeat=30.0, timeout=aiohttp.ClientWSTimeout(ws_close=10.0)
+            self.url, heartbeat=30.0, timeout=aiohttp.ClientWSTimeout(ws_close=2.0)
         ) as socket:
             await socket.send_json({"token": token})
             hello = await socket.receive_json(timeout=15.0)

@@ -9,7 +9,6 @@ and looks again on the next period.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -75,7 +74,8 @@ class SyncLoop:
             await self._sync_forever()
         finally:
             listener.cancel()
-            await asyncio.gather(listener, return_exceptions=True)
+            # closing the socket waits for the server's goodbye: not for long when quitting
+            await asyncio.wait([listener], timeout=3.0)
 
     async def _listen(self) -> None:
         while True:
@@ -92,9 +92,17 @@ class SyncLoop:
             if self.failures:
                 await asyncio.sleep(delay)  # backing off: kicks wait too
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._kick.wait(), timeout=delay)
+                await self._wait_for_kick(delay)
             self._kick.clear()
+
+    async def _wait_for_kick(self, delay: float) -> None:
+        # not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives as
+        # the kick does, and then the loop would not stop when the app quits
+        waiter = asyncio.ensure_future(self._kick.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=delay)
+        finally:
+            waiter.cancel()
 
     async def run_once(self) -> float:
         """Sync once, report the status; return the seconds to wait before the next run."""

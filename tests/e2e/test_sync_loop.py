@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 
 from desktop.services.sync_loop import MAX_RETRY_S, SyncLoop, SyncStatus, retry_delay
 from shared.monitor import MonitorSpec
 from tests.e2e.conftest import PASSWORD, Desktop
 from tests.support.api_server import ApiServer
 from tests.support.cutting_proxy import CuttingProxy
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll condition; fail saying what did not happen in time."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not in {timeout:.0f} s: {what}")
+        await asyncio.sleep(0.02)
 
 
 def test_retry_delays_double_with_jitter_up_to_ten_minutes() -> None:
@@ -32,22 +42,21 @@ async def test_a_change_reaches_the_other_desktop_through_the_change_socket(
     loop_b = SyncLoop(b.cloud, period=3600)
     tasks = [asyncio.create_task(loop_a.run()), asyncio.create_task(loop_b.run())]
     try:
-        while loop_a.runs < 1 or loop_b.listener is None or not loop_b.listener.connected.is_set():
-            await asyncio.sleep(0.02)
+        await until(
+            lambda: loop_a.runs >= 1 and loop_b.listener is not None
+            and loop_b.listener.connected.is_set(),
+            "B's change socket connected",
+        )  # fmt: skip
         runs_of_b = loop_b.runs
         a.monitors.add(MonitorSpec(name="Shop", url="https://shop.example.com"))
         loop_a.kick()
-        while loop_a.runs < 2 or seen[-1].pending:
-            await asyncio.sleep(0.02)
+        await until(lambda: a.cloud.status()["pending"] == 0, "A pushed its monitor")
         # B is not kicked here: the server's announcement wakes it (polling is hourly)
-        for _ in range(250):
-            if b.urls():
-                break
-            await asyncio.sleep(0.02)
+        await until(lambda: bool(b.urls()), "B pulled the monitor")
     finally:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10)
     assert b.urls() == {"Shop": "https://shop.example.com"}
     assert loop_b.runs > runs_of_b
     assert seen[-1].signed_in
