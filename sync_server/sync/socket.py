@@ -2,7 +2,8 @@
 
 The first message must be {"token": "<access token>"} within 10 s (a token in the URL would
 end up in logs). The socket closes when that token would have expired; the desktop then
-reconnects with a fresh one. Close codes: 4401 not signed in, 4429 too many sockets.
+reconnects with a fresh one. Close codes: 4401 not signed in, 4403 foreign origin (before
+the upgrade), 4429 too many sockets.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from fastapi import WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
+from sync_server.auth.cookies import allowed_origins
 from sync_server.auth.repository import AuthRepository
 from sync_server.auth.service import AuthService
 from sync_server.db import finish, open_session
@@ -41,7 +43,16 @@ def _authenticate(app: Any, token: object) -> uuid.UUID:
 
 
 async def serve_changes(websocket: WebSocket) -> None:
-    """Authenticate, then send {"type": "changed"} whenever the account changes."""
+    """Authenticate, then send {"type": "changed"} whenever the account changes.
+
+    A browser page from another site is refused before the upgrade (C12): browsers send
+    Origin on WebSocket upgrades; the desktop sends none.
+    """
+    origin = websocket.headers.get("origin")
+    settings = websocket.app.state.settings
+    if origin is not None and origin.rstrip("/") not in allowed_origins(settings):
+        await websocket.close(code=4403, reason="this origin may not open the change socket")
+        return
     await websocket.accept()
     try:
         hello = await asyncio.wait_for(websocket.receive_json(), timeout=HELLO_TIMEOUT_S)

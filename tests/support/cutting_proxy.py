@@ -3,6 +3,7 @@
 Each connection is relayed to the upstream server. While `cut_replies` > 0, a connection
 whose request reached the server is closed before any of the answer comes back (the worst
 case for a client: the server acted, the client cannot know), and the count goes down.
+While `cut_uploads` > 0, a connection is reset in the middle of sending its request.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ class CuttingProxy:
         self.upstream_port = upstream_port
         self.cut_replies = cut_replies
         self.after_bytes = after_bytes  # cut only requests at least this big (the pushes)
+        # while > 0: a connection is reset once this many request bytes went through (the
+        # server gets half a body), and the count goes down
+        self.cut_uploads = 0
         self.cuts = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -67,6 +71,12 @@ class CuttingProxy:
         async def upstream() -> None:
             nonlocal sent
             while data := await reader.read(65536):
+                if self.cut_uploads > 0 and sent + len(data) >= self.after_bytes:
+                    self.cut_uploads -= 1
+                    self.cuts += 1
+                    up_writer.write(data[: max(0, self.after_bytes - sent)])
+                    await up_writer.drain()
+                    return  # both sides are reset below, mid-request
                 up_writer.write(data)
                 await up_writer.drain()
                 sent += len(data)

@@ -1,10 +1,13 @@
 """Sync on the hosted side: push (last writer wins, tombstones, idempotent results) and pull.
 
-Checklist items: D2 (another account's ids), D7 (plan limits hold through sync too).
+Checklist items: D2 and I4 (another account's ids), D7 (plan limits hold through sync too),
+I1 (a batch pushed twice is stored once), I5 (a clock far ahead does not win), I7 (one batch
+from two devices at once), C12 (the change socket refuses a foreign Origin).
 """
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -389,3 +392,46 @@ def test_pushed_results_roll_up_exactly_as_the_shared_maths_does(
             ).all()  # fmt: skip
         found = {row[0]: Rollup(*row[1:9], histogram=list(row[9])) for row in rows}
         assert found == expected, table
+
+
+def test_a_foreign_page_cannot_open_the_change_socket(client: TestClient) -> None:
+    """C12: an upgrade with a foreign Origin is refused; our own origin and none (the
+    desktop) are let in."""
+    with pytest.raises(WebSocketDisconnect) as refused:  # noqa: SIM117 - the refusal is at connect
+        with client.websocket_connect(
+            "/api/sync/ws", headers={"Origin": "https://evil.example"}
+        ) as socket:
+            socket.receive_json()
+    assert refused.value.code == 4403
+    origin = client.app.state.settings.public_origin  # type: ignore[attr-defined]
+    for headers in ({"Origin": origin}, {}):
+        with client.websocket_connect("/api/sync/ws", headers=headers) as socket:
+            socket.send_json({"token": "not-a-token"})
+            with pytest.raises(WebSocketDisconnect) as closed:
+                socket.receive_json()
+            assert closed.value.code == 4401  # past the origin check, stopped at the token
+
+
+def test_the_same_batch_pushed_at_once_from_two_devices_is_stored_once(
+    client: TestClient, db: Engine
+) -> None:
+    """I7: concurrent uploads of one batch give no unique-violation 500s and one row each."""
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    batch = [result(shop, T0 + timedelta(seconds=i)) for i in range(2000)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(
+            pool.map(
+                lambda device: client.post(
+                    "/api/sync/push", json={"device_id": device, "results": batch}, headers=alice
+                ),
+                ["a", "b", "c", "d"],
+            )
+        )
+    assert [a.status_code for a in answers] == [200] * 4
+    assert sum(a.json()["results_stored"] for a in answers) == 2000
+    with db.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM checks")).scalar_one()
+        counted = conn.execute(text("SELECT sum(up) FROM rollups_daily")).scalar_one()
+    assert (stored, counted) == (2000, 2000)
