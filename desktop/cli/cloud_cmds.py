@@ -71,7 +71,7 @@ def cmd_whoami(ctx: Context, args: argparse.Namespace) -> int:
     try:
         account = _run(ctx, lambda s: s.whoami())
     except NotSignedIn as exc:
-        out(f"Not signed in ({exc.message}).")
+        out(exc.message[:1].upper() + exc.message[1:])
         return 1
     status = CloudService(ctx.db, ctx.secrets).status()
     out(f"{account['email']} on {account['server']} ({account['plan']} plan)")

@@ -22,8 +22,9 @@ REFUSED_BACKENDS = frozenset(
 )
 
 HOW_TO_FIX = (
-    "No usable OS keyring was found, so Upwatch cannot keep channel URLs (which hold tokens"
-    " and passwords) safely, and it will not write them to a plain file. Start your desktop's"
+    "No usable OS keyring was found, so Upwatch cannot keep its secrets (alert channel URLs,"
+    " which hold tokens and passwords, and your Upwatch Cloud sign-in) safely, and it will not"
+    " write them to a plain file. Start your desktop's"
     " keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager), or on a"
     " headless machine set PYTHON_KEYRING_BACKEND to a backend you trust, such as"
     " keyrings.cryptfile.cryptfile.CryptFileKeyring."

@@ -17,7 +17,7 @@ import httpx
 
 from desktop.cloud.client import DEFAULT_SERVER, CloudClient
 from desktop.cloud.lock import FileLock
-from desktop.errors import InvalidInput, NotSignedIn
+from desktop.errors import InvalidInput, NotSignedIn, SecretStoreUnavailable
 from desktop.secrets.store import SecretStore
 from desktop.storage.database import Database
 from desktop.storage.monitors import to_spec
@@ -256,7 +256,12 @@ class CloudService:
     async def _signed_in_client(self, *, required: bool) -> CloudClient | None:
         if self._client is not None and self._client.signed_in:
             return self._client
-        token = await asyncio.to_thread(self.secrets.get, REFRESH_KEY)
+        try:
+            token = await asyncio.to_thread(self.secrets.get, REFRESH_KEY)
+        except SecretStoreUnavailable as exc:
+            if required:
+                raise NotSignedIn(f"not signed in to Upwatch Cloud. {exc.message}") from None
+            return None
         server = await self._get("server")
         if token is None or server is None:
             if required:

@@ -112,3 +112,27 @@ def test_monitors_beyond_the_plan_stay_local_and_sync_says_which(
     assert "not synced: Site 10: the free plan keeps up to 10 monitors" in out
     assert "changes waiting: 1" in run(capsys, monkeypatch, "whoami")[1]
     assert len(run(capsys, monkeypatch, "list")[1].splitlines()) >= 11  # all still here
+
+
+def test_without_a_keyring_the_cloud_commands_say_why(
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """J3 seen from the cloud commands: no usable keyring is explained, nothing is written."""
+    import keyring
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    code, out, _ = run(capsys, monkeypatch, "whoami")
+    assert code == 1
+    assert out.startswith("Not signed in to Upwatch Cloud. No usable OS keyring")
+    code, _, err = run(capsys, monkeypatch, "sync")
+    assert code == 2
+    assert "No usable OS keyring" in err
+    code, _, err = run(
+        capsys, monkeypatch, "login", "--server", "http://127.0.0.1:9", "--email", "a@b.co",
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert code == 2
+    assert "No usable OS keyring" in err
