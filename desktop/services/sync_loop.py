@@ -111,22 +111,23 @@ class SyncLoop:
             report = await self.cloud.sync()
         except NotSignedIn as exc:
             self.failures = 0
-            self._report(False, exc.message, None)
+            await self._report(False, exc.message, None)
             return self.period
         except CloudError as exc:
             self.failures += 1
             delay = retry_delay(self.failures, self._rng)
             log.warning("sync failed (%s); retrying in %.0f s", exc.message, delay)
-            self._report(True, exc.message, None)
+            await self._report(True, exc.message, None)
             return delay
         self.failures = 0
-        self._report(True, None, report)
+        await self._report(True, None, report)
         return self.period
 
-    def _report(self, signed_in: bool, error: str | None, report: SyncReport | None) -> None:
+    async def _report(self, signed_in: bool, error: str | None, report: SyncReport | None) -> None:
         if self.on_status is None:
             return
-        status = self.cloud.status()
+        # SQLite reads: in a worker thread, never on the (Qt) loop
+        status = await asyncio.to_thread(self.cloud.status)
         last = status.get("last_sync_at")
         self.on_status(
             SyncStatus(
