@@ -59,7 +59,8 @@ class AccountController(QObject):
     async def refresh(self) -> None:
         """Read the stored account and sync state."""
         status = await asyncio.to_thread(self.cloud.status)
-        token = await asyncio.to_thread(self._has_token)
+        # the keyring only once an account was signed in here (a locked one may prompt)
+        token = bool(status.get("email")) and await asyncio.to_thread(self._has_token)
         last = status.get("last_sync_at")
         self._set(
             signed_in=token and bool(status.get("email")),

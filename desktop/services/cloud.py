@@ -256,13 +256,17 @@ class CloudService:
     async def _signed_in_client(self, *, required: bool) -> CloudClient | None:
         if self._client is not None and self._client.signed_in:
             return self._client
-        try:
-            token = await asyncio.to_thread(self.secrets.get, REFRESH_KEY)
-        except SecretStoreUnavailable as exc:
-            if required:
-                raise NotSignedIn(f"not signed in to Upwatch Cloud. {exc.message}") from None
-            return None
         server = await self._get("server")
+        email = await self._get("email")
+        token = None
+        if server is not None and email is not None:
+            # only then: reading a locked keyring may ask the user to unlock it
+            try:
+                token = await asyncio.to_thread(self.secrets.get, REFRESH_KEY)
+            except SecretStoreUnavailable as exc:
+                if required:
+                    raise NotSignedIn(f"not signed in to Upwatch Cloud. {exc.message}") from None
+                return None
         if token is None or server is None:
             if required:
                 raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")

@@ -119,17 +119,18 @@ def test_without_a_keyring_the_cloud_commands_say_why(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """J3 seen from the cloud commands: no usable keyring is explained, nothing is written."""
+    """J3 seen from the cloud commands: no usable keyring is explained when signing in, and
+    nothing touches the keyring before an account was ever signed in here."""
     import keyring
     from keyring.backends import fail
 
     keyring.set_keyring(fail.Keyring())
     code, out, _ = run(capsys, monkeypatch, "whoami")
     assert code == 1
-    assert out.startswith("Not signed in to Upwatch Cloud. No usable OS keyring")
+    assert out.startswith("Not signed in to Upwatch Cloud: run `upwatch login`")
     code, _, err = run(capsys, monkeypatch, "sync")
     assert code == 2
-    assert "No usable OS keyring" in err
+    assert "not signed in" in err
     code, _, err = run(
         capsys, monkeypatch, "login", "--server", "http://127.0.0.1:9", "--email", "a@b.co",
         "--password-stdin", stdin=PASSWORD + "\n",
