@@ -123,15 +123,6 @@ class SyncStore:
                 stored.error = error
                 session.add(stored)
 
-    def refused(self) -> list[tuple[str, str]]:
-        """Return (monitor name or id, reason) of changes the server refused last time."""
-        with closing(self.db.raw()) as conn:
-            rows = conn.execute(
-                "SELECT coalesce(m.name, o.id), o.error FROM sync_outbox AS o"
-                " LEFT JOIN monitors AS m ON m.id = o.id WHERE o.error IS NOT NULL"
-            ).fetchall()
-        return [(str(name), str(error)) for name, error in rows]
-
     # -- local results to push ----------------------------------------------------------------
 
     def results_window(self, first_push_from_ms: int) -> tuple[int | None, int]:

@@ -175,16 +175,22 @@ async def test_a_week_offline_syncs_with_nothing_lost_or_duplicated(
     assert again.results_pushed == 0
 
 
+async def synced_then_a_week_offline(desktop: Desktop, proxy: CuttingProxy) -> int:
+    """Sign desktop up through proxy with one monitor, sync, then pile up a week of local
+    results; return how many."""
+    ids = [desktop.monitors.add(spec("Shop")).id]
+    await desktop.cloud.sign_up(EMAIL, PASSWORD, proxy.url)
+    await desktop.cloud.sync()
+    return write_week_of_results(str(desktop.db.path), ids, datetime.now(UTC) - timedelta(days=7))
+
+
 async def test_a_connection_cut_mid_push_retries_without_duplicates(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, _ = desktops
-    ids = [a.monitors.add(spec("Shop")).id]
     proxy = CuttingProxy(api.port).start()
     try:
-        await a.cloud.sign_up(EMAIL, PASSWORD, proxy.url)
-        await a.cloud.sync()
-        written = write_week_of_results(str(a.db.path), ids, datetime.now(UTC) - timedelta(days=7))
+        written = await synced_then_a_week_offline(a, proxy)
         # the server takes each big push, then the answer is lost on the way back
         proxy.after_bytes = 100_000
         for _ in range(2):
@@ -337,12 +343,9 @@ async def test_a_push_cut_in_the_middle_of_its_body_stores_nothing_until_the_ret
 ) -> None:
     """I3: a connection reset mid-upload leaves no partial batch; the retry stores it all."""
     a, _ = desktops
-    ids = [a.monitors.add(spec("Shop")).id]
     proxy = CuttingProxy(api.port).start()
     try:
-        await a.cloud.sign_up(EMAIL, PASSWORD, proxy.url)
-        await a.cloud.sync()
-        written = write_week_of_results(str(a.db.path), ids, datetime.now(UTC) - timedelta(days=7))
+        written = await synced_then_a_week_offline(a, proxy)
         proxy.cut_uploads, proxy.after_bytes = 1, 200_000  # half of a 5,000-result push
         with pytest.raises(CloudUnreachable):
             await a.cloud.sync()
