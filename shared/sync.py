@@ -79,6 +79,30 @@ class MonitorChange(BaseModel):
         return self
 
 
+class ChannelChange(BaseModel):
+    """One alert channel as a device last saw it, or a tombstone.
+
+    config is the channel's cloud form ({"type": "webhook", "url": ...}; the server checks it
+    as it checks its own API's channels). A device that holds no secret for the channel (it
+    came from the cloud) sends None: the server keeps the config it has.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    updated_at: IsoTime
+    deleted: StrictBool = False
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    config: dict[str, str] | None = None
+    monitor_ids: Annotated[list[uuid.UUID], Field(max_length=1000)] = []
+
+    @model_validator(mode="after")
+    def _named(self) -> ChannelChange:
+        if self.name is None and not self.deleted:
+            raise ValueError("a channel change needs its name unless it is a delete")
+        return self
+
+
 class ResultIn(BaseModel):
     """One local check result as a desktop pushes it."""
 
@@ -100,6 +124,7 @@ class PushRequest(BaseModel):
 
     device_id: DeviceId
     monitors: Annotated[list[MonitorChange], Field(max_length=MAX_PUSH_CHANGES)] = []
+    channels: Annotated[list[ChannelChange], Field(max_length=MAX_PUSH_CHANGES)] = []
     results: Annotated[list[ResultIn], Field(max_length=MAX_PUSH_RESULTS)] = []
 
 
@@ -116,6 +141,7 @@ class PushResponse(BaseModel):
     """The server's answer to a push."""
 
     monitors: list[Applied]
+    channels: list[Applied] = []
     results_stored: int  # new rows; a result pushed before is not counted again
     results_refused: int  # results of monitors that are not the account's (or were deleted)
 
@@ -130,6 +156,21 @@ class RemoteMonitor(BaseModel):
     deleted: bool
     cloud: bool
     spec: MonitorSpec | None
+
+
+class RemoteChannel(BaseModel):
+    """An alert channel change as the server hands it out: where it sends, never its secret."""
+
+    id: uuid.UUID
+    seq: int
+    updated_at: datetime
+    device_id: str
+    deleted: bool
+    name: str
+    type: str
+    target: str  # redacted: "Telegram chat 42", "https://hooks.example/…"
+    monitor_ids: list[uuid.UUID]
+    disabled_reason: str | None = None
 
 
 class ResultOut(BaseModel):
@@ -151,6 +192,7 @@ class PullResponse(BaseModel):
     """
 
     monitors: list[RemoteMonitor]
+    channels: list[RemoteChannel] = []
     cursor: int
     results: list[ResultOut]
     results_cursor: str

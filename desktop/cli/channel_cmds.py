@@ -47,11 +47,12 @@ def cmd_channel_list(ctx: Context, args: argparse.Namespace) -> int:
             c.kind,
             "all" if c.is_default else str(c.monitors),
             f"failing ({c.failures}): {c.last_error}" if c.failures else "ok",
+            c.sends_from,
             c.target,
         ]
         for c in channels
     ]
-    out(table(["NAME", "KIND", "MONITORS", "HEALTH", "TARGET"], rows))
+    out(table(["NAME", "KIND", "MONITORS", "HEALTH", "SENT BY", "TARGET"], rows))
     return 0
 
 

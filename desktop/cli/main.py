@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("edit", monitor_cmds.cmd_edit, "change a monitor")
     p.add_argument("monitor", help="id (or its first characters) or name")
     add_monitor_options(p, editing=True)
+    p.add_argument(
+        "--cloud",
+        action=argparse.BooleanOptionalAction,
+        help="check it from Upwatch Cloud 24/7 too (paid plans; sent by the next sync)",
+    )
 
     for name, func, text in (
         ("pause", monitor_cmds.cmd_pause, "pause a monitor"),

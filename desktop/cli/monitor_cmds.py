@@ -44,6 +44,8 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
                 "last_response_ms": s.last_response_ms,
                 "last_checked_at": s.last_checked_at.isoformat() if s.last_checked_at else None,
                 "last_error": s.last_error,
+                "cloud": s.cloud,
+                "where_down": s.where_down(),
             }
             for s in summaries
         ]
@@ -133,10 +135,21 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
     """Change a monitor's settings."""
     fields = monitor_fields(args)
-    if not fields:
+    cloud: bool | None = getattr(args, "cloud", None)
+    if not fields and cloud is None:
         raise InvalidInput("nothing to change: give at least one option (see upwatch edit -h)")
-    spec = MonitorService(ctx.db).edit(args.monitor, fields)
-    out(f"Updated {spec.name} ({str(spec.id)[:8]})")
+    service = MonitorService(ctx.db)
+    spec = service.edit(args.monitor, fields) if fields else service.get(args.monitor)
+    if cloud is not None:
+        spec = service.set_cloud(str(spec.id), cloud)
+        out(
+            f"{spec.name} will be checked from Upwatch Cloud too, from the next sync"
+            " (`upwatch sync`; paid plans)"
+            if cloud
+            else f"{spec.name} will be checked from this computer only, from the next sync"
+        )
+    if fields:
+        out(f"Updated {spec.name} ({str(spec.id)[:8]})")
     return 0
 
 

@@ -122,6 +122,11 @@ class MonitorsController(QObject):
         await self._changed()
         return spec
 
+    async def set_cloud(self, monitor_id: uuid.UUID, cloud: bool) -> None:
+        """Ask (or stop asking) Upwatch Cloud to check a monitor too, from the next sync."""
+        await asyncio.to_thread(self._service.set_cloud, str(monitor_id), cloud)
+        await self._changed()
+
     async def remove(self, monitor_id: uuid.UUID) -> None:
         """Delete a monitor and its history."""
         await asyncio.to_thread(self._service.remove, str(monitor_id))

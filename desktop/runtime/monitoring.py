@@ -19,6 +19,7 @@ from desktop.notify.sender import Sender
 from desktop.runtime.connectivity import Connectivity, has_route
 from desktop.runtime.scheduler import Scheduler
 from desktop.secrets.store import SecretStore, channel_secret_key
+from desktop.storage.channel_sync import SYNCED
 from desktop.storage.channels import ChannelRepository, record_delivery
 from desktop.storage.database import Database
 from desktop.storage.history import prune
@@ -47,6 +48,9 @@ _SIGNATURE = text(
     "SELECT (SELECT count(*) || ':' || total(pk) || ':' || coalesce(max(updated_at), '')"
     " FROM monitors) || '|' || (SELECT count(*) || ':' || coalesce(max(updated_at), '')"
     " FROM alert_channels) || '|' || (SELECT count(*) FROM monitor_channels)"
+    # where channels live and which monitors the cloud checks decide who alerts
+    " || '|' || (SELECT count(*) FROM alert_channels WHERE cloud = 'synced')"
+    " || '|' || (SELECT count(*) || ':' || total(pk) FROM monitors WHERE cloud)"
 )
 
 
@@ -198,7 +202,12 @@ class Monitoring:
             channels = ChannelRepository(session)
             urls: dict[str, str | None] = {}  # one keyring read per channel, not per link
             configs = [
-                _Config(row.pk, to_spec(row), row.state, self._targets(channels, row.pk, urls))
+                _Config(
+                    row.pk,
+                    to_spec(row),
+                    row.state,
+                    self._targets(channels, row.pk, urls, cloud_checked=row.cloud),
+                )
                 for row in MonitorRepository(session).list_active()
                 if row.pk is not None
             ]
@@ -224,11 +233,18 @@ class Monitoring:
             self.scheduler.remove(monitor_id)
 
     def _targets(
-        self, channels: ChannelRepository, monitor_pk: int, urls: dict[str, str | None]
+        self,
+        channels: ChannelRepository,
+        monitor_pk: int,
+        urls: dict[str, str | None],
+        *,
+        cloud_checked: bool,
     ) -> list[ChannelTarget]:
         targets: list[ChannelTarget] = []
         for channel in channels.for_monitor(monitor_pk):
             assert channel.pk is not None
+            if cloud_checked and channel.cloud == SYNCED:
+                continue  # the cloud alerts through it: one alert per outage (DESIGN.md 5)
             if channel.id not in urls:
                 try:
                     urls[channel.id] = self._secrets.get(channel_secret_key(channel.id))

@@ -32,6 +32,16 @@ class ChannelInfo:
     monitors: int
     failures: int
     last_error: str | None
+    cloud: str | None = None  # where it lives in sync: None, "synced", "remote" or "local"
+
+    @property
+    def sends_from(self) -> str:
+        """Who sends its alerts: this computer, the cloud (cloud-checked monitors), or both."""
+        if self.cloud == "synced":
+            return "this computer + cloud"
+        if self.cloud == "remote":
+            return "cloud"
+        return "this computer"
 
 
 class ChannelService:
@@ -80,6 +90,7 @@ class ChannelService:
             )
             for monitor in linked:
                 channels.link(monitor, row)
+            channels.queue_push(row)
             # The secret is written last inside the unit of work: if the keyring refuses,
             # the row is rolled back and nothing is left half made.
             self.secrets.set(channel_secret_key(row.id), url)
@@ -97,6 +108,7 @@ class ChannelService:
             channels = ChannelRepository(session)
             row = channels.find(ref)
             info = self._info(channels, row)
+            channels.queue_push(row, deleted=True)
             channels.delete(row)
         # Without a keyring nothing was stored there; the channel is gone either way.
         with contextlib.suppress(SecretStoreUnavailable):
@@ -107,7 +119,12 @@ class ChannelService:
         """Return where a channel delivers (URL from the keyring); raise NotFound, InvalidInput."""
         with self.db.reader() as session:
             row = ChannelRepository(session).find(ref)
-            pk, channel_id, name = row.pk, row.id, row.name
+            pk, channel_id, name, cloud = row.pk, row.id, row.name, row.cloud
+        if cloud == "remote":
+            raise InvalidInput(
+                f"channel {name!r} was made on another device: its address is kept in Upwatch"
+                " Cloud, which alerts through it for cloud-checked monitors"
+            )
         url = self.secrets.get(channel_secret_key(channel_id))
         if not url or pk is None:
             raise InvalidInput(f"the URL of channel {name!r} is missing from the keyring")
@@ -138,6 +155,7 @@ class ChannelService:
             monitors=len(channels.monitors_of(row)),
             failures=row.failures,
             last_error=row.last_error,
+            cloud=row.cloud,
         )
 
     def ids_for_monitor(self, monitor_id: uuid.UUID) -> set[str]:
@@ -152,5 +170,11 @@ class ChannelService:
         with self.db.session() as session:
             channels = ChannelRepository(session)
             monitor = MonitorRepository(session).find(str(monitor_id))
-            pks = {row.pk for row in channels.list_all() if row.id in channel_ids and row.pk}
+            assert monitor.pk is not None
+            before = {row.pk for row in channels.for_monitor(monitor.pk)}
+            every = list(channels.list_all())
+            pks = {row.pk for row in every if row.id in channel_ids and row.pk}
             channels.set_for_monitor(monitor, pks)
+            for row in every:
+                if (row.pk in before) != (row.pk in pks):
+                    channels.queue_push(row)  # its links changed

@@ -8,6 +8,7 @@ on the disk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -18,7 +19,9 @@ import httpx
 from desktop.cloud.client import DEFAULT_SERVER, CloudClient
 from desktop.cloud.lock import FileLock
 from desktop.errors import InvalidInput, NotSignedIn, SecretStoreUnavailable
-from desktop.secrets.store import SecretStore
+from desktop.secrets.store import SecretStore, channel_secret_key
+from desktop.services.channel_push import push_channels
+from desktop.storage.channel_sync import ChannelSyncStore
 from desktop.storage.database import Database
 from desktop.storage.monitors import to_spec
 from desktop.storage.sync_store import Pending, SyncStore
@@ -66,6 +69,7 @@ class CloudService:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.store = SyncStore(db)
+        self.channels = ChannelSyncStore(db)
         self.secrets = secrets
         self._transport = transport
         self._client: CloudClient | None = None
@@ -103,6 +107,7 @@ class CloudService:
             fresh |= {"cursor": None, "results_cursor": None, "pushed_seq": None}
         await asyncio.to_thread(self.store.set, **fresh, account_id=str(account["id"]))
         await asyncio.to_thread(self.store.queue_all_monitors)
+        await asyncio.to_thread(self.channels.queue_all)
         return str(account["plan"])
 
     async def sign_out(self) -> None:
@@ -145,6 +150,9 @@ class CloudService:
         try:
             device = await asyncio.to_thread(self.store.device_id)
             await self._push_monitors(client, device, report)
+            pushed, refused = await push_channels(client.push, self.channels, self.secrets, device)
+            report.pushed += pushed
+            report.refused += refused
             await self._push_results(client, device, report, now or datetime.now(UTC))
             await self._pull(client, device, report)
         except Exception as exc:
@@ -217,9 +225,11 @@ class CloudService:
                 else None
             )
             try:
-                report.pulled += await asyncio.to_thread(
-                    self.store.apply_remote, page.monitors, device, page.cursor
+                changed, stale = await asyncio.to_thread(
+                    self.store.apply_remote, page.monitors, page.channels, device, page.cursor
                 )
+                report.pulled += changed
+                await asyncio.to_thread(self._forget_secrets, stale)
                 report.results_pulled += await asyncio.to_thread(
                     self.store.save_cloud_results, page.results, page.results_cursor
                 )
@@ -232,6 +242,12 @@ class CloudService:
             page = await fetch
 
     # -- plumbing -----------------------------------------------------------------------------
+
+    def _forget_secrets(self, channel_ids: list[str]) -> None:
+        # deleted elsewhere, or its address changed there: the old URL must not linger
+        for channel_id in channel_ids:
+            with contextlib.suppress(SecretStoreUnavailable):
+                self.secrets.delete(channel_secret_key(channel_id))
 
     async def _get(self, key: str) -> str | None:
         return await asyncio.to_thread(self.store.get, key)

@@ -40,6 +40,7 @@ class MonitorSummary:
     uptime_30d: float | None
     cloud_status: Status | None = None  # the newest cloud result (signed in, synced)
     cloud_checked_at: datetime | None = None
+    cloud: bool = False  # checked from Upwatch Cloud too (asked for here or elsewhere)
 
     def where_down(self, now: datetime | None = None) -> str | None:
         """ "down from here only", "down from the cloud only", "down everywhere" or None."""
@@ -66,6 +67,7 @@ def _summary(row: MonitorRow, up24: float | None, up30: float | None) -> Monitor
         uptime_30d=up30,
         cloud_status=Status(row.cloud_status) if row.cloud_status else None,
         cloud_checked_at=from_ms(row.cloud_checked_at) if row.cloud_checked_at else None,
+        cloud=row.cloud,
     )
 
 
@@ -108,6 +110,13 @@ class MonitorService:
             data["updated_at"] = datetime.now(UTC)
             spec = make_spec(data)
             return to_spec(repo.save(spec))
+
+    def set_cloud(self, ref: str, cloud: bool) -> MonitorSpec:
+        """Ask (True) or stop asking Upwatch Cloud to check a monitor 24/7 too; the next sync
+        sends it, and a plan that does not allow it refuses it there. Raise NotFound."""
+        with self.db.session() as session:
+            repo = MonitorRepository(session)
+            return to_spec(repo.set_cloud(repo.find(ref), cloud))
 
     def set_active(self, ref: str, active: bool) -> MonitorSpec:
         """Pause (False) or resume (True) a monitor."""

@@ -183,3 +183,6 @@ def _upsert_channel(
         monitor = monitors.find_by_id(monitor_id)
         assert monitor is not None
         channels.link(monitor, row)
+    # an imported address replaces whatever the cloud had: this computer holds it now
+    row.cloud = None if row.cloud == "remote" else row.cloud
+    channels.queue_push(row)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
 
 from desktop.errors import NotFound
-from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow
+from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow, OutboxRow
 
 
 class ChannelRepository:
@@ -22,6 +23,17 @@ class ChannelRepository:
         self.session.add(row)
         self.session.flush()
         return row
+
+    def queue_push(self, row: ChannelRow, *, deleted: bool = False) -> None:
+        """Mark the channel changed now and queue it (or its deletion) for the next push."""
+        row.updated_at = datetime.now(UTC)
+        row.cloud_monitors = None  # its links are this computer's now
+        if not deleted:
+            self.session.add(row)
+        self.session.merge(
+            OutboxRow(kind="channel", id=row.id, updated_at=row.updated_at, deleted=deleted)
+        )
+        self.session.flush()
 
     def list_all(self) -> Sequence[ChannelRow]:
         """Return every channel, oldest first."""

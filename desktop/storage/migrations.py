@@ -149,7 +149,16 @@ V4 = [
     "ALTER TABLE monitors ADD COLUMN cloud_checked_at INTEGER",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4]
+# Version 5: alert channels in sync. cloud: where the channel lives ("synced": this computer
+# holds its address and the cloud has it too; "remote": made elsewhere, the address stays in
+# the cloud; "local": a kind only this computer sends). cloud_monitors: the monitor ids the
+# cloud links it to (JSON), kept until those monitors have arrived here.
+V5 = [
+    "ALTER TABLE alert_channels ADD COLUMN cloud TEXT",
+    "ALTER TABLE alert_channels ADD COLUMN cloud_monitors TEXT",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5]
 LATEST = len(MIGRATIONS)
 
 

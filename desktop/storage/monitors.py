@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from desktop.errors import InvalidInput, NotFound
+from desktop.storage.channels import ChannelRepository
 from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow, OutboxRow
 from shared.monitor import MonitorSpec
 
@@ -64,6 +65,8 @@ class MonitorRepository:
                 assert row.pk is not None
                 assert channel.pk is not None
                 self.session.add(MonitorChannelLink(monitor_pk=row.pk, channel_pk=channel.pk))
+                if not remote:
+                    ChannelRepository(self.session).queue_push(channel)  # its links changed
             self.session.flush()
         if not remote:
             self.queue_push(row.id, spec.updated_at)
@@ -83,6 +86,15 @@ class MonitorRepository:
         self.session.flush()
         if not remote:
             self.queue_push(row.id, spec.updated_at)
+        return row
+
+    def set_cloud(self, row: MonitorRow, cloud: bool) -> MonitorRow:
+        """Set whether the cloud checks this monitor too, as a change to push."""
+        if row.cloud != cloud:
+            row.cloud, row.updated_at = cloud, datetime.now(UTC)
+            self.session.add(row)
+            self.session.flush()
+            self.queue_push(row.id, row.updated_at)
         return row
 
     def delete(self, row: MonitorRow, *, remote: bool = False) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
+from desktop.storage.channel_sync import apply_remote_channels
 from desktop.storage.codes import SOURCE_CODE, STATUS_CODE, STATUS_OF
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
@@ -21,7 +22,7 @@ from desktop.storage.tables import MonitorRow, OutboxRow
 from desktop.storage.writer import UPSERT_DAILY, UPSERT_HOURLY, rollup_row
 from shared.result import Source, from_ms, result_id, to_ms
 from shared.status import Status
-from shared.sync import RemoteMonitor, ResultIn, ResultOut, wins
+from shared.sync import RemoteChannel, RemoteMonitor, ResultIn, ResultOut, wins
 from shared.uptime import Rollup
 
 # SQLite allows 32,766 parameters per statement; 7 per row
@@ -97,7 +98,7 @@ class SyncStore:
         return pending
 
     def pending_count(self) -> int:
-        """Return how many local changes wait for a push."""
+        """Return how many local changes (monitors and channels) wait for a push."""
         with closing(self.db.raw()) as conn:
             return int(conn.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
 
@@ -111,7 +112,9 @@ class SyncStore:
     def settle(self, entry: OutboxRow, error: str | None) -> None:
         """Drop a pushed change (error None) or keep it with the server's reason.
 
-        Only if it was not changed again while the push was on its way.
+        Only if it was not changed again while the push was on its way. A monitor refused
+        while asking for cloud checks is not cloud-checked: it goes back to this computer's
+        checks and alerts alone (otherwise its alerts would wait for a cloud that never runs).
         """
         with self.db.session() as session:
             stored = session.get(OutboxRow, (entry.kind, entry.id))
@@ -119,9 +122,15 @@ class SyncStore:
                 return
             if error is None:
                 session.delete(stored)
-            else:
-                stored.error = error
-                session.add(stored)
+                return
+            stored.error = error
+            session.add(stored)
+            if entry.kind != "monitor":
+                return
+            row = MonitorRepository(session).find_by_id(uuid.UUID(entry.id))
+            if row is not None and row.cloud:
+                row.cloud = False
+                session.add(row)
 
     # -- local results to push ----------------------------------------------------------------
 
@@ -177,9 +186,16 @@ class SyncStore:
 
     # -- remote changes pulled ----------------------------------------------------------------
 
-    def apply_remote(self, changes: list[RemoteMonitor], device_id: str, cursor: int) -> int:
-        """Apply pulled monitor changes (last writer wins against queued local ones) and
-        store the cursor, in one transaction; return how many changed something here."""
+    def apply_remote(
+        self,
+        changes: list[RemoteMonitor],
+        channels: list[RemoteChannel],
+        device_id: str,
+        cursor: int,
+    ) -> tuple[int, list[str]]:
+        """Apply pulled monitor and channel changes (last writer wins against queued local
+        ones) and store the cursor, in one transaction; return how many changed something
+        here and the channels whose keyring secret is stale now."""
         applied = 0
         with self.db.session() as session:
             repo = MonitorRepository(session)
@@ -205,17 +221,23 @@ class SyncStore:
                         applied += 1
                     continue
                 spec = change.spec.model_copy(update={"updated_at": change.updated_at})
-                row = repo.save(spec, remote=True) if row else repo.add(spec, remote=True)
+                row = (
+                    repo.save(spec, remote=True)
+                    if row
+                    else repo.add(spec, remote=True, link_default_channels=False)
+                )
                 row.cloud = change.cloud
                 session.add(row)
                 applied += 1
             session.flush()
+            # after the monitors: a channel links monitors of this page or earlier ones
+            changed, stale = apply_remote_channels(session, channels, device_id)
             session.connection().exec_driver_sql(
                 "INSERT INTO sync_meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key)"
                 " DO UPDATE SET value = excluded.value",
                 (str(cursor),),
             )
-        return applied
+        return applied + changed, stale
 
     # -- cloud results pulled -----------------------------------------------------------------
 

@@ -85,6 +85,8 @@ class ChannelRow(SQLModel, table=True):
     last_error: str | None = None
     last_error_at: datetime | None = Field(default=None, sa_type=UtcText)
     last_sent_at: datetime | None = Field(default=None, sa_type=UtcText)
+    cloud: str | None = None  # None (not in sync), "synced", "remote" or "local": see schema v5
+    cloud_monitors: str | None = None  # JSON list of the cloud's links not yet made here
 
 
 class MonitorChannelLink(SQLModel, table=True):

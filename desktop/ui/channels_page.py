@@ -33,7 +33,7 @@ class ChannelsPage(QWidget):
         )
         intro.setWordWrap(True)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Name", "Kind", "Monitors", "Health", "Target"])
+        self.tree.setHeaderLabels(["Name", "Kind", "Monitors", "Health", "Sent by", "Target"])
         self.tree.setRootIsDecorated(False)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
         self.add_button = QPushButton("Add channel…")
@@ -62,7 +62,9 @@ class ChannelsPage(QWidget):
             health = "ok" if not info.failures else f"failing: {info.last_error}"
             kind = KIND_NAMES.get(info.kind, info.kind)  # type: ignore[call-overload]
             monitors = "all" if info.is_default else str(info.monitors)
-            item = QTreeWidgetItem([info.name, kind, monitors, health, info.target])
+            item = QTreeWidgetItem(
+                [info.name, kind, monitors, health, info.sends_from, info.target]
+            )
             item.setIcon(3, dot_icon(Status.DOWN if info.failures else Status.UP))
             item.setData(0, 256, info.id)
             self.tree.addTopLevelItem(item)

@@ -212,7 +212,9 @@ class MainWindow(QMainWindow):
         view = self.selected()
         if view is None:
             return
-        dialog = MonitorDialog(self.monitors, view.spec, channels=self.channels, parent=self)
+        dialog = MonitorDialog(
+            self.monitors, view.spec, channels=self.channels, cloud=view.cloud, parent=self
+        )
         dialog.finished.connect(lambda _: self._after_dialog(dialog))
         dialog.open()
 

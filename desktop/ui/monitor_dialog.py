@@ -49,12 +49,14 @@ class MonitorDialog(QDialog):
         spec: MonitorSpec | None = None,
         *,
         channels: ChannelsController | None = None,
+        cloud: bool = False,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._controller = controller
         self._channels = channels
         self._spec = spec
+        self._cloud = cloud
         self.channel_boxes: dict[str, QCheckBox] = {}
         self.saved: MonitorSpec | None = None
         self.setWindowTitle("Edit monitor" if spec else "Add monitor")
@@ -132,6 +134,15 @@ class MonitorDialog(QDialog):
             form.addRow("Send alerts to", boxes)
             if self._spec is not None:
                 spawn(self._check_linked_channels(self._spec.id))
+
+        self.cloud = QCheckBox("Also check it from Upwatch Cloud, 24/7 (paid plans)")
+        self.cloud.setChecked(self._cloud)
+        self.cloud.setToolTip(
+            "Signed in on a paid plan, the cloud checks this monitor while this computer sleeps"
+            " and sends the alerts of the channels it has; this computer still shows its own"
+            " notifications."
+        )
+        form.addRow("", self.cloud)
 
         self.error = QLabel(wordWrap=True)
         self.error.setStyleSheet(f"color: {COLOURS[Status.DOWN]};")
@@ -268,6 +279,8 @@ class MonitorDialog(QDialog):
             if self._channels is not None and self.channel_boxes:
                 chosen = {cid for cid, box in self.channel_boxes.items() if box.isChecked()}
                 await self._channels.set_for_monitor(self.saved.id, chosen)
+            if self.cloud.isChecked() != self._cloud:
+                await self._controller.set_cloud(self.saved.id, self.cloud.isChecked())
         except UpwatchError as exc:
             self.error.setText(exc.message)
             return

@@ -7,10 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, status
 
+from shared.netguard import NetGuard
 from sync_server.channels.repository import ChannelRepository
 from sync_server.channels.schemas import ChannelIn, ChannelPublic
 from sync_server.channels.service import ChannelService
-from sync_server.deps import CurrentDep, SessionDep
+from sync_server.deps import CurrentDep, SessionDep, SettingsDep
 from sync_server.errors import error_responses
 
 router = APIRouter(
@@ -20,9 +21,9 @@ router = APIRouter(
 )
 
 
-async def get_service(session: SessionDep) -> ChannelService:
+async def get_service(session: SessionDep, settings: SettingsDep) -> ChannelService:
     """The channel service on this request's unit of work."""
-    return ChannelService(ChannelRepository(session))
+    return ChannelService(ChannelRepository(session), NetGuard(settings.outbound_allow))
 
 
 ServiceDep = Annotated[ChannelService, Depends(get_service)]

@@ -6,7 +6,15 @@ import uuid
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from shared.monitor import check_url
 
@@ -83,6 +91,19 @@ ChannelConfig = Annotated[
 ]
 
 
+_CONFIG: TypeAdapter[ChannelConfig] = TypeAdapter(ChannelConfig)
+
+
+def parse_config(data: dict[str, str]) -> ChannelConfig:
+    """Return a pushed channel config checked like the API's; raise ValueError with a message."""
+    try:
+        return _CONFIG.validate_python(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"][1:]) or "config"
+        raise ValueError(f"{where}: {first['msg']}") from None
+
+
 class ChannelIn(BaseModel):
     """A channel as a client sends it."""
 
@@ -103,14 +124,3 @@ class ChannelPublic(BaseModel):
     monitor_ids: list[uuid.UUID]
     seq: int
     disabled_reason: str | None = None  # why alerts stopped; saving the channel resumes them
-
-
-def describe_target(config: dict[str, str]) -> str:
-    """Return where a channel sends, without tokens or paths."""
-    kind = config["type"]
-    if kind == "email":
-        return config["to"]
-    if kind == "telegram":
-        return f"Telegram chat {config['chat_id']}"
-    url = config.get("webhook_url") or config.get("url") or ""
-    return f"{urlsplit(url).scheme}://{urlsplit(url).hostname}/…"

@@ -2,21 +2,48 @@
 
 from __future__ import annotations
 
+import ipaddress
 import uuid
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
+from shared.channel_config import describe_target
+from shared.netguard import ForbiddenAddress, NetGuard
 from sync_server.auth.tables import User
 from sync_server.channels.repository import ChannelRepository
-from sync_server.channels.schemas import ChannelIn, ChannelPublic, describe_target
+from sync_server.channels.schemas import ChannelConfig, ChannelIn, ChannelPublic
 from sync_server.channels.tables import AlertChannel
 from sync_server.errors import Invalid, NotFound
+from sync_server.sync.hub import announce
+
+
+def refuse_internal(config: ChannelConfig, guard: NetGuard) -> None:
+    """Raise Invalid for a webhook at an address the cloud may not reach (checklist A).
+
+    Literal addresses and localhost are refused here, when the channel is saved; names that
+    resolve to internal addresses are refused by the sender at delivery time.
+    """
+    if config.type != "webhook":
+        return
+    host = (urlsplit(config.url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        raise Invalid("url: the cloud cannot send to localhost (this computer's channels can)")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+    try:
+        guard.check(host)
+    except ForbiddenAddress as exc:
+        raise Invalid(f"url: {host} is {exc.reason}; the cloud cannot send there") from None
 
 
 class ChannelService:
     """Use cases on one user's alert channels."""
 
-    def __init__(self, repo: ChannelRepository) -> None:
+    def __init__(self, repo: ChannelRepository, guard: NetGuard) -> None:
         self.repo = repo
+        self.guard = guard
 
     def list_all(self, user: User) -> list[ChannelPublic]:
         """Return the user's channels."""
@@ -24,6 +51,7 @@ class ChannelService:
 
     def create(self, user: User, body: ChannelIn) -> ChannelPublic:
         """Store a channel linked to the given monitors (each must be the user's)."""
+        refuse_internal(body.config, self.guard)
         monitors = self._owned_monitors(user, body.monitor_ids)
         channel = AlertChannel(
             user_id=user.id,
@@ -34,29 +62,33 @@ class ChannelService:
         )
         self.repo.save(channel)
         self.repo.set_links(channel.id, monitors)
+        announce(self.repo.session, user.id)
         return self._public(channel)
 
     def update(self, user: User, channel_id: uuid.UUID, body: ChannelIn) -> ChannelPublic:
         """Replace a channel; NotFound for a missing or someone else's id."""
         channel = self._owned(user, channel_id)
+        refuse_internal(body.config, self.guard)
         monitors = self._owned_monitors(user, body.monitor_ids)
         channel.name, channel.type = body.name, body.config.type
         channel.config = body.config.model_dump(mode="json")
         channel.disabled_reason = None  # saved again: the user has fixed it, alerts resume
-        channel.updated_at = datetime.now(UTC)
+        channel.updated_at, channel.changed_by = datetime.now(UTC), "api"
         channel.seq = self.repo.next_seq(user.id)
         self.repo.save(channel)
         self.repo.set_links(channel.id, monitors)
+        announce(self.repo.session, user.id)
         return self._public(channel)
 
     def delete(self, user: User, channel_id: uuid.UUID) -> None:
         """Delete a channel (tombstone for sync) and its links."""
         channel = self._owned(user, channel_id)
         channel.deleted = True
-        channel.updated_at = datetime.now(UTC)
+        channel.updated_at, channel.changed_by = datetime.now(UTC), "api"
         channel.seq = self.repo.next_seq(user.id)
         self.repo.save(channel)
         self.repo.set_links(channel.id, set())
+        announce(self.repo.session, user.id)
 
     def _owned(self, user: User, channel_id: uuid.UUID) -> AlertChannel:
         channel = self.repo.get_for_owner(user.id, channel_id)

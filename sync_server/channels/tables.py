@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger
+from sqlalchemy import JSON, BigInteger, Index
 from sqlmodel import Field
 
 from sync_server.models import ServerModel, utc_column, utc_now
@@ -16,6 +16,7 @@ class AlertChannel(ServerModel, table=True):
     """Where a user's alerts go; config holds the type's fields (never sent back whole)."""
 
     __tablename__ = "alert_channels"
+    __table_args__ = (Index("alert_channels_user_seq", "user_id", "seq"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: uuid.UUID = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
@@ -26,6 +27,7 @@ class AlertChannel(ServerModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
     seq: int = Field(default=0, sa_type=BigInteger)
     deleted: bool = False
+    changed_by: str = Field(default="api", max_length=64)  # the device of the last change
     # set by a sender after a permanent error (e.g. the webhook is gone); shown to the user
     disabled_reason: str | None = Field(default=None, max_length=300)
 

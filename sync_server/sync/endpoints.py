@@ -6,10 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from shared.netguard import NetGuard
 from shared.sync import MAX_PULL_CHANGES, PullResponse, PushRequest, PushResponse
-from sync_server.deps import CurrentDep, SessionDep
+from sync_server.deps import CurrentDep, SessionDep, SettingsDep
 from sync_server.errors import error_responses
 from sync_server.monitors.repository import MonitorRepository
+from sync_server.sync.channels import ChannelSync
 from sync_server.sync.repository import SyncRepository
 from sync_server.sync.service import SyncService
 from sync_server.sync.socket import serve_changes
@@ -17,9 +19,10 @@ from sync_server.sync.socket import serve_changes
 router = APIRouter(prefix="/api/sync", tags=["sync"], responses=error_responses(401, 422))
 
 
-async def get_service(session: SessionDep) -> SyncService:
+async def get_service(session: SessionDep, settings: SettingsDep) -> SyncService:
     """The sync service on this request's unit of work."""
-    return SyncService(SyncRepository(session), MonitorRepository(session))
+    channels = ChannelSync(session, NetGuard(settings.outbound_allow))
+    return SyncService(SyncRepository(session), MonitorRepository(session), channels)
 
 
 ServiceDep = Annotated[SyncService, Depends(get_service)]

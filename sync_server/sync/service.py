@@ -27,6 +27,7 @@ from sync_server.monitors.schemas import MonitorIn, spec_fields
 from sync_server.monitors.service import check_cloud_allowed
 from sync_server.monitors.tables import Monitor
 from sync_server.plans import plan_of
+from sync_server.sync.channels import ChannelSync
 from sync_server.sync.cursor import ResultsCursor
 from sync_server.sync.hub import announce
 from sync_server.sync.repository import SyncRepository
@@ -42,30 +43,47 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 class SyncService:
     """One account's sync: push and pull in the request's unit of work."""
 
-    def __init__(self, repo: SyncRepository, monitors: MonitorRepository) -> None:
+    def __init__(
+        self, repo: SyncRepository, monitors: MonitorRepository, channels: ChannelSync
+    ) -> None:
         self.repo = repo
         self.monitors = monitors
+        self.channels = channels
 
     def push(self, user: User, request: PushRequest) -> PushResponse:
         """Apply a device's changes (the newer change wins) and store its new results."""
         applied = self._apply_monitors(user, request) if request.monitors else []
-        if any(answer.applied and answer.seq is not None for answer in applied):
+        channels: list[Applied] = []
+        if request.channels:  # after the monitors: a new channel may link a new monitor
+            if not request.monitors:
+                self.monitors.lock_owner(user.id)
+            latest = datetime.now(UTC) + MAX_CLOCK_AHEAD
+            channels = self.channels.apply(user, request.channels, request.device_id, latest)
+        if any(answer.applied and answer.seq is not None for answer in applied + channels):
             announce(self.repo.session, user.id)
         stored, refused = self._store_results(user, request.results)
-        return PushResponse(monitors=applied, results_stored=stored, results_refused=refused)
+        return PushResponse(
+            monitors=applied, channels=channels, results_stored=stored, results_refused=refused
+        )
 
     def pull(self, user: User, cursor: int, results_cursor: str, limit: int) -> PullResponse:
         """Return changes after cursor and cloud results after results_cursor."""
-        rows = self.repo.changes_after(user.id, cursor, min(limit, MAX_PULL_CHANGES) + 1)
-        changes_more = len(rows) > min(limit, MAX_PULL_CHANGES)
-        rows = rows[: min(limit, MAX_PULL_CHANGES)]
-        monitors = [_remote(row) for row in rows]
-        new_cursor = rows[-1].seq if rows else cursor
+        size = min(limit, MAX_PULL_CHANGES)
+        # the oldest `size` changes of both kinds: each list holds its kind's oldest size + 1
+        rows = self.repo.changes_after(user.id, cursor, size + 1)
+        channel_rows = self.channels.changes_after(user.id, cursor, size + 1)
+        seqs = sorted([row.seq for row in rows] + [row.seq for row in channel_rows])
+        changes_more = len(seqs) > size
+        top = seqs[size - 1] if changes_more else (seqs[-1] if seqs else cursor)
+        monitors = [_remote(row) for row in rows if row.seq <= top]
+        channels = [row for row in channel_rows if row.seq <= top]
+        new_cursor = top
         if changes_more:
             # results only once every monitor they belong to has been handed out: a device
             # would have nowhere to keep them yet, and the cursor would move past them
             return PullResponse(
                 monitors=monitors,
+                channels=channels,
                 cursor=new_cursor,
                 results=[],
                 results_cursor=results_cursor,
@@ -76,6 +94,7 @@ class SyncService:
         )
         return PullResponse(
             monitors=monitors,
+            channels=channels,
             cursor=new_cursor,
             results=results,
             results_cursor=new_results_cursor,

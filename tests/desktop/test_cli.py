@@ -91,6 +91,18 @@ def test_edit_pause_resume_and_remove(
     assert "No monitors yet" in run(capsys, "list")[1]
 
 
+def test_edit_cloud_asks_for_cloud_checks_from_the_next_sync(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "add", "https://shop.example.com", "--name", "shop")
+    code, out, _ = run(capsys, "edit", "shop", "--cloud")
+    assert code == 0
+    assert "checked from Upwatch Cloud too, from the next sync" in out
+    assert json.loads(run(capsys, "list", "--json")[1])[0]["cloud"] is True
+    assert "this computer only" in run(capsys, "edit", "shop", "--no-cloud")[1]
+    assert json.loads(run(capsys, "list", "--json")[1])[0]["cloud"] is False
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -24,7 +24,10 @@ class ApiServer:
     """`upwatch server` on a free port, over an emptied test database."""
 
     def __init__(self, database_url: str) -> None:
-        self.settings = ServerSettings(database_url=database_url, jwt_secret=SECRET)
+        # the tests' webhook receivers live on loopback: the cloud may reach them here
+        self.settings = ServerSettings(
+            database_url=database_url, jwt_secret=SECRET, outbound_allow=["127.0.0.0/8"]
+        )
         self.app = create_app(self.settings)
         self.port = find_free_port()
         config = uvicorn.Config(

@@ -89,6 +89,23 @@ async def test_a_monitor_alerts_only_through_the_channels_ticked(
         )
 
 
+async def test_the_edit_dialog_asks_for_cloud_checks(app: TrayApp, target: TargetServer) -> None:
+    async with running(app):
+        dialog = MonitorDialog(app.monitors, parent=app.window)
+        dialog.url.setText(target.url("status/200"))
+        assert not dialog.cloud.isChecked()
+        dialog.cloud.setChecked(True)
+        await dialog.save()
+        assert dialog.saved is not None
+        await until(lambda: any(row.cloud for row in app.monitors.rows))
+        [row] = app.monitors.rows
+        edit = MonitorDialog(app.monitors, row.spec, cloud=row.cloud, parent=app.window)
+        assert edit.cloud.isChecked()
+        edit.cloud.setChecked(False)
+        await edit.save()
+        await until(lambda: not any(row.cloud for row in app.monitors.rows))
+
+
 async def test_settings_save_as_they_change(app: TrayApp, tmp_path: Path) -> None:
     async with running(app):
         page = app.window.tabs.widget(2)

@@ -1,0 +1,133 @@
+"""Alert channels in sync: pushed channel changes (last writer wins) and pulled ones.
+
+A pushed config is checked exactly as the channel API checks one; a device that holds no
+secret for a channel (it came from the cloud) sends no config and the stored one is kept.
+Links to monitors the account does not have in the cloud (kept on the device by the plan)
+are dropped: the cloud can only alert for monitors it knows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from shared.channel_config import describe_target
+from shared.netguard import NetGuard
+from shared.sync import Applied, ChannelChange, RemoteChannel, wins
+from sync_server.auth.tables import User
+from sync_server.channels.repository import ChannelRepository
+from sync_server.channels.schemas import parse_config
+from sync_server.channels.service import refuse_internal
+from sync_server.channels.tables import AlertChannel, MonitorChannel
+from sync_server.errors import Invalid
+
+
+class ChannelSync:
+    """Applies one push's channel changes and reads channel changes for a pull."""
+
+    def __init__(self, session: Session, guard: NetGuard) -> None:
+        self.session = session
+        self.repo = ChannelRepository(session)
+        self.guard = guard
+
+    def apply(
+        self, user: User, changes: list[ChannelChange], device: str, latest: datetime
+    ) -> list[Applied]:
+        """Apply changes in order (none dated after latest); return what became of each."""
+        ids = [change.id for change in changes]
+        query = select(AlertChannel).where(col(AlertChannel.id).in_(ids)).with_for_update()
+        stored = {row.id: row for row in self.session.exec(query)}
+        answers: list[Applied] = []
+        for change in changes:
+            row = stored.get(change.id)
+            at = min(change.updated_at, latest)
+            if row is not None and row.user_id != user.id:
+                answers.append(Applied(id=change.id, applied=False, reason="id taken"))
+                continue
+            if row is not None and not wins(at, device, row.updated_at, row.changed_by):
+                answers.append(Applied(id=change.id, applied=False, seq=row.seq, reason="older"))
+                continue
+            if change.deleted and (row is None or row.deleted):
+                answers.append(Applied(id=change.id, applied=True))  # nothing here to delete
+                continue
+            try:
+                config = None if change.deleted else self._config(change, row)
+            except Invalid as exc:
+                answers.append(Applied(id=change.id, applied=False, reason=exc.message))
+                continue
+            row = self._write(user, row, change, config, at, device)
+            stored[row.id] = row
+            answers.append(Applied(id=change.id, applied=True, seq=row.seq))
+        return answers
+
+    def _config(self, change: ChannelChange, row: AlertChannel | None) -> dict[str, str]:
+        if change.config is None:
+            if row is None or row.deleted:
+                raise Invalid("this channel's address is not on the device that sent it")
+            return dict(row.config)
+        try:
+            config = parse_config(change.config)
+        except ValueError as exc:
+            raise Invalid(str(exc)) from None
+        refuse_internal(config, self.guard)
+        return config.model_dump(mode="json")
+
+    def _write(
+        self,
+        user: User,
+        row: AlertChannel | None,
+        change: ChannelChange,
+        config: dict[str, str] | None,
+        at: datetime,
+        device: str,
+    ) -> AlertChannel:
+        if row is None:
+            row = AlertChannel(id=change.id, user_id=user.id, name=change.name or "", type="")
+        if config is not None:
+            if config != row.config:
+                row.disabled_reason = None  # a new address: alerts resume
+            row.name, row.type, row.config = change.name or row.name, config["type"], config
+        row.deleted = change.deleted
+        row.updated_at, row.changed_by = at, device
+        row.seq = self.repo.next_seq(user.id)
+        self.repo.save(row)
+        wanted = [] if change.deleted else change.monitor_ids
+        self.repo.set_links(row.id, self.repo.owned_monitor_ids(user.id, wanted))
+        return row
+
+    def changes_after(self, user_id: uuid.UUID, cursor: int, limit: int) -> list[RemoteChannel]:
+        """Return the account's channels changed after seq cursor, oldest change first."""
+        query = (
+            select(AlertChannel)
+            .where(AlertChannel.user_id == user_id, col(AlertChannel.seq) > cursor)
+            .order_by(col(AlertChannel.seq))
+            .limit(limit)
+        )
+        rows: Sequence[AlertChannel] = self.session.exec(query).all()
+        links: dict[uuid.UUID, list[uuid.UUID]] = {row.id: [] for row in rows}
+        if rows:
+            pairs = self.session.exec(
+                select(MonitorChannel.channel_id, MonitorChannel.monitor_id).where(
+                    col(MonitorChannel.channel_id).in_(list(links))
+                )
+            )
+            for channel_id, monitor_id in pairs:
+                links[channel_id].append(monitor_id)
+        return [
+            RemoteChannel(
+                id=row.id,
+                seq=row.seq,
+                updated_at=row.updated_at,
+                device_id=row.changed_by,
+                deleted=row.deleted,
+                name=row.name,
+                type=row.type,
+                target="" if row.deleted else describe_target(row.config),
+                monitor_ids=sorted(links[row.id]),
+                disabled_reason=row.disabled_reason,
+            )
+            for row in rows
+        ]
