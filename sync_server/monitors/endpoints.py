@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep
 from sync_server.errors import error_responses
@@ -34,16 +34,17 @@ ServiceDep = Annotated[MonitorService, Depends(get_service)]
 ReaderDep = Annotated[MonitorService, Depends(get_reader)]
 
 
-@router.get("")
-def list_monitors(current: CurrentDep, service: ServiceDep) -> list[MonitorPublic]:
+@router.get("", response_model=list[MonitorPublic])
+def list_monitors(current: CurrentDep, service: ServiceDep) -> Response:
     """Your monitors."""
-    return service.list_all(current[0])
+    return Response(service.list_json(current[0]), media_type="application/json")
 
 
-@router.post("", status_code=status.HTTP_201_CREATED)
-def create_monitor(body: MonitorIn, current: CurrentDep, service: ServiceDep) -> MonitorPublic:
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=MonitorPublic)
+def create_monitor(body: MonitorIn, current: CurrentDep, service: ServiceDep) -> Response:
     """Add a monitor (within your plan)."""
-    return service.create(current[0], body)
+    created = service.create(current[0], body).model_dump_json()  # here, not in another thread
+    return Response(created, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
 @router.get("/{monitor_id}")
@@ -66,7 +67,7 @@ def delete_monitor(monitor_id: uuid.UUID, current: CurrentDep, service: ServiceD
     service.delete(current[0], monitor_id)
 
 
-@router.get("/{monitor_id}/checks")
+@router.get("/{monitor_id}/checks", response_model=CheckPage)
 def list_checks(
     monitor_id: uuid.UUID,
     current: CurrentDep,
@@ -74,9 +75,10 @@ def list_checks(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: IsoTime | None = None,
     since: IsoTime | None = None,
-) -> CheckPage:
+) -> Response:
     """A monitor's checks, newest first; page with `before`, bound with `since`."""
-    return service.checks(current[0], monitor_id, limit=limit, before=before, since=since)
+    page = service.checks_json(current[0], monitor_id, limit=limit, before=before, since=since)
+    return Response(page, media_type="application/json")
 
 
 @router.get("/{monitor_id}/uptime")

@@ -3,17 +3,47 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, text
-from sqlmodel import Session, col, select
+from sqlalchemy import TextClause, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlmodel import Session
 
 from sync_server.changes import next_seq
-from sync_server.monitors.tables import Check, Monitor
+from sync_server.jsonsql import json_array
+from sync_server.monitors.schemas import MonitorPublic
+from sync_server.monitors.tables import Monitor
 
 CHECK_COLUMNS = ("id", "status", "status_code", "response_time_ms", "error", "checked_at", "source")
+PUBLIC_COLUMNS = (*MonitorPublic.model_fields,)
+
+# Built once from our own column names (never user input).
+_MONITORS = json_array(PUBLIC_COLUMNS, "created_at, id", times=("created_at", "updated_at"))
+_MONITORS_JSON = text(
+    f"SELECT {_MONITORS} FROM monitors WHERE user_id = :user AND NOT deleted"  # noqa: S608
+)
+
+
+def _checks_query(before: bool, since: bool) -> TextClause:
+    bounds = ("AND checked_at < :before " if before else "") + (
+        "AND checked_at >= :since " if since else ""
+    )
+    array = json_array(CHECK_COLUMNS, "checked_at DESC", times=("checked_at",))
+    columns = ", ".join(CHECK_COLUMNS)
+    return text(
+        f"SELECT {array}, count(*), min(checked_at) FROM (SELECT {columns} FROM checks"  # noqa: S608
+        f" WHERE monitor_id = :monitor {bounds}ORDER BY checked_at DESC LIMIT :limit) AS page"
+    )
+
+
+_COUNTS = text(
+    "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE NOT deleted AND cloud)"
+    " FROM monitors WHERE user_id = :user"
+)
+_LOCK_OWNER = text("SELECT 1 FROM users WHERE id = :user FOR NO KEY UPDATE")
+
+_CHECKS_JSON = {(b, s): _checks_query(b, s) for b in (False, True) for s in (False, True)}
 
 
 class MonitorRepository:
@@ -22,19 +52,10 @@ class MonitorRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def public_rows(self, user_id: uuid.UUID, columns: Sequence[str]) -> list[dict[str, Any]]:
-        """Return columns of the owner's monitors (not deleted), oldest first, as plain dicts.
-
-        No ORM objects: a list is read, never changed, and building 100 of them was a quarter
-        of the request (bench/api.py).
-        """
-        table = Monitor.__table__  # type: ignore[attr-defined]
-        query = (
-            select(*[table.c[name] for name in columns])
-            .where(table.c.user_id == user_id, table.c.deleted.is_(False))
-            .order_by(table.c.created_at, table.c.id)
-        )
-        return [dict(zip(columns, row, strict=True)) for row in self.session.exec(query).all()]
+    def public_json(self, user_id: uuid.UUID) -> str:
+        """Return the owner's monitors (not deleted), oldest first, as the JSON array of
+        list[MonitorPublic], made by PostgreSQL (jsonsql.py: a list is read, never changed)."""
+        return str(self.session.execute(_MONITORS_JSON, {"user": user_id}).scalar_one())
 
     def get_for_owner(self, user_id: uuid.UUID, monitor_id: uuid.UUID) -> Monitor | None:
         """Return the owner's monitor, or None (also for someone else's)."""
@@ -43,29 +64,22 @@ class MonitorRepository:
             return None
         return monitor
 
-    def exists(self, monitor_id: uuid.UUID) -> bool:
-        """True when any account has a monitor with this id (deleted ones too)."""
-        return self.session.get(Monitor, monitor_id) is not None
+    def counts_for_owner(self, user_id: uuid.UUID) -> tuple[int, int]:
+        """Return how many live monitors the owner has, and how many of them the cloud checks."""
+        row = self.session.execute(_COUNTS, {"user": user_id}).one()
+        return int(row[0]), int(row[1])
 
-    def count_for_owner(self, user_id: uuid.UUID) -> int:
-        """Return how many live monitors the owner has."""
-        query = select(func.count()).where(
-            Monitor.user_id == user_id, col(Monitor.deleted).is_(False)
-        )
-        return int(self.session.exec(query).one())
-
-    def count_cloud_for_owner(self, user_id: uuid.UUID) -> int:
-        """Return how many live monitors of the owner are checked from the cloud."""
-        query = select(func.count()).where(
-            Monitor.user_id == user_id, col(Monitor.deleted).is_(False), col(Monitor.cloud)
-        )
-        return int(self.session.exec(query).one())
+    def insert_new(self, fields: dict[str, Any]) -> bool:
+        """Insert a monitor unless its id is taken (by anyone, deleted ones too); return
+        whether it was inserted."""
+        table = Monitor.__table__  # type: ignore[attr-defined]
+        query = insert(table).values(**fields).on_conflict_do_nothing(index_elements=["id"])
+        return self.session.execute(query.returning(table.c.id)).first() is not None
 
     def lock_owner(self, user_id: uuid.UUID) -> None:
-        """Serialize plan-limit checks of one owner until the transaction ends (D7)."""
-        self.session.exec(  # type: ignore[call-overload]
-            text("SELECT pg_advisory_xact_lock(hashtext(:key))"), params={"key": str(user_id)}
-        )
+        """Serialize plan-limit checks and change numbers of one owner until the transaction
+        ends (D7): the same row lock next_seq takes, so either may come first."""
+        self.session.execute(_LOCK_OWNER, {"user": user_id})
 
     def next_seq(self, user_id: uuid.UUID) -> int:
         """Return the account's next change number (shared by every synced entity)."""
@@ -77,25 +91,17 @@ class MonitorRepository:
         self.session.flush()
         return monitor
 
-    def checks_page(
+    def checks_json(
         self,
         monitor_id: uuid.UUID,
         *,
         limit: int,
         before: datetime | None,
         since: datetime | None,
-    ) -> Sequence[Row[Any]]:
-        """Return up to limit checks, newest first, older than before and not older than since.
-
-        Plain rows, not ORM objects: a page is read, never changed, and building 100 objects
-        cost a quarter of the request (bench/api.py).
-        """
-        columns = [getattr(Check, name) for name in CHECK_COLUMNS]
-        query = select(*columns).where(Check.monitor_id == monitor_id)
-        if before is not None:
-            query = query.where(col(Check.checked_at) < before)
-        if since is not None:
-            query = query.where(col(Check.checked_at) >= since)
-        query = query.order_by(col(Check.checked_at).desc()).limit(limit)
-        rows: Sequence[Row[Any]] = self.session.exec(query).all()
-        return rows
+    ) -> tuple[str, int, datetime | None]:
+        """Return up to limit checks, newest first, older than before and not older than
+        since, as a JSON array made by PostgreSQL; with how many and the oldest one's time."""
+        query = _CHECKS_JSON[(before is not None, since is not None)]
+        params = {"monitor": monitor_id, "limit": limit, "before": before, "since": since}
+        items, count, oldest = self.session.execute(query, params).one()
+        return str(items), int(count), oldest

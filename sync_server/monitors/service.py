@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import UTC, datetime
 
 from sync_server.auth.tables import User
 from sync_server.errors import Conflict, NotFound, PlanLimit
-from sync_server.monitors.repository import CHECK_COLUMNS, MonitorRepository
+from sync_server.monitors.repository import MonitorRepository
 from sync_server.monitors.schemas import (
-    CheckPage,
-    CheckPublic,
     MonitorIn,
     MonitorPublic,
     spec_fields,
@@ -19,8 +18,6 @@ from sync_server.monitors.tables import Monitor
 from sync_server.plans import Plan, plan_of
 from sync_server.sync.hub import announce
 from sync_server.worker.schedule import next_due
-
-PUBLIC_COLUMNS = (*MonitorPublic.model_fields,)
 
 
 def _public(monitor: Monitor) -> MonitorPublic:
@@ -54,10 +51,9 @@ class MonitorService:
     def __init__(self, repo: MonitorRepository) -> None:
         self.repo = repo
 
-    def list_all(self, user: User) -> list[MonitorPublic]:
-        """Return the user's monitors."""
-        rows = self.repo.public_rows(user.id, PUBLIC_COLUMNS)
-        return [MonitorPublic.model_construct(**row) for row in rows]  # validated on the way in
+    def list_json(self, user: User) -> str:
+        """Return the user's monitors as the JSON of list[MonitorPublic]."""
+        return self.repo.public_json(user.id)
 
     def get(self, user: User, monitor_id: uuid.UUID) -> MonitorPublic:
         """Return one monitor; NotFound for a missing or someone else's id."""
@@ -65,26 +61,28 @@ class MonitorService:
 
     def create(self, user: User, body: MonitorIn) -> MonitorPublic:
         """Store a new monitor within the plan; raise PlanLimit or Conflict."""
-        self.repo.lock_owner(user.id)
+        seq = self.repo.next_seq(user.id)  # locks the account's row first: counts hold (D7)
         plan = plan_of(user.plan)
-        if self.repo.count_for_owner(user.id) >= plan.synced_monitors:
+        live, cloud = self.repo.counts_for_owner(user.id)
+        if live >= plan.synced_monitors:
             limit = plan.synced_monitors
             raise PlanLimit(f"the {plan.name} plan keeps up to {limit} monitors; upgrade for more")
-        check_cloud_allowed(plan, body, self.repo.count_cloud_for_owner(user.id))
-        if self.repo.exists(body.id):
-            raise Conflict("a monitor with this id exists; create it without an id")
+        check_cloud_allowed(plan, body, cloud)
         now = datetime.now(UTC)
         fields = {**body.model_dump(), "created_at": now, "updated_at": now}
-        monitor = Monitor(**fields, user_id=user.id, seq=self.repo.next_seq(user.id))
-        monitor.next_check_at = next_due(monitor.id, body.interval, now) if monitor.cloud else None
+        due = next_due(body.id, body.interval, now) if body.cloud else None
+        if not self.repo.insert_new(
+            {**fields, "user_id": user.id, "seq": seq, "next_check_at": due}
+        ):
+            raise Conflict("a monitor with this id exists; create it without an id")
         announce(self.repo.session, user.id)
-        return _public(self.repo.save(monitor))
+        return MonitorPublic.model_construct(**fields, seq=seq)  # validated on the way in
 
     def update(self, user: User, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
         """Replace a monitor's settings; NotFound for a missing or someone else's id."""
+        monitor = self._owned(user, monitor_id)  # someone else's id: 404 before any lock
         self.repo.lock_owner(user.id)
-        monitor = self._owned(user, monitor_id)
-        others = 0 if monitor.cloud else self.repo.count_cloud_for_owner(user.id)
+        others = 0 if monitor.cloud else self.repo.counts_for_owner(user.id)[1]
         check_cloud_allowed(plan_of(user.plan), body, others)
         now = datetime.now(UTC)
         if body.cloud and (not monitor.cloud or body.interval != monitor.interval):
@@ -110,7 +108,7 @@ class MonitorService:
         announce(self.repo.session, user.id)
         self.repo.save(monitor)
 
-    def checks(
+    def checks_json(
         self,
         user: User,
         monitor_id: uuid.UUID,
@@ -118,16 +116,14 @@ class MonitorService:
         limit: int,
         before: datetime | None,
         since: datetime | None,
-    ) -> CheckPage:
-        """Return a page of a monitor's checks, newest first."""
+    ) -> str:
+        """Return a page of a monitor's checks, newest first, as the JSON of a CheckPage."""
         self._owned(user, monitor_id)
-        rows = self.repo.checks_page(monitor_id, limit=limit, before=before, since=since)
-        items = [
-            CheckPublic.model_construct(**dict(zip(CHECK_COLUMNS, row, strict=True)))
-            for row in rows
-        ]
-        next_before = items[-1].checked_at if len(items) == limit else None
-        return CheckPage(items=items, next_before=next_before)
+        items, count, oldest = self.repo.checks_json(
+            monitor_id, limit=limit, before=before, since=since
+        )
+        next_before = oldest.isoformat() if count == limit and oldest is not None else None
+        return f'{{"items":{items},"next_before":{json.dumps(next_before)}}}'
 
     def _owned(self, user: User, monitor_id: uuid.UUID) -> Monitor:
         monitor = self.repo.get_for_owner(user.id, monitor_id)

@@ -106,8 +106,7 @@ class SyncService:
     def _apply_monitors(self, user: User, request: PushRequest) -> list[Applied]:
         self.monitors.lock_owner(user.id)  # plan counts and seq numbers, one push at a time
         plan = plan_of(user.plan)
-        live = self.monitors.count_for_owner(user.id)
-        cloud = self.monitors.count_cloud_for_owner(user.id)
+        live, cloud = self.monitors.counts_for_owner(user.id)
         stored = self.repo.monitors_for_update([change.id for change in request.monitors])
         now = datetime.now(UTC)
         answers: list[Applied] = []
