@@ -41,6 +41,12 @@ _COUNTS = text(
     "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE NOT deleted AND cloud)"
     " FROM monitors WHERE user_id = :user"
 )
+_MONITORS_TABLE = Monitor.__table__  # type: ignore[attr-defined]
+_INSERT_NEW = (
+    insert(_MONITORS_TABLE)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .returning(_MONITORS_TABLE.c.id)
+)
 _LOCK_OWNER = text("SELECT 1 FROM users WHERE id = :user FOR NO KEY UPDATE")
 
 _CHECKS_JSON = {(b, s): _checks_query(b, s) for b in (False, True) for s in (False, True)}
@@ -72,9 +78,7 @@ class MonitorRepository:
     def insert_new(self, fields: dict[str, Any]) -> bool:
         """Insert a monitor unless its id is taken (by anyone, deleted ones too); return
         whether it was inserted."""
-        table = Monitor.__table__  # type: ignore[attr-defined]
-        query = insert(table).values(**fields).on_conflict_do_nothing(index_elements=["id"])
-        return self.session.execute(query.returning(table.c.id)).first() is not None
+        return self.session.execute(_INSERT_NEW, fields).first() is not None
 
     def lock_owner(self, user_id: uuid.UUID) -> None:
         """Serialize plan-limit checks and change numbers of one owner until the transaction
