@@ -6,13 +6,17 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from sync_server.auth.endpoints import router as auth_router
+from sync_server.billing.endpoints import pages as billing_pages
 from sync_server.billing.endpoints import router as billing_router
+from sync_server.billing.endpoints import webhooks as billing_webhooks
+from sync_server.billing.gateway import StripeGateway
 from sync_server.channels.endpoints import router as channels_router
 from sync_server.config import ServerSettings
 from sync_server.db import libpq_url, make_engine
+from sync_server.deps import reject_unknown_query
 from sync_server.errors import error_responses, install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
 from sync_server.ops.access import AccessMiddleware
@@ -56,11 +60,15 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings))
     app.add_middleware(AccessMiddleware, metrics=metrics)  # added last: runs first
-    app.include_router(auth_router)
-    app.include_router(monitors_router)
-    app.include_router(billing_router)
-    app.include_router(channels_router)
-    app.include_router(sync_router)
+    app.state.stripe = (
+        StripeGateway(settings.stripe_secret_key or "", settings.stripe_api_base)
+        if settings.billing_configured
+        else None
+    )
+    routers = (auth_router, monitors_router, billing_router, billing_webhooks, channels_router)
+    for router in (*routers, sync_router):
+        app.include_router(router, dependencies=[Depends(reject_unknown_query)])
+    app.include_router(billing_pages)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -49,6 +49,19 @@ class ServerSettings(BaseSettings):
     sentry_dsn: str | None = Field(default=None, validation_alias=_env("SENTRY_DSN"))
     log_format: Literal["json", "text"] = "json"
     environment: str = "production"
+    # Stripe (billing answers 503 until the key, the webhook secret and the prices are set)
+    stripe_secret_key: str | None = Field(default=None, validation_alias=_env("STRIPE_SECRET_KEY"))
+    stripe_webhook_secret: str | None = Field(
+        default=None, validation_alias=_env("STRIPE_WEBHOOK_SECRET")
+    )
+    stripe_price_starter: str | None = Field(
+        default=None, validation_alias=_env("STRIPE_PRICE_STARTER")
+    )
+    stripe_price_pro: str | None = Field(default=None, validation_alias=_env("STRIPE_PRICE_PRO"))
+    stripe_price_business: str | None = Field(
+        default=None, validation_alias=_env("STRIPE_PRICE_BUSINESS")
+    )
+    stripe_api_base: str | None = None  # another address for Stripe's API (tests: a local fake)
     # a bearer token for /metrics; without one only loopback and private peers may scrape
     metrics_token: str | None = Field(default=None, min_length=16)
 
@@ -57,6 +70,21 @@ class ServerSettings(BaseSettings):
         """scheme://host[:port] of public_url."""
         parts = urlsplit(self.public_url)
         return f"{parts.scheme}://{parts.netloc}"
+
+    @property
+    def stripe_prices(self) -> dict[str, str]:
+        """Plan name -> Stripe price id, for the paid plans that have one."""
+        prices = {
+            "starter": self.stripe_price_starter,
+            "pro": self.stripe_price_pro,
+            "business": self.stripe_price_business,
+        }
+        return {plan: price for plan, price in prices.items() if price}
+
+    @property
+    def billing_configured(self) -> bool:
+        """True when Stripe can be used: a key, the webhook secret and at least one price."""
+        return bool(self.stripe_secret_key and self.stripe_webhook_secret and self.stripe_prices)
 
     @model_validator(mode="after")
     def _no_default_secret_outside_dev(self) -> ServerSettings:

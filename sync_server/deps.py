@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 
 from sync_server.auth.cookies import access_token_of, require_same_origin
 from sync_server.auth.repository import AuthRepository
@@ -17,7 +19,7 @@ from sync_server.auth.tables import User
 from sync_server.auth.tokens import AccessClaims
 from sync_server.config import ServerSettings
 from sync_server.db import finish, open_session
-from sync_server.errors import NotAuthenticated
+from sync_server.errors import Invalid, NotAuthenticated
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -41,6 +43,32 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+async def reject_unknown_query(conn: HTTPConnection) -> None:
+    """Raise Invalid (422) for a query parameter the route does not take: a misspelt filter
+    must not be silently ignored (bad input changes nothing and says why)."""
+    route = conn.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or not conn.query_params:
+        return
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        names = _QUERY_NAMES.setdefault(id(route), frozenset(_query_names(dependant)))
+    unknown = sorted(set(conn.query_params) - names)
+    if unknown:
+        raise Invalid(f"unknown query parameter {', '.join(unknown)}")
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 
 

@@ -82,6 +82,20 @@ class Conflict(UpwatchError):
     code = "conflict"
 
 
+class BadRequest(UpwatchError):
+    """A request that cannot be read as sent (a webhook whose signature does not verify)."""
+
+    status_code = 400
+    code = "bad_request"
+
+
+class Unavailable(UpwatchError):
+    """A part of the service that is not set up, or a provider that cannot be reached."""
+
+    status_code = 503
+    code = "unavailable"
+
+
 class ErrorDetail(BaseModel):
     """What went wrong: a stable code and a message for people."""
 
@@ -96,14 +110,14 @@ class ErrorBody(BaseModel):
 
 
 _MEANINGS = {
-    400: "The body is not valid JSON",
+    400: "The body is not valid JSON (or a webhook's signature does not verify)",
     401: "Sign in first: no token, or it expired or was revoked",
     403: "Refused: wrong password, a cross-site cookie write or the plan's limit",
     404: "No such thing, or it is someone else's",
     409: "Clashes with existing data",
     422: "The request's content is invalid",
     429: "Too many requests: see Retry-After",
-    503: "Briefly unavailable: see Retry-After",
+    503: "Unavailable: billing not configured, a provider unreachable, or busy (Retry-After)",
 }
 
 

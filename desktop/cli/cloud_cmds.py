@@ -1,4 +1,5 @@
-"""`upwatch signup | login | logout | whoami | sync`: the Upwatch Cloud account from a terminal."""
+"""`upwatch signup | login | logout | whoami | sync | upgrade | billing`: Upwatch Cloud from a
+terminal."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import asyncio
 import getpass
 import sys
+import webbrowser
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -75,6 +77,8 @@ def cmd_whoami(ctx: Context, args: argparse.Namespace) -> int:
         return 1
     status = CloudService(ctx.db, ctx.secrets).status()
     out(f"{account['email']} on {account['server']} ({account['plan']} plan)")
+    if account.get("notice"):
+        out(str(account["notice"]))
     out(f"last sync: {status['last_sync_at'] or 'never'}; changes waiting: {status['pending']}")
     if status["last_error"]:
         out(f"last error: {status['last_error']}")
@@ -91,3 +95,20 @@ def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:
     for line in report.refused:
         out(f"not synced: {line}")
     return 0 if not report.refused else 1
+
+
+def cmd_upgrade(ctx: Context, args: argparse.Namespace) -> int:
+    """Open Stripe Checkout for a paid plan in the browser (and print its address)."""
+    url = _run(ctx, lambda s: s.checkout_url(args.plan))
+    out(f"Pay for the {args.plan} plan here (opening your browser):\n{url}")
+    out("Your plan changes as soon as the payment lands: see `upwatch whoami`.")
+    webbrowser.open(url)
+    return 0
+
+
+def cmd_billing(ctx: Context, args: argparse.Namespace) -> int:
+    """Open Stripe's billing portal (card, invoices, plan changes, cancel) in the browser."""
+    url = _run(ctx, lambda s: s.portal_url())
+    out(f"Manage your subscription here (opening your browser):\n{url}")
+    webbrowser.open(url)
+    return 0

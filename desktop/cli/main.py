@@ -135,6 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("logout", cloud_cmds.cmd_logout, "sign out of Upwatch Cloud (local data stays)")
     command("whoami", cloud_cmds.cmd_whoami, "show the cloud account and sync status")
     command("sync", cloud_cmds.cmd_sync, "sync monitors and results with Upwatch Cloud once")
+    p = command("upgrade", cloud_cmds.cmd_upgrade, "buy a paid plan (opens Stripe Checkout)")
+    p.add_argument("plan", choices=("starter", "pro", "business"), help="the plan to buy")
+    command("billing", cloud_cmds.cmd_billing, "manage your subscription (opens Stripe's portal)")
 
     p = command("import", transfer_cmds.cmd_import, "import monitors and channels (JSON/YAML)")
     p.add_argument("file", help="file to read, or - for standard input")

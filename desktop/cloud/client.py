@@ -122,6 +122,19 @@ class CloudClient:
         response = await self._authorized("GET", "/api/sync/pull", params=params, raw=True)
         return PullResponse.model_validate_json(response.content)
 
+    # -- billing ------------------------------------------------------------------------------
+
+    async def subscription(self) -> dict[str, Any]:
+        """Return the plan, its limits and the subscription behind it."""
+        body = await self._authorized("GET", "/api/subscription")
+        assert isinstance(body, dict)
+        return body
+
+    async def billing_link(self, path: str, body: dict[str, str] | None = None) -> str:
+        """Return the URL of a Stripe page (checkout or portal) to open in the browser."""
+        answer = await self._authorized("POST", f"/api/subscription/{path}", json=body)
+        return str(answer["url"])
+
     # -- plumbing -----------------------------------------------------------------------------
 
     async def _authorized(self, method: str, path: str, **kwargs: Any) -> Any:

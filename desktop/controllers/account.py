@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -11,6 +12,9 @@ from PySide6.QtCore import QObject, Signal
 from desktop.errors import UpwatchError
 from desktop.services.cloud import REFRESH_KEY, CloudService
 from desktop.services.sync_loop import SyncLoop, SyncStatus
+
+PLAN_POLL_S = 5.0
+PLAN_WATCH_S = 15 * 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +30,8 @@ class AccountView:
     error: str | None = None
     busy: bool = False
     refused: tuple[str, ...] = ()  # "Name: why" of monitors the server would not take
+    notice: str | None = None  # from billing: what a downgrade paused, a failed payment
+    waiting_for_plan: bool = False  # a checkout or the portal is open in the browser
 
     def sync_line(self, now: datetime | None = None) -> str:
         """One line for the tray menu: "synced 2 min ago", "3 changes waiting", the error."""
@@ -48,13 +54,18 @@ class AccountController(QObject):
 
     account_changed = Signal()
     pulled_changes = Signal()  # monitors changed on another device arrived here
+    open_in_browser = Signal(str)  # a Stripe page: the view opens it
 
-    def __init__(self, cloud: CloudService, *, period: float = 60.0) -> None:
+    def __init__(
+        self, cloud: CloudService, *, period: float = 60.0, plan_poll_s: float = PLAN_POLL_S
+    ) -> None:
         super().__init__()
         self.cloud = cloud
         self.view = AccountView()
         self.sync_loop = SyncLoop(cloud, period=period, on_status=self._synced)
         self._task: asyncio.Task[None] | None = None
+        self._plan_poll_s = plan_poll_s
+        self._watch: asyncio.Task[None] | None = None
 
     async def refresh(self) -> None:
         """Read the stored account and sync state."""
@@ -78,7 +89,10 @@ class AccountController(QObject):
             self._task = asyncio.ensure_future(self.sync_loop.run())
 
     async def stop(self) -> None:
-        """Stop syncing and close the connection."""
+        """Stop syncing, watching the plan, and close the connection."""
+        if self._watch is not None:
+            self._watch.cancel()
+            await asyncio.gather(self._watch, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -113,6 +127,52 @@ class AccountController(QObject):
         finally:
             await self.refresh()
             self._set(busy=False, error=None)
+
+    async def upgrade(self, plan: str) -> str | None:
+        """Open Stripe Checkout for a paid plan in the browser and watch for the new plan;
+        return None, or the message to show."""
+        return await self._open_billing(lambda: self.cloud.checkout_url(plan))
+
+    async def manage_billing(self) -> str | None:
+        """Open Stripe's billing portal in the browser; return None, or the message to show."""
+        return await self._open_billing(self.cloud.portal_url)
+
+    async def refresh_plan(self) -> None:
+        """Ask the server for the plan and any billing notice (best effort)."""
+        try:
+            found = await self.cloud.subscription()
+        except UpwatchError:
+            return
+        self._set(plan=_str(found.get("plan")), notice=_str(found.get("notice")))
+
+    async def _open_billing(self, link: Callable[[], Awaitable[str]]) -> str | None:
+        self._set(busy=True)
+        try:
+            url = await link()
+        except UpwatchError as exc:
+            return exc.message
+        finally:
+            self._set(busy=False)
+        self.open_in_browser.emit(url)
+        if self._watch is None or self._watch.done():
+            self._watch = asyncio.ensure_future(self._watch_plan(self.view.plan))
+        return None
+
+    async def _watch_plan(self, before: str | None) -> None:
+        """Poll the plan while the user pays in the browser: the webhook lands within seconds
+        of paying; give up after PLAN_WATCH_S."""
+        self._set(waiting_for_plan=True)
+        try:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + PLAN_WATCH_S
+            while loop.time() < deadline:
+                await asyncio.sleep(self._plan_poll_s)
+                await self.refresh_plan()
+                if self.view.plan != before:
+                    self.sync_now()  # cloud checks may have changed too
+                    return
+        finally:
+            self._set(waiting_for_plan=False)
 
     def _synced(self, status: SyncStatus) -> None:
         if status.report is not None and status.report.pulled:

@@ -120,12 +120,40 @@ class CloudService:
         await asyncio.to_thread(self.store.set, email=None, plan=None, account_id=None)
 
     async def whoami(self) -> dict[str, str]:
-        """Return server, email and plan of the signed-in account (asking the server)."""
+        """Return server, email, plan and any billing notice of the signed-in account (asking
+        the server)."""
         client = await self._signed_in_client(required=True)
         assert client is not None
         account = await client.me()
-        await asyncio.to_thread(self.store.set, plan=str(account["plan"]))
-        return {"server": client.server, "email": str(account["email"]), "plan": account["plan"]}
+        plan = await client.subscription()
+        await asyncio.to_thread(self.store.set, plan=str(plan["plan"]))
+        return {
+            "server": client.server,
+            "email": str(account["email"]),
+            "plan": str(plan["plan"]),
+            "notice": str(plan.get("notice") or ""),
+        }
+
+    async def subscription(self) -> dict[str, object]:
+        """Return the plan and subscription (asking the server); the plan is kept here too."""
+        client = await self._signed_in_client(required=True)
+        assert client is not None
+        found = await client.subscription()
+        await asyncio.to_thread(self.store.set, plan=str(found["plan"]))
+        return found
+
+    async def checkout_url(self, plan: str) -> str:
+        """Return the Stripe Checkout page for a paid plan (raise CloudRefused: e.g. billing
+        not configured on the server, a plan already paid for)."""
+        client = await self._signed_in_client(required=True)
+        assert client is not None
+        return await client.billing_link("checkout", {"plan": plan})
+
+    async def portal_url(self) -> str:
+        """Return Stripe's billing portal (card, invoices, plan changes, cancel)."""
+        client = await self._signed_in_client(required=True)
+        assert client is not None
+        return await client.billing_link("portal")
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

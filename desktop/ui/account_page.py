@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QComboBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -32,12 +34,25 @@ Signing in adds:</p>
 """
 
 
+PLAN_CHOICES = (
+    ("starter", "Starter: 20 monitors from the cloud, every 60 s"),
+    ("pro", "Pro: 100 monitors from the cloud, every 30 s"),
+    ("business", "Business: 500 monitors from the cloud, every 10 s"),
+)
+
+
+def open_url(url: str) -> None:
+    """Open a page (Stripe Checkout, the billing portal) in the user's browser."""
+    QDesktopServices.openUrl(QUrl(url))
+
+
 class AccountPage(QWidget):
     """The Account tab: a sign-in form, or the signed-in account with its sync status."""
 
     def __init__(self, controller: AccountController, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._controller = controller
+        self._billing_said_waiting = False
         self.stack = QStackedWidget()
         self.stack.addWidget(self._sign_in_form())
         self.stack.addWidget(self._account_view())
@@ -91,14 +106,30 @@ class AccountPage(QWidget):
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.sign_out_button)
         buttons.addStretch(1)
+        self.plan_choice = QComboBox()
+        for plan, text in PLAN_CHOICES:
+            self.plan_choice.addItem(text, plan)
+        self.upgrade_button = QPushButton("Upgrade…")
+        self.billing_button = QPushButton("Manage billing…")
+        self.billing_label = QLabel(wordWrap=True)
+        billing = QHBoxLayout()
+        billing.addWidget(self.plan_choice)
+        billing.addWidget(self.upgrade_button)
+        billing.addWidget(self.billing_button)
+        billing.addStretch(1)
         layout = QVBoxLayout(page)
         layout.addWidget(self.account_label)
         layout.addWidget(self.sync_label)
         layout.addLayout(buttons)
+        layout.addLayout(billing)
+        layout.addWidget(self.billing_label)
         layout.addWidget(
             QLabel("Signing out keeps your monitors and history on this computer.", wordWrap=True)
         )
         self.sync_button.clicked.connect(self._controller.sync_now)
+        self.upgrade_button.clicked.connect(lambda: spawn(self._upgrade()))
+        self.billing_button.clicked.connect(lambda: spawn(self._manage_billing()))
+        self._controller.open_in_browser.connect(lambda url: open_url(url))
         self.sign_out_button.clicked.connect(lambda: spawn(self._controller.sign_out()))
         return page
 
@@ -119,6 +150,19 @@ class AccountPage(QWidget):
             refused = "".join(f"<li>{_escape(item)}</li>" for item in view.refused)
             kept_here = f"<p>Kept on this computer only:</p><ul>{refused}</ul>" if refused else ""
             self.sync_label.setText(f'<span style="color:{colour}">{line}</span>{kept_here}')
+            paid = (view.plan or "free") != "free"
+            self.upgrade_button.setVisible(not paid)
+            self.plan_choice.setVisible(not paid)
+            self.billing_button.setVisible(paid)
+            for widget in (self.upgrade_button, self.billing_button):
+                widget.setEnabled(not view.busy)
+            if view.waiting_for_plan:
+                self._say_billing("Finish in your browser: your plan shows here as soon as the"
+                                  " payment has landed.", error=False)  # fmt: skip
+            elif view.notice:
+                self._say_billing(view.notice, error=True)
+            elif self._billing_said_waiting:
+                self._say_billing("", error=False)
         elif view.error:
             self._say(view.error, error=True)
 
@@ -136,6 +180,21 @@ class AccountPage(QWidget):
             return
         self.password.clear()
         self._say("", error=False)
+
+    async def _upgrade(self) -> None:
+        problem = await self._controller.upgrade(str(self.plan_choice.currentData()))
+        if problem is not None:
+            self._say_billing(problem, error=True)
+
+    async def _manage_billing(self) -> None:
+        problem = await self._controller.manage_billing()
+        if problem is not None:
+            self._say_billing(problem, error=True)
+
+    def _say_billing(self, text: str, *, error: bool) -> None:
+        self._billing_said_waiting = bool(text) and not error
+        colour = COLOURS[Status.DOWN] if error else "palette(text)"
+        self.billing_label.setText(f'<span style="color:{colour}">{_escape(text)}</span>')
 
     def _say(self, text: str, *, error: bool) -> None:
         colour = COLOURS[Status.DOWN] if error else "palette(text)"

@@ -24,6 +24,8 @@ class Subscription(ServerModel, table=True):
     cancel_at_period_end: bool = False
     # the Stripe event time this row reflects: older events arriving late change nothing
     stripe_event_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # for the account: what a downgrade paused, or that a payment failed
+    notice: str | None = Field(default=None, max_length=2000)
     updated_at: datetime = Field(default_factory=utc_now, sa_column=utc_column())
 
 

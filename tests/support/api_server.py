@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Self
+from typing import Any, Self
 
 import uvicorn
 from sqlalchemy import text
@@ -23,10 +23,13 @@ SECRET = "test-secret-0123456789-0123456789-abcdef"
 class ApiServer:
     """`upwatch server` on a free port, over an emptied test database."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, **settings: Any) -> None:
         # the tests' webhook receivers live on loopback: the cloud may reach them here
         self.settings = ServerSettings(
-            database_url=database_url, jwt_secret=SECRET, outbound_allow=["127.0.0.0/8"]
+            database_url=database_url,
+            jwt_secret=SECRET,
+            outbound_allow=["127.0.0.0/8"],
+            **settings,
         )
         self.app = create_app(self.settings)
         self.port = find_free_port()

@@ -9,9 +9,17 @@ from sqlalchemy import Engine, create_engine, text
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from sync_server.schema import metadata
+from tests.support.fake_stripe import FakeStripe
 from tests.support.postgres import PostgresServer
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
+
+
+@pytest.fixture(scope="module")
+def stripe_api() -> Iterator[FakeStripe]:
+    """Stripe's API, played by a local fake (the one part the tests cannot reach)."""
+    with FakeStripe() as fake:
+        yield fake
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from sqlalchemy import create_engine, text
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
+from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe
 from tests.support.postgres import PostgresServer
 from tests.sync_server.conftest import SECRET
 
@@ -58,8 +59,9 @@ NOT_HEALTH_PROBLEMS = [
 ]
 
 
-def contract_settings(database_url: str) -> ServerSettings:
-    """Settings whose rate limits never answer 429 to a run of a few thousand requests."""
+def contract_settings(database_url: str, stripe_api: str = "http://127.0.0.1:9") -> ServerSettings:
+    """Settings whose rate limits never answer 429 to a run of a few thousand requests, with
+    billing on (Stripe's API: a local fake)."""
     return ServerSettings(
         database_url=database_url,
         jwt_secret=SECRET,
@@ -67,6 +69,12 @@ def contract_settings(database_url: str) -> ServerSettings:
         rate_limit_user=HIGH,
         rate_limit_login_ip=HIGH,
         rate_limit_login_email=HIGH,
+        stripe_secret_key="sk_test_contract",
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_price_starter="price_starter",
+        stripe_price_pro="price_pro",
+        stripe_price_business="price_business",
+        stripe_api_base=stripe_api,
     )
 
 
@@ -139,9 +147,9 @@ def sign_up(client: Poster, who: dict[str, str]) -> Tenant:
 
 
 @pytest.fixture
-def settings(postgres: PostgresServer) -> ServerSettings:
+def settings(postgres: PostgresServer, stripe_api: FakeStripe) -> ServerSettings:
     """Overrides conftest's: `client` builds its app with these limits."""
-    return contract_settings(postgres.url("upwatch_test"))
+    return contract_settings(postgres.url("upwatch_test"), stripe_api.base_url)
 
 
 @pytest.fixture

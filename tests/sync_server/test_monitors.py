@@ -218,6 +218,10 @@ def test_a_new_account_is_on_the_free_plan(client: TestClient) -> None:
     assert body == {
         "plan": "free",
         "status": "none",
+        "current_period_end": None,
+        "cancel_at_period_end": False,
+        "notice": None,
+        "billing_available": False,
         "synced_monitors": 10,
         "cloud_monitors": 0,
         "fastest_cloud_interval_s": None,
@@ -225,3 +229,12 @@ def test_a_new_account_is_on_the_free_plan(client: TestClient) -> None:
         "raw_history_days": 7,
     }
     assert client.get("/api/subscription").status_code == 401
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(client: TestClient) -> None:
+    """A misspelt filter must not quietly return unfiltered data."""
+    headers = login(client, {"email": "quinn@example.com", "password": "correct horse battery"})
+    answer = client.get("/api/monitors", params={"limt": 5}, headers=headers)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["message"] == "unknown query parameter limt"
+    assert client.get("/api/sync/pull", params={"cursor": 0}, headers=headers).status_code == 200

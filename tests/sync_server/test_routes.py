@@ -14,6 +14,9 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/refresh"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),  # a scraper token or a private peer (sync_server/ops/metrics.py)
+    ("POST", "/api/webhooks/stripe"),  # Stripe's signature instead (checklist F)
+    ("GET", "/billing/done"),  # static pages Stripe sends the browser back to
+    ("GET", "/billing/cancelled"),
 }
 
 

@@ -3,15 +3,19 @@
 import asyncio
 from pathlib import Path
 
+import httpx
 import pytest
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
+from desktop.ui import account_page
 from desktop.ui.account_page import AccountPage
 from desktop.ui.app import TrayApp
 from desktop.ui.tray import TrayIcon
 from tests.desktop.ui.conftest import running, until
 from tests.support.api_server import ApiServer
+from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe, event, signed
+from tests.support.postgres import PostgresServer
 from tests.support.target import TargetServer
 
 PASSWORD = "correct horse battery"
@@ -100,3 +104,60 @@ async def dispose_tray(tray: TrayIcon) -> None:
     tray.hide()
     tray.deleteLater()
     await asyncio.sleep(0.05)
+
+
+async def test_upgrade_opens_checkout_and_shows_the_plan_once_the_payment_lands(
+    app: TrayApp, postgres: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Account page's Upgrade: Stripe Checkout in the browser, then the webhook (signed
+    as Stripe signs) changes the plan and the page shows it without a restart."""
+    opened: list[str] = []
+    monkeypatch.setattr(account_page, "open_url", opened.append)
+    with FakeStripe() as stripe_api:
+        api = ApiServer(
+            postgres.url("upwatch_test"),
+            stripe_secret_key="sk_test_desktop",
+            stripe_webhook_secret=WEBHOOK_SECRET,
+            stripe_price_starter="price_starter",
+            stripe_api_base=stripe_api.base_url,
+        )
+        api.empty()
+        api.start()
+        try:
+            async with running(app):
+                app.account._plan_poll_s = 0.1
+                page = app.account_page
+                assert isinstance(page, AccountPage)
+                page.server.setText(api.url)
+                page.email.setText("bo@example.com")
+                page.password.setText(PASSWORD)
+                page.create_button.click()
+                await until(lambda: app.account.view.signed_in)
+                assert page.upgrade_button.isVisibleTo(page)
+                page.upgrade_button.click()
+                await until(lambda: bool(opened))
+                assert opened[0].startswith("https://checkout.stripe.test/")
+                await until(lambda: "Finish in your browser" in page.billing_label.text())
+                session = stripe_api.calls("/v1/checkout/sessions")[-1]
+                stripe_api.set_subscription(
+                    "sub_desktop", customer=session.form["customer"], status="active",
+                    price="price_starter",
+                )  # fmt: skip
+                paid = event("checkout.session.completed", {
+                    "id": "cs_1", "customer": session.form["customer"],
+                    "subscription": "sub_desktop",
+                    "client_reference_id": session.form["client_reference_id"],
+                })  # fmt: skip
+                raw, headers = signed(paid)
+                async with httpx.AsyncClient(base_url=api.url) as client:
+                    landed = await client.post("/api/webhooks/stripe", content=raw, headers=headers)
+                assert landed.status_code == 200, landed.text
+                await until(lambda: app.account.view.plan == "starter")
+                await until(lambda: "Starter plan" in page.account_label.text())
+                assert page.billing_button.isVisibleTo(page)
+                assert not page.upgrade_button.isVisibleTo(page)
+                page.billing_button.click()
+                await until(lambda: len(opened) == 2)
+                assert opened[1].startswith("https://billing.stripe.test/")
+        finally:
+            api.stop()
