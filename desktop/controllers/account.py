@@ -32,6 +32,7 @@ class AccountView:
     refused: tuple[str, ...] = ()  # "Name: why" of monitors the server would not take
     notice: str | None = None  # from billing: what a downgrade paused, a failed payment
     waiting_for_plan: bool = False  # a checkout or the portal is open in the browser
+    billing: bool | None = None  # does the server sell plans (None: not asked yet)
 
     def sync_line(self, now: datetime | None = None) -> str:
         """One line for the tray menu: "synced 2 min ago", "3 changes waiting", the error."""
@@ -66,6 +67,7 @@ class AccountController(QObject):
         self._task: asyncio.Task[None] | None = None
         self._plan_poll_s = plan_poll_s
         self._watch: asyncio.Task[None] | None = None
+        self._plan_task: asyncio.Task[None] | None = None
 
     async def refresh(self) -> None:
         """Read the stored account and sync state."""
@@ -90,9 +92,10 @@ class AccountController(QObject):
 
     async def stop(self) -> None:
         """Stop syncing, watching the plan, and close the connection."""
-        if self._watch is not None:
-            self._watch.cancel()
-            await asyncio.gather(self._watch, return_exceptions=True)
+        for task in (self._watch, self._plan_task):
+            if task is not None:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
@@ -117,6 +120,7 @@ class AccountController(QObject):
         await self.refresh()
         self._set(busy=False)
         self.sync_now()
+        await self.refresh_plan()
         return None
 
     async def sign_out(self) -> None:
@@ -143,7 +147,11 @@ class AccountController(QObject):
             found = await self.cloud.subscription()
         except UpwatchError:
             return
-        self._set(plan=_str(found.get("plan")), notice=_str(found.get("notice")))
+        self._set(
+            plan=_str(found.get("plan")),
+            notice=_str(found.get("notice")),
+            billing=bool(found.get("billing_available")),
+        )
 
     async def _open_billing(self, link: Callable[[], Awaitable[str]]) -> str | None:
         self._set(busy=True)
@@ -175,6 +183,8 @@ class AccountController(QObject):
             self._set(waiting_for_plan=False)
 
     def _synced(self, status: SyncStatus) -> None:
+        if status.signed_in and self.view.billing is None and self._plan_task is None:
+            self._plan_task = asyncio.ensure_future(self.refresh_plan())  # once per run
         if status.report is not None and status.report.pulled:
             self.pulled_changes.emit()
         # signed out by the server (revoked, password changed): keep saying why

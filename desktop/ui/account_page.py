@@ -151,9 +151,9 @@ class AccountPage(QWidget):
             kept_here = f"<p>Kept on this computer only:</p><ul>{refused}</ul>" if refused else ""
             self.sync_label.setText(f'<span style="color:{colour}">{line}</span>{kept_here}')
             paid = (view.plan or "free") != "free"
-            self.upgrade_button.setVisible(not paid)
-            self.plan_choice.setVisible(not paid)
-            self.billing_button.setVisible(paid)
+            self.upgrade_button.setVisible(bool(view.billing) and not paid)
+            self.plan_choice.setVisible(bool(view.billing) and not paid)
+            self.billing_button.setVisible(bool(view.billing) and paid)
             for widget in (self.upgrade_button, self.billing_button):
                 widget.setEnabled(not view.busy)
             if view.waiting_for_plan:
@@ -161,6 +161,8 @@ class AccountPage(QWidget):
                                   " payment has landed.", error=False)  # fmt: skip
             elif view.notice:
                 self._say_billing(view.notice, error=True)
+            elif view.billing is False:
+                self._say_billing("This server does not sell paid plans.", error=False)
             elif self._billing_said_waiting:
                 self._say_billing("", error=False)
         elif view.error:

@@ -49,6 +49,8 @@ async def test_a_user_creates_an_account_syncs_and_signs_out(
         assert "Signed in as al@example.com" in page.account_label.text()
         assert "Free plan" in page.account_label.text()
         await until(lambda: "Synced just now" in page.sync_label.text())
+        await until(lambda: "does not sell paid plans" in page.billing_label.text())
+        assert not page.upgrade_button.isVisibleTo(page)
         assert page.password.text() == ""  # not kept in the form
         tray = TrayIcon(
             app.monitors,
@@ -133,7 +135,7 @@ async def test_upgrade_opens_checkout_and_shows_the_plan_once_the_payment_lands(
                 page.password.setText(PASSWORD)
                 page.create_button.click()
                 await until(lambda: app.account.view.signed_in)
-                assert page.upgrade_button.isVisibleTo(page)
+                await until(lambda: page.upgrade_button.isVisibleTo(page))
                 page.upgrade_button.click()
                 await until(lambda: bool(opened))
                 assert opened[0].startswith("https://checkout.stripe.test/")
