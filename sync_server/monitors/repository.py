@@ -31,9 +31,14 @@ def _checks_query(before: bool, since: bool) -> TextClause:
     )
     array = json_array(CHECK_COLUMNS, "checked_at DESC", times=("checked_at",))
     columns = ", ".join(CHECK_COLUMNS)
+    # the owner check rides along: one round trip, no ORM object (bench/api.py)
+    owned = (
+        "EXISTS (SELECT 1 FROM monitors WHERE id = :monitor AND user_id = :user AND NOT deleted)"
+    )
     return text(
-        f"SELECT {array}, count(*), min(checked_at) FROM (SELECT {columns} FROM checks"  # noqa: S608
-        f" WHERE monitor_id = :monitor {bounds}ORDER BY checked_at DESC LIMIT :limit) AS page"
+        f"SELECT {owned}, {array}, count(*), min(checked_at) FROM (SELECT {columns}"  # noqa: S608
+        f" FROM checks WHERE monitor_id = :monitor AND {owned} {bounds}"
+        "ORDER BY checked_at DESC LIMIT :limit) AS page"
     )
 
 
@@ -97,15 +102,18 @@ class MonitorRepository:
 
     def checks_json(
         self,
+        owner: uuid.UUID,
         monitor_id: uuid.UUID,
         *,
         limit: int,
         before: datetime | None,
         since: datetime | None,
-    ) -> tuple[str, int, datetime | None]:
-        """Return up to limit checks, newest first, older than before and not older than
-        since, as a JSON array made by PostgreSQL; with how many and the oldest one's time."""
+    ) -> tuple[bool, str, int, datetime | None]:
+        """Return whether the monitor is the owner's, and if so up to limit of its checks,
+        newest first, older than before and not older than since, as a JSON array made by
+        PostgreSQL, with how many and the oldest one's time."""
         query = _CHECKS_JSON[(before is not None, since is not None)]
-        params = {"monitor": monitor_id, "limit": limit, "before": before, "since": since}
-        items, count, oldest = self.session.execute(query, params).one()
-        return str(items), int(count), oldest
+        params = {"monitor": monitor_id, "user": owner, "limit": limit, "before": before,
+                  "since": since}  # fmt: skip
+        owned, items, count, oldest = self.session.execute(query, params).one()
+        return bool(owned), str(items), int(count), oldest

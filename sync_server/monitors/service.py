@@ -118,10 +118,11 @@ class MonitorService:
         since: datetime | None,
     ) -> str:
         """Return a page of a monitor's checks, newest first, as the JSON of a CheckPage."""
-        self._owned(user, monitor_id)
-        items, count, oldest = self.repo.checks_json(
-            monitor_id, limit=limit, before=before, since=since
+        owned, items, count, oldest = self.repo.checks_json(
+            user.id, monitor_id, limit=limit, before=before, since=since
         )
+        if not owned:
+            raise NotFound("no such monitor")
         next_before = oldest.isoformat() if count == limit and oldest is not None else None
         return f'{{"items":{items},"next_before":{json.dumps(next_before)}}}'
 
