@@ -40,6 +40,7 @@ from shared.state import MonitorState  # noqa: E402
 from shared.status import Status  # noqa: E402
 from sync_server.migrations.runner import upgrade  # noqa: E402
 from tests.support.api_server import ApiServer  # noqa: E402
+from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe  # noqa: E402
 from tests.support.memkeyring import MemoryKeyring  # noqa: E402
 from tests.support.postgres import PostgresServer  # noqa: E402
 from tests.support.target import TargetServer  # noqa: E402
@@ -112,7 +113,7 @@ async def shoot(app: QApplication, tray_app: TrayApp, api_url: str) -> None:
     )
     assert problem is None, problem
     for _ in range(100):
-        if tray_app.account.view.last_sync_at is not None:
+        if tray_app.account.view.last_sync_at is not None and tray_app.account.view.billing:
             break
         await asyncio.sleep(0.1)
     tray_app.show_account()
@@ -145,7 +146,16 @@ def main() -> None:
         conn.execute(text("CREATE DATABASE upwatch"))
     admin.dispose()
     upgrade(postgres.url("upwatch"))
-    api = ApiServer(postgres.url("upwatch")).start()
+    stripe_api = FakeStripe().start()  # the Account tab offers paid plans as on a real server
+    api = ApiServer(
+        postgres.url("upwatch"),
+        stripe_secret_key="sk_test_screenshots",  # noqa: S106 - a fake key for a fake API
+        stripe_webhook_secret=WEBHOOK_SECRET,
+        stripe_price_starter="price_starter",
+        stripe_price_pro="price_pro",
+        stripe_price_business="price_business",
+        stripe_api_base=stripe_api.base_url,
+    ).start()
     db = Database(database_path())
     seed(db, target)
     app = QApplication([sys.argv[0]])
@@ -157,6 +167,7 @@ def main() -> None:
         loop.run_until_complete(shoot(app, tray_app, api.url))
         loop.run_until_complete(tray_app.stopped.wait())
     api.stop()
+    stripe_api.stop()
     postgres.stop()
     target.stop()
     print(f"screenshots written to {OUT}")
