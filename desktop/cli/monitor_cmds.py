@@ -14,6 +14,7 @@ from desktop.errors import InvalidInput
 from desktop.services.checks import check_now
 from desktop.services.monitors import MonitorService
 from desktop.services.validation import make_spec
+from desktop.storage.sync_store import SyncStore
 from shared.report import render_text
 from shared.uptime import format_uptime
 
@@ -142,12 +143,19 @@ def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:
     spec = service.edit(args.monitor, fields) if fields else service.get(args.monitor)
     if cloud is not None:
         spec = service.set_cloud(str(spec.id), cloud)
-        out(
-            f"{spec.name} will be checked from Upwatch Cloud too, from the next sync"
-            " (`upwatch sync`; paid plans)"
-            if cloud
-            else f"{spec.name} will be checked from this computer only, from the next sync"
-        )
+        signed_in = SyncStore(ctx.db).get("email") is not None
+        if not cloud:
+            out(f"{spec.name} will be checked from this computer only, from the next sync")
+        elif signed_in:
+            out(
+                f"{spec.name} will be checked from Upwatch Cloud too, from the next sync"
+                " (`upwatch sync`; paid plans)"
+            )
+        else:
+            out(
+                f"{spec.name} will be checked from Upwatch Cloud too once you sign in on a paid"
+                " plan (`upwatch login`, then `upwatch upgrade PLAN`)"
+            )
     if fields:
         out(f"Updated {spec.name} ({str(spec.id)[:8]})")
     return 0

@@ -97,7 +97,7 @@ def test_edit_cloud_asks_for_cloud_checks_from_the_next_sync(
     run(capsys, "add", "https://shop.example.com", "--name", "shop")
     code, out, _ = run(capsys, "edit", "shop", "--cloud")
     assert code == 0
-    assert "checked from Upwatch Cloud too, from the next sync" in out
+    assert "checked from Upwatch Cloud too once you sign in on a paid plan" in out
     assert json.loads(run(capsys, "list", "--json")[1])[0]["cloud"] is True
     assert "this computer only" in run(capsys, "edit", "shop", "--no-cloud")[1]
     assert json.loads(run(capsys, "list", "--json")[1])[0]["cloud"] is False
