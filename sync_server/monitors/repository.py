@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import String, TextClause, func, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session
 
@@ -14,6 +14,7 @@ from sync_server.changes import next_seq
 from sync_server.jsonsql import json_array
 from sync_server.monitors.schemas import MonitorPublic
 from sync_server.monitors.tables import Monitor
+from sync_server.sync.hub import CHANNEL
 
 CHECK_COLUMNS = ("id", "status", "status_code", "response_time_ms", "error", "checked_at", "source")
 PUBLIC_COLUMNS = (*MonitorPublic.model_fields,)
@@ -47,10 +48,15 @@ _COUNTS = text(
     " FROM monitors WHERE user_id = :user"
 )
 _MONITORS_TABLE = Monitor.__table__  # type: ignore[attr-defined]
+# RETURNING announces the change too (once per inserted row, so not on a conflict): the
+# NOTIFY rides in the insert's own round trip
 _INSERT_NEW = (
     insert(_MONITORS_TABLE)
     .on_conflict_do_nothing(index_elements=["id"])
-    .returning(_MONITORS_TABLE.c.id)
+    .returning(
+        _MONITORS_TABLE.c.id,
+        func.pg_notify(CHANNEL, func.cast(_MONITORS_TABLE.c.user_id, String)),
+    )
 )
 _LOCK_OWNER = text("SELECT 1 FROM users WHERE id = :user FOR NO KEY UPDATE")
 
@@ -81,8 +87,8 @@ class MonitorRepository:
         return int(row[0]), int(row[1])
 
     def insert_new(self, fields: dict[str, Any]) -> bool:
-        """Insert a monitor unless its id is taken (by anyone, deleted ones too); return
-        whether it was inserted."""
+        """Insert a monitor unless its id is taken (by anyone, deleted ones too) and announce
+        it to the owner's devices (sync/hub.py); return whether it was inserted."""
         return self.session.execute(_INSERT_NEW, fields).first() is not None
 
     def lock_owner(self, user_id: uuid.UUID) -> None:

@@ -71,11 +71,9 @@ class MonitorService:
         now = datetime.now(UTC)
         fields = {**body.model_dump(), "created_at": now, "updated_at": now}
         due = next_due(body.id, body.interval, now) if body.cloud else None
-        if not self.repo.insert_new(
-            {**fields, "user_id": user.id, "seq": seq, "next_check_at": due}
-        ):
+        row = {**fields, "user_id": user.id, "seq": seq, "next_check_at": due}
+        if not self.repo.insert_new(row):  # which also announces it to the owner's devices
             raise Conflict("a monitor with this id exists; create it without an id")
-        announce(self.repo.session, user.id)
         return MonitorPublic.model_construct(**fields, seq=seq)  # validated on the way in
 
     def update(self, user: User, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
