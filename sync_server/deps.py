@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -44,7 +45,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
+# per route object (weakly: tests build many apps, and a reused id() would mix routes up)
+_QUERY_NAMES: weakref.WeakKeyDictionary[object, frozenset[str]] = weakref.WeakKeyDictionary()
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -61,9 +63,9 @@ async def reject_unknown_query(conn: HTTPConnection) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None or not conn.query_params:
         return
-    names = _QUERY_NAMES.get(id(route))
+    names = _QUERY_NAMES.get(route)
     if names is None:
-        names = _QUERY_NAMES.setdefault(id(route), frozenset(_query_names(dependant)))
+        names = _QUERY_NAMES.setdefault(route, frozenset(_query_names(dependant)))
     unknown = sorted(set(conn.query_params) - names)
     if unknown:
         raise Invalid(f"unknown query parameter {', '.join(unknown)}")
