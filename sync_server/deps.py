@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -45,8 +44,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
 
-# per route object (weakly: tests build many apps, and a reused id() would mix routes up)
-_QUERY_NAMES: weakref.WeakKeyDictionary[object, frozenset[str]] = weakref.WeakKeyDictionary()
+# cached on the route object itself (tests build many apps: an id() could be reused)
+_NAMES_ATTR = "_upwatch_query_names"
 
 
 def _query_names(dependant: Dependant) -> set[str]:
@@ -63,9 +62,10 @@ async def reject_unknown_query(conn: HTTPConnection) -> None:
     dependant = getattr(route, "dependant", None)
     if dependant is None or not conn.query_params:
         return
-    names = _QUERY_NAMES.get(route)
+    names: frozenset[str] | None = getattr(route, _NAMES_ATTR, None)
     if names is None:
-        names = _QUERY_NAMES.setdefault(route, frozenset(_query_names(dependant)))
+        names = frozenset(_query_names(dependant))
+        setattr(route, _NAMES_ATTR, names)
     unknown = sorted(set(conn.query_params) - names)
     if unknown:
         raise Invalid(f"unknown query parameter {', '.join(unknown)}")
