@@ -1,7 +1,7 @@
 """The monitoring pipeline end to end: a real site goes down, alerts reach real channels."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -17,6 +17,7 @@ from shared.monitor import MonitorSpec
 from shared.status import Status
 from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer
+from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
 
 
@@ -25,14 +26,6 @@ async def running(db: Database) -> AsyncIterator[Monitoring]:
     monitoring = Monitoring(db, secrets=SecretStore(), route_check=lambda: True)
     yield monitoring
     await monitoring.stop()
-
-
-async def until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def check(monitoring: Monitoring, spec: MonitorSpec, runs_before: int) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -33,6 +33,7 @@ from sync_server.worker.runner import CloudWorker
 from tests.e2e.conftest import PASSWORD, Desktop
 from tests.support.api_server import ApiServer
 from tests.support.target import TargetServer
+from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
 
 EMAIL = "carol@example.com"
@@ -134,6 +135,7 @@ async def test_a_delete_on_one_desktop_beats_an_older_link_change_on_the_other(
     await sign_both_in(api, a, b)
     await a.cloud.sync()
     await b.cloud.sync()
+    assert [(c.name, c.monitors) for c in channels_of(b).list()] == [("hook", 1)]
     channels_of(b).set_for_monitor(first.id, set())  # B unlinks first (older)...
     await asyncio.sleep(0.01)
     channels_of(a).remove("hook")  # ...A deletes later
@@ -200,16 +202,6 @@ async def test_asking_for_cloud_checks_on_the_free_plan_is_refused_and_undone(
     assert a.cloud.status()["pending"] == 0
 
 
-async def until(
-    condition: Callable[[], bool], timeout: float = 20.0, state: Callable[[], object] = str
-) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not met in time: {state()}")
-        await asyncio.sleep(0.05)
-
-
 async def test_an_outage_of_a_cloud_checked_monitor_alerts_once_per_channel(
     api: ApiServer,
     desktops: list[Desktop],
@@ -248,9 +240,10 @@ async def test_an_outage_of_a_cloud_checked_monitor_alerts_once_per_channel(
     sql(api, "UPDATE monitors SET next_check_at = now()")  # due now, not a phase later
     await monitoring.start()
     try:
-        await until(lambda: monitoring.states[shop.id].status == Status.DOWN)
+        await until(lambda: monitoring.states[shop.id].status == Status.DOWN, timeout=20)
         await until(
             lambda: webhook.count("/team") >= 1 and webhook.count("/mine") >= 1,
+            timeout=20,
             state=lambda: (webhook.received, cloud_state(api)),
         )
         await asyncio.sleep(1.5)  # anything more would have arrived by now

@@ -4,11 +4,13 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication, QWidget
+
+from tests.support.wait import until
 
 if TYPE_CHECKING:
     from desktop.runtime.monitoring import Monitoring
@@ -40,16 +42,6 @@ async def collect_qt_leftovers() -> AsyncIterator[None]:
     await asyncio.sleep(0.02)
     gc.collect()
     await asyncio.sleep(0.02)
-
-
-async def until(condition: Callable[[], Any], timeout: float = 10.0) -> None:
-    """Poll the condition on the running loop (never a nested Qt loop)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 @asynccontextmanager

@@ -12,11 +12,12 @@ from desktop.ui import account_page
 from desktop.ui.account_page import AccountPage
 from desktop.ui.app import TrayApp
 from desktop.ui.tray import TrayIcon
-from tests.desktop.ui.conftest import running, until
+from tests.desktop.ui.conftest import running
 from tests.support.api_server import ApiServer
 from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe, event, signed
 from tests.support.postgres import PostgresServer
 from tests.support.target import TargetServer
+from tests.support.wait import until
 
 PASSWORD = "correct horse battery"
 

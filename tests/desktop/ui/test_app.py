@@ -12,8 +12,9 @@ from desktop.storage.database import Database
 from desktop.ui.app import NO_TRAY_NOTICE, TrayApp
 from desktop.ui.monitor_dialog import MonitorDialog
 from shared.status import Status
-from tests.desktop.ui.conftest import running, until
+from tests.desktop.ui.conftest import running
 from tests.support.target import TargetServer
+from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
 
 

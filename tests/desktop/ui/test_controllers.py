@@ -10,8 +10,9 @@ from desktop.secrets.store import SecretStore
 from desktop.services.monitors import MonitorService
 from desktop.storage.database import Database
 from shared.status import Status
-from tests.desktop.ui.conftest import stopping, until
+from tests.desktop.ui.conftest import stopping
 from tests.support.target import TargetServer
+from tests.support.wait import until
 
 
 @pytest.fixture

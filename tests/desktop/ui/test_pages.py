@@ -11,8 +11,9 @@ from desktop.ui.channel_dialog import ChannelDialog
 from desktop.ui.channels_page import ChannelsPage
 from desktop.ui.monitor_dialog import MonitorDialog
 from desktop.ui.settings_page import SettingsPage
-from tests.desktop.ui.conftest import running, until
+from tests.desktop.ui.conftest import running
 from tests.support.target import TargetServer
+from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
 
 
