@@ -22,7 +22,9 @@ from sync_server.monitors.endpoints import router as monitors_router
 from sync_server.ops.access import AccessMiddleware
 from sync_server.ops.metrics import Metrics
 from sync_server.ops.sentry import init_sentry
+from sync_server.public.endpoints import router as public_router
 from sync_server.ratelimit import RateLimiter, RateLimitMiddleware
+from sync_server.status_pages.endpoints import router as status_pages_router
 from sync_server.sync.endpoints import router as sync_router
 from sync_server.sync.hub import ChangeHub
 
@@ -66,9 +68,10 @@ def create_app(
         else None
     )
     routers = (auth_router, monitors_router, billing_router, billing_webhooks, channels_router)
-    for router in (*routers, sync_router):
+    for router in (*routers, status_pages_router, sync_router):
         app.include_router(router, dependencies=[Depends(reject_unknown_query)])
     app.include_router(billing_pages)
+    app.include_router(public_router)  # no unknown-query check: shared links gather tags
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -15,6 +15,7 @@ TestClient.
 
 import itertools
 import json
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +41,12 @@ BOB = {"email": "bob@example.com", "password": "another long password"}
 MONITOR = {"name": "Shop", "url": "https://shop.example.com/health", "interval": 60}
 CHANNEL = {"name": "Ops", "config": {"type": "email", "to": "ops@example.com"}, "monitor_ids": []}
 # A body Bob may send to each write route: valid, so only ownership can refuse it.
-VALID_BODIES: dict[str, dict[str, Any]] = {"MonitorIn": MONITOR, "ChannelIn": CHANNEL}
+PAGE = {"slug": "a-status-page", "title": "Status", "monitor_ids": []}
+VALID_BODIES: dict[str, dict[str, Any]] = {
+    "MonitorIn": MONITOR,
+    "ChannelIn": CHANNEL,
+    "StatusPageIn": PAGE,
+}
 # Operations that can end the session they are called with: after a 2xx, Alice signs in again.
 ENDS_SESSION = frozenset({"POST /api/auth/logout", "POST /api/auth/password"})
 HIGH = "100000/minute"
@@ -91,6 +97,8 @@ class JsonResponse(Protocol):
     """A response of the TestClient or of Schemathesis, as the helpers here read it."""
 
     status_code: int
+    headers: Any
+    text: str
 
     def json(self) -> Any: ...
 
@@ -143,7 +151,13 @@ def sign_up(client: Poster, who: dict[str, str]) -> Tenant:
         "/api/alert-channels", json={**CHANNEL, "monitor_ids": [monitor_id]}, headers=headers
     )
     assert channel.status_code == 201, channel.json()
-    return Tenant(headers, {"monitor_id": monitor_id, "channel_id": channel.json()["id"]})
+    # a draft: the public routes must answer 404 for its slug and monitor to everybody (D3)
+    slug = f"page-{uuid.uuid4().hex[:12]}"
+    draft = {**PAGE, "slug": slug, "published": False, "monitor_ids": [monitor_id]}
+    page = client.post("/api/status-pages", json=draft, headers=headers)
+    assert page.status_code == 201, page.json()
+    ids = {"channel_id": channel.json()["id"], "page_id": page.json()["id"], "slug": slug}
+    return Tenant(headers, {"monitor_id": monitor_id, **ids})
 
 
 @pytest.fixture
@@ -311,7 +325,9 @@ def body_for(method: str, path: str, route: APIRoute) -> dict[str, Any] | None:
 
 
 def error_code(response: JsonResponse) -> str | None:
-    """The `error.code` of an error body, else None."""
+    """The `error.code` of an error body ("not_found" for the HTML 404 of a status page)."""
+    if response.headers.get("content-type", "").startswith("text/html"):
+        return "not_found" if "not found" in response.text else None
     body = response.json()
     return body.get("error", {}).get("code") if isinstance(body, dict) else None
 

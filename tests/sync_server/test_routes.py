@@ -17,6 +17,14 @@ PUBLIC_ROUTES = {
     ("POST", "/api/webhooks/stripe"),  # Stripe's signature instead (checklist F)
     ("GET", "/billing/done"),  # static pages Stripe sends the browser back to
     ("GET", "/billing/cancelled"),
+    # published status pages: the page is the permission (checklist D3, test_public_pages.py)
+    ("GET", "/s/{slug}"),
+    ("GET", "/s/{slug}/feed.atom"),
+    ("GET", "/api/public/status-pages/{slug}"),
+    ("GET", "/api/public/status/{monitor_id}"),
+    ("GET", "/api/public/badges/{monitor_id}/status.svg"),
+    ("GET", "/api/public/badges/{monitor_id}/uptime.svg"),
+    ("GET", "/api/public/badges/{monitor_id}/response.svg"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Public, unauthenticated views of published status pages: HTML, JSON, badges and feeds."""

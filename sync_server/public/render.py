@@ -1,0 +1,146 @@
+"""Status pages, feeds and badges rendered with Jinja2 (autoescaped: every word on a page
+is user-written) and the Content-Security-Policy that goes with them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from shared.uptime import format_uptime
+from sync_server.public.view import DayBar, MonitorView, PageView
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+CSS = (TEMPLATES / "status.css").read_text(encoding="utf-8")
+# the page's one style block is allowed by its hash: no 'unsafe-inline', no scripts at all
+CSP = (
+    "default-src 'none'; "
+    f"style-src 'sha256-{base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()}'; "
+    "img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+BADGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+COLOURS = {"up": "#1a7f37", "degraded": "#9a6700", "partial": "#9a6700", "down": "#cf222e",
+           "major": "#cf222e", "paused": "#6e7781", "unknown": "#6e7781"}  # fmt: skip
+
+
+def utc_time(moment: datetime) -> str:
+    """27 Nov 2026, 05:40 UTC."""
+    return moment.astimezone(UTC).strftime("%d %b %Y, %H:%M UTC")
+
+
+def duration(seconds: int) -> str:
+    """Return a duration for people: "45 s", "12 min", "3 h 5 min", "2 d 4 h"."""
+    if seconds < 60:
+        return f"{max(seconds, 0)} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def ms(value: float | None) -> str:
+    """A response time: "123 ms", or "—"."""
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+def day_tip(bar: DayBar) -> str:
+    """The tooltip of a day bar: date, uptime and downtime on separate lines."""
+    when = bar.day.strftime("%d %b %Y")
+    if bar.uptime is None:
+        return f"{when}\nNo data"
+    down = f"{duration(bar.downtime_s)} down" if bar.downtime_s else "No downtime"
+    return f"{when}\n{format_uptime(bar.uptime)} uptime\n{down}"
+
+
+def day_label(bar: DayBar) -> str:
+    """The same as the tooltip, in one line for screen readers."""
+    return day_tip(bar).replace("\n", ", ")
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """An inline SVG chart's geometry: one polyline (and area) per run of known hours."""
+
+    width: int
+    height: int
+    lines: list[str]
+    areas: list[str]
+    summary: str
+
+
+def chart(monitor: MonitorView, width: int = 240, height: int = 48) -> Chart | None:
+    """Return the response-time chart of the last 24 hours, or None with no answered hour."""
+    values = [v for _, v in monitor.chart if v is not None]
+    if not values:
+        return None
+    top = max(values) * 1.15 or 1.0
+    step = width / max(len(monitor.chart) - 1, 1)
+    runs: list[list[tuple[float, float]]] = [[]]
+    for index, (_, value) in enumerate(monitor.chart):
+        if value is None:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1].append((round(index * step, 1), round(height - value / top * height, 1)))
+    runs = [run if len(run) > 1 else run * 2 for run in runs if run]
+    lines = [" ".join(f"{x},{y}" for x, y in run) for run in runs]
+    areas = [
+        f"{run[0][0]},{height} {line} {run[-1][0]},{height}"
+        for run, line in zip(runs, lines, strict=True)
+    ]
+    summary = f"lowest {ms(min(values))}, highest {ms(max(values))}"
+    return Chart(width, height, lines, areas, summary)
+
+
+def favicon(status: str) -> str:
+    """A data: URL of a round icon in the page's overall colour."""
+    svg = (
+        "<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 16 16'>"
+        f"<circle cx='8' cy='8' r='7' fill='{COLOURS.get(status, '#6e7781')}'/></svg>"
+    )
+    return "data:image/svg+xml," + quote(svg)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "svg", "atom"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        utc_time=utc_time, duration=duration, ms=ms, uptime=format_uptime, day_tip=day_tip,
+        day_label=day_label, chart=chart,
+    )  # fmt: skip
+    return env
+
+
+ENV = _environment()
+
+
+def render_page(page: PageView) -> str:
+    """Return the status page's HTML."""
+    return ENV.get_template("status_page.html").render(
+        page=page, css=CSS, favicon=favicon(page.overall)
+    )
+
+
+def render_feed(page: PageView, base: str) -> str:
+    """Return the page's incidents as an Atom feed; base is the public origin."""
+    return ENV.get_template("feed.atom").render(page=page, base=base, updated=_feed_updated(page))
+
+
+def _feed_updated(page: PageView) -> datetime:
+    """The newest change among the incidents (the page's own time when there is none)."""
+    times = [i.ended_at or i.started_at for i in page.incidents]
+    return max(times) if times else page.generated_at.replace(microsecond=0)

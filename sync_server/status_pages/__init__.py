@@ -1,0 +1,1 @@
+"""Status pages: an owner's public pages grouping some of their monitors (issue 8)."""

@@ -1,0 +1,133 @@
+"""The rules of a public status page, without a database: states, banner, causes, bars."""
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+
+from sync_server.public.render import chart, day_tip, duration
+from sync_server.public.repository import MonitorRow
+from sync_server.public.view import (
+    DayBar,
+    MonitorView,
+    current_status,
+    overall_status,
+    public_cause,
+)
+
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def monitor(**fields: object) -> MonitorRow:
+    row = {"id": uuid.uuid4(), "name": "API", "interval": 60, "is_active": True, "cloud": False,
+           "confirmations": 2, "updated_at": NOW}  # fmt: skip
+    return MonitorRow(**{**row, **fields})  # type: ignore[arg-type]
+
+
+def checks(*statuses: str, age: timedelta = timedelta(seconds=30)) -> list[SimpleNamespace]:
+    """Newest first, one a minute."""
+    return [
+        SimpleNamespace(status=s, checked_at=NOW - age - timedelta(minutes=i), response_time_ms=90)
+        for i, s in enumerate(statuses)
+    ]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "confirmations", "expected"),
+    [
+        (("up", "down"), 2, "up"),
+        (("down", "up"), 2, "up"),  # one failure is not an outage yet
+        (("down", "down", "up"), 2, "down"),
+        (("down", "up"), 1, "down"),
+        (("down",), 2, "down"),  # all there is agrees
+        (("degraded", "up"), 2, "degraded"),
+        (("down", "degraded"), 3, "degraded"),
+    ],
+)
+def test_the_current_state_follows_confirmations(
+    statuses: tuple[str, ...], confirmations: int, expected: str
+) -> None:
+    status, last, _ = current_status(monitor(confirmations=confirmations), checks(*statuses), NOW)
+    assert status == expected
+    assert last == NOW - timedelta(seconds=30)
+
+
+def test_a_monitor_without_recent_checks_is_unknown_not_up() -> None:
+    assert current_status(monitor(), checks("up", age=timedelta(minutes=11)), NOW)[0] == "unknown"
+    slow = monitor(interval=3600)
+    assert current_status(slow, checks("up", age=timedelta(minutes=50)), NOW)[0] == "up"
+    assert current_status(monitor(), [], NOW)[0] == "unknown"
+    assert current_status(monitor(is_active=False), checks("down", "down"), NOW)[0] == "paused"
+
+
+def view(status: str) -> MonitorView:
+    return MonitorView(uuid.uuid4(), "m", status, None, None, "local")
+
+
+@pytest.mark.parametrize(
+    ("statuses", "expected"),
+    [
+        (["up", "up"], "up"),
+        (["up", "degraded"], "degraded"),
+        (["up", "down"], "partial"),
+        (["down", "down"], "major"),
+        (["down", "paused"], "major"),
+        (["down", "unknown"], "partial"),
+        (["unknown", "paused"], "unknown"),
+        ([], "unknown"),
+    ],
+)
+def test_the_banner_sums_up_the_monitors(statuses: list[str], expected: str) -> None:
+    assert overall_status([view(s) for s in statuses]) == expected
+
+
+@pytest.mark.parametrize(
+    ("error", "cause"),
+    [
+        ("expected 200-299, got 503", "HTTP 503"),
+        ("timeout after 30 s", "timed out"),
+        ("DNS lookup failed for db.internal.acme", "DNS failure"),
+        ("could not connect: connection refused", "could not connect"),
+        ("blocked: 10.0.0.5 is private", "could not connect"),
+        ("keyword 'secret-token' not found", "content check failed"),
+        ("TLS certificate expired", "TLS certificate or handshake problem"),
+        (None, "not responding as expected"),
+        ("<script>alert(1)</script>", "not responding as expected"),
+    ],
+)
+def test_a_public_cause_never_repeats_hosts_addresses_or_keywords(
+    error: str | None, cause: str
+) -> None:
+    assert public_cause(error) == cause
+
+
+def test_day_bars_have_levels_and_say_date_uptime_and_downtime() -> None:
+    assert DayBar(date(2026, 11, 1), None, 0, 0).level == "none"
+    assert DayBar(date(2026, 11, 1), 100.0, 0, 1440).level == "up"
+    assert DayBar(date(2026, 11, 1), 99.5, 420, 1440).level == "minor"
+    bad = DayBar(date(2026, 11, 1), 90.0, 8640, 1440)
+    assert bad.level == "major"
+    assert day_tip(bad) == "01 Nov 2026\n90.00% uptime\n2 h 24 min down"
+    assert day_tip(DayBar(date(2026, 11, 2), None, 0, 0)) == "02 Nov 2026\nNo data"
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(0, "0 s"), (59, "59 s"), (60, "1 min"), (3599, "59 min"), (3600, "1 h"), (3900, "1 h 5 min"),
+     (86400, "1 d"), (90000, "1 d 1 h")],
+)  # fmt: skip
+def test_durations_read_like_people_write_them(seconds: int, text: str) -> None:
+    assert duration(seconds) == text
+
+
+def test_the_chart_breaks_where_nothing_answered() -> None:
+    hours = [NOW + timedelta(hours=h) for h in range(6)]
+    m = view("up")
+    m.chart = list(zip(hours, [100.0, 200.0, None, None, 150.0, 150.0], strict=True))
+    drawn = chart(m)
+    assert drawn is not None
+    assert len(drawn.lines) == 2
+    assert drawn.summary == "lowest 100 ms, highest 200 ms"
+    m.chart = [(h, None) for h in hours]
+    assert chart(m) is None
