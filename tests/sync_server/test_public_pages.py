@@ -1,6 +1,8 @@
 """Published status pages: the HTML, JSON, badges and feed strangers see, and what they must
 never see (checklist D3, D4, D6)."""
 
+import base64
+import hashlib
 import uuid
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -148,6 +150,20 @@ def test_the_html_is_locked_down_and_cached_by_etag(
         again = client.get("/s/acme", headers={"If-None-Match": again.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""
+
+
+def test_the_policy_allows_exactly_the_pages_own_style_block(
+    client: TestClient, alice: dict[str, str]
+) -> None:
+    """D4: the CSP's style hash is the hash of the one <style> the page has (a browser would
+    otherwise drop the styles; tests/e2e/test_status_page_browser.py checks in Chromium)."""
+    publish(client, alice, "acme", [add_monitor(client, alice, "API")])
+    answer = client.get("/s/acme")
+    style = answer.text.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in answer.headers["content-security-policy"]
+    assert answer.text.count("<style>") == 1
+    assert "style=" not in answer.text  # no inline style attributes to be refused
 
 
 XSS = [
