@@ -13,8 +13,8 @@ from sqlalchemy import Engine, text
 
 from shared.status import Status
 from shared.uptime import Rollup
-from tests.sync_server.rows import insert_monitor, insert_user
 from tests.support.status_history import add_incident, add_results
+from tests.sync_server.rows import insert_monitor, insert_user
 
 # name, base response ms, outages as (days ago, minutes down, cause as a check would say it)
 MONITORS: list[tuple[str, int, list[tuple[int, int, str]]]] = [
