@@ -37,6 +37,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Data lives in the user data directory; set UPWATCH_HOME to use another one.",
     )
     parser.add_argument("--version", action="version", version=f"upwatch {_version()}")
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation in a temporary home (database, a check, a notification,"
+        " keyring, Qt offscreen); exit 0 when all pass",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def command(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
@@ -148,6 +154,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (2 for bad input)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.self_test:
+        # the launcher runs it (it may load Qt, which the CLI never does); here it came with more
+        err("upwatch: error: --self-test runs alone: `upwatch --self-test`")
+        return 2
     if getattr(args, "func", None) is None:
         parser.print_help()
         return 0
