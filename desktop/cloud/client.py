@@ -15,6 +15,7 @@ import httpx
 
 from desktop.cloud.lock import FileLock
 from desktop.errors import CloudRefused, CloudUnreachable, NotSignedIn, SignInFailed
+from shared.status_page import SharedPage
 from shared.sync import PullResponse, PushRequest, PushResponse
 
 DEFAULT_SERVER = "https://cloud.upwatch.app"
@@ -134,6 +135,21 @@ class CloudClient:
         """Return the URL of a Stripe page (checkout or portal) to open in the browser."""
         answer = await self._authorized("POST", f"/api/subscription/{path}", json=body)
         return str(answer["url"])
+
+    # -- status pages -------------------------------------------------------------------------
+
+    async def status_pages(self) -> list[SharedPage]:
+        """Return the account's status pages."""
+        body = await self._authorized("GET", "/api/status-pages")
+        return [SharedPage.model_validate(page) for page in body]
+
+    async def save_status_page(self, page_id: str | None, body: dict[str, Any]) -> SharedPage:
+        """Create a status page (page_id None) or replace one; return it as stored."""
+        if page_id is None:
+            answer = await self._authorized("POST", "/api/status-pages", json=body)
+        else:
+            answer = await self._authorized("PUT", f"/api/status-pages/{page_id}", json=body)
+        return SharedPage.model_validate(answer)
 
     # -- plumbing -----------------------------------------------------------------------------
 

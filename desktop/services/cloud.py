@@ -73,6 +73,8 @@ class CloudService:
         self.secrets = secrets
         self._transport = transport
         self._client: CloudClient | None = None
+        # one sync at a time per process: the tray's loop and a Share may both ask for one
+        self._sync_lock: asyncio.Lock | None = None
 
     # -- account ------------------------------------------------------------------------------
 
@@ -155,6 +157,12 @@ class CloudService:
         assert client is not None
         return await client.billing_link("portal")
 
+    async def client(self) -> CloudClient:
+        """Return the signed-in account's client; raise NotSignedIn when there is none."""
+        client = await self._signed_in_client(required=True)
+        assert client is not None
+        return client
+
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._close_client()
@@ -171,7 +179,15 @@ class CloudService:
     # -- sync ---------------------------------------------------------------------------------
 
     async def sync(self, now: datetime | None = None) -> SyncReport:
-        """Push local changes and results, then pull until up to date; record the outcome."""
+        """Push local changes and results, then pull until up to date; record the outcome.
+
+        Runs one at a time in a process (a second call waits, then syncs what is left)."""
+        if self._sync_lock is None:
+            self._sync_lock = asyncio.Lock()
+        async with self._sync_lock:
+            return await self._sync(now)
+
+    async def _sync(self, now: datetime | None) -> SyncReport:
         client = await self._signed_in_client(required=True)
         assert client is not None
         report = SyncReport()

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 
 from desktop.cloud.client import DEFAULT_SERVER
 from desktop.controllers.account import AccountController
+from desktop.controllers.sharing import SharingController
 from desktop.ui.icons import COLOURS
+from desktop.ui.share import copy_link, open_link
 from desktop.ui.tasks import spawn
 from shared.status import Status
 
@@ -49,9 +51,17 @@ def open_url(url: str) -> None:
 class AccountPage(QWidget):
     """The Account tab: a sign-in form, or the signed-in account with its sync status."""
 
-    def __init__(self, controller: AccountController, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        controller: AccountController,
+        parent: QWidget | None = None,
+        *,
+        sharing: SharingController | None = None,
+    ) -> None:
         super().__init__(parent)
         self._controller = controller
+        self._sharing = sharing
+        self._pages_loaded = False
         self._billing_said_waiting = False
         self.stack = QStackedWidget()
         self.stack.addWidget(self._sign_in_form())
@@ -117,12 +127,30 @@ class AccountPage(QWidget):
         billing.addWidget(self.upgrade_button)
         billing.addWidget(self.billing_button)
         billing.addStretch(1)
+        self.status_page_label = QLabel(wordWrap=True)
+        self.status_page_label.setOpenExternalLinks(True)
+        self.status_page_label.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextBrowserInteraction
+        )
+        self.copy_link_button = QPushButton("Copy link")
+        self.open_page_button = QPushButton("Open")
+        sharing_row = QHBoxLayout()
+        sharing_row.addWidget(self.status_page_label, 1)
+        sharing_row.addWidget(self.copy_link_button)
+        sharing_row.addWidget(self.open_page_button)
         layout = QVBoxLayout(page)
         layout.addWidget(self.account_label)
         layout.addWidget(self.sync_label)
         layout.addLayout(buttons)
         layout.addLayout(billing)
         layout.addWidget(self.billing_label)
+        if self._sharing is not None:
+            layout.addLayout(sharing_row)
+            sharing = self._sharing
+            self.copy_link_button.clicked.connect(lambda: copy_link(sharing.link or ""))
+            self.open_page_button.clicked.connect(lambda: open_link(sharing.link or ""))
+            sharing.pages_changed.connect(self._fill_status_page)
+        self._fill_status_page()
         layout.addWidget(
             QLabel("Signing out keeps your monitors and history on this computer.", wordWrap=True)
         )
@@ -137,6 +165,9 @@ class AccountPage(QWidget):
         """Show the controller's account state."""
         view = self._controller.view
         self.stack.setCurrentIndex(1 if view.signed_in else 0)
+        if self._sharing is not None and view.signed_in != self._pages_loaded:
+            self._pages_loaded = view.signed_in  # read the pages once per sign-in
+            spawn(self._sharing.refresh())
         for button in (self.sign_in_button, self.create_button, self.sign_out_button):
             button.setEnabled(not view.busy)
         if view.signed_in:
@@ -193,6 +224,23 @@ class AccountPage(QWidget):
         if problem is not None:
             self._say_billing(problem, error=True)
 
+    def _fill_status_page(self) -> None:
+        link = self._sharing.link if self._sharing is not None else None
+        for button in (self.copy_link_button, self.open_page_button):
+            button.setVisible(link is not None)
+        if link is None:
+            self.status_page_label.setText(
+                "<b>Status page:</b> none yet. Select a monitor on the Monitors tab and press"
+                " <b>Share…</b> to publish it on a public page with its own link."
+            )
+            return
+        assert self._sharing is not None
+        count = len(self._sharing.pages[0].monitor_ids)
+        shown = f"{count} monitor{'s' if count != 1 else ''}"
+        self.status_page_label.setText(
+            f'<b>Status page</b> ({shown}): <a href="{_escape(link)}">{_escape(link)}</a>'
+        )
+
     def _say_billing(self, text: str, *, error: bool) -> None:
         self._billing_said_waiting = bool(text) and not error
         colour = COLOURS[Status.DOWN] if error else "palette(text)"
@@ -204,4 +252,6 @@ class AccountPage(QWidget):
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return (
+        text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )

@@ -20,6 +20,7 @@ from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController
 from desktop.controllers.settings import SettingsController
+from desktop.controllers.sharing import SharingController
 from desktop.errors import UpwatchError
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
@@ -28,6 +29,7 @@ from desktop.services.channels import ChannelService
 from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
+from desktop.services.sharing import ShareService
 from desktop.storage.database import Database
 from desktop.ui.account_page import AccountPage
 from desktop.ui.channels_page import ChannelsPage
@@ -65,18 +67,21 @@ class TrayApp:
         self.settings.settings = stored
         self.settings.settings_changed.connect(self._settings_changed)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
+        cloud = CloudService(db, SecretStore())
+        self.sharing = SharingController(ShareService(cloud, service))
         self.window = MainWindow(
             self.monitors,
             self.detail,
             keep_running_in_tray=lambda: self.has_tray,
             channels=self.channels,
+            sharing=self.sharing,
         )
         self.window.add_page(ChannelsPage(self.channels), "Alert channels")
         self.window.add_page(SettingsPage(self.settings), "Settings")
-        self.account = AccountController(CloudService(db, SecretStore()))
+        self.account = AccountController(cloud)
         self.account.pulled_changes.connect(lambda: spawn(self.monitors.reload()))
         self.monitors.monitors_edited.connect(self.account.sync_now)
-        self.account_page = AccountPage(self.account)
+        self.account_page = AccountPage(self.account, sharing=self.sharing)
         self.window.add_page(self.account_page, "Account")
         self.window.setWindowIcon(tray_icon(Status.UP))
         self.tray: TrayIcon | None = None

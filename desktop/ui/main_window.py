@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable
 
@@ -25,8 +26,10 @@ from PySide6.QtWidgets import (
 from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController, MonitorView
+from desktop.controllers.sharing import SharingController
 from desktop.ui.detail_pane import DetailPane
 from desktop.ui.monitor_dialog import MonitorDialog
+from desktop.ui.share import share_monitor
 from desktop.ui.table_model import COLUMNS, ID_ROLE, SORT_ROLE, MonitorTableModel
 from desktop.ui.tasks import spawn
 
@@ -41,12 +44,14 @@ class MainWindow(QMainWindow):
         *,
         keep_running_in_tray: Callable[[], bool],
         channels: ChannelsController | None = None,
+        sharing: SharingController | None = None,
     ) -> None:
         super().__init__()
         self.monitors = monitors
         self.detail = detail
         self._keep_running = keep_running_in_tray
         self.channels = channels
+        self.sharing = sharing
         self.setWindowTitle("Upwatch")
         self.resize(1180, 720)
 
@@ -134,6 +139,9 @@ class MainWindow(QMainWindow):
         self.check_action = self._action(
             toolbar, "Check now", self.check_selected, QKeySequence("Ctrl+R")
         )
+        self.share_action = self._action(toolbar, "Share…", self.share_selected)
+        self.share_action.setToolTip("Put it on your public status page and copy the link")
+        self.share_action.setVisible(self.sharing is not None)
         self._update_actions()
 
     def _action(
@@ -177,7 +185,8 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         view = self.selected()
-        for action in (self.edit_action, self.delete_action, self.pause_action, self.check_action):
+        actions = (self.edit_action, self.delete_action, self.pause_action, self.check_action)
+        for action in (*actions, self.share_action):
             action.setEnabled(view is not None)
         paused = view is not None and not view.spec.is_active
         self.pause_action.setText("Resume" if paused else "Pause")
@@ -250,6 +259,13 @@ class MainWindow(QMainWindow):
         view = self.selected()
         if view is not None and not self.monitors.check_now(view.spec.id):
             self.statusBar().showMessage(f"{view.spec.name} is being checked already", 3000)
+
+    def share_selected(self) -> asyncio.Task[QMessageBox] | None:
+        """Put the selected monitor on the public status page and copy its link."""
+        view = self.selected()
+        if view is None or self.sharing is None:
+            return None
+        return spawn(share_monitor(self, self.sharing, str(view.spec.id), view.spec.name))
 
     def show_error(self, message: str) -> None:
         """Tell the user what went wrong."""

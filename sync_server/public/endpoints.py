@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from shared.status_page import SLUG_PATTERN
 from sync_server.deps import ReadSessionDep, SettingsDep
 from sync_server.errors import NotFound, error_responses
 from sync_server.public.badges import render_badge, response_badge, status_badge, uptime_badge
@@ -21,7 +22,6 @@ from sync_server.public.render import BADGE_CSP, CSP, render_feed, render_page
 from sync_server.public.repository import PublicRepository
 from sync_server.public.schemas import MonitorStatusPublic, StatusPageOut, monitor_out, page_out
 from sync_server.public.view import MonitorView, PageView, PublicViews
-from sync_server.status_pages.schemas import SLUG_PATTERN
 
 router = APIRouter(tags=["public"], responses=error_responses(404))
 PAGE_MAX_AGE = 30

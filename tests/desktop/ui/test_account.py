@@ -164,3 +164,44 @@ async def test_upgrade_opens_checkout_and_shows_the_plan_once_the_payment_lands(
                 assert opened[1].startswith("https://billing.stripe.test/")
         finally:
             api.stop()
+
+
+async def test_share_puts_the_selected_monitor_on_a_public_page_and_copies_its_link(
+    app: TrayApp, api: ApiServer, target: TargetServer
+) -> None:
+    """Issue 8: Share… (signed out it says to sign in), the link on the clipboard and the
+    Account tab, and the page answers anyone."""
+    async with running(app):
+        await app.monitors.add({"url": target.url("/"), "name": "Shop"})
+        await until(lambda: bool(app.monitors.rows))
+        window = app.window
+        window.select_monitor(app.monitors.rows[0].spec.id)
+        assert window.share_action.isEnabled()
+        task = window.share_selected()
+        assert task is not None
+        refused = await task
+        assert "Sign in to Upwatch Cloud on the Account tab first" in refused.informativeText()
+        refused.close()
+
+        problem = await app.account.sign_in(api.url, "al@example.com", PASSWORD, create=True)
+        assert problem is None
+        page = app.account_page
+        assert isinstance(page, AccountPage)
+        await until(lambda: "none yet" in page.status_page_label.text())
+        assert not page.copy_link_button.isVisibleTo(page)
+        task = window.share_selected()
+        assert task is not None
+        box = await task
+        link = QApplication.clipboard().text()
+        assert link.startswith(f"{api.settings.public_origin}/s/shop-")
+        assert "Shop is on your status page" in box.text()
+        assert link in box.informativeText()
+        assert sorted(b.text() for b in box.buttons()) == ["Close", "Open"]
+        box.close()
+        assert link in page.status_page_label.text()
+        assert "(1 monitor)" in page.status_page_label.text()
+        assert page.copy_link_button.isVisibleTo(page)
+        async with httpx.AsyncClient() as visitor:
+            shown = await visitor.get(api.url + link.removeprefix(api.settings.public_origin))
+        assert shown.status_code == 200
+        assert "Shop" in shown.text

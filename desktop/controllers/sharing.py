@@ -1,0 +1,67 @@
+"""SharingController: the account's public status page for the main window and Account tab."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.errors import NotSignedIn, UpwatchError
+from desktop.services.sharing import ShareService
+from shared.status_page import SharedPage
+
+
+class SharingController(QObject):
+    """Shares monitors on the status page; views listen to pages_changed."""
+
+    pages_changed = Signal()
+
+    def __init__(self, service: ShareService) -> None:
+        super().__init__()
+        self.service = service
+        self.pages: list[SharedPage] = []
+        self.busy = False
+
+    @property
+    def link(self) -> str | None:
+        """The public address of the account's first status page, if it has one."""
+        return self.pages[0].url if self.pages else None
+
+    async def refresh(self) -> str | None:
+        """Read the account's pages; return None, or what went wrong (signed out: no pages)."""
+        try:
+            self.pages = await self.service.pages()
+        except NotSignedIn:
+            self.pages = []
+        except UpwatchError as exc:
+            return exc.message
+        finally:
+            self.pages_changed.emit()
+        return None
+
+    async def share(self, monitor_id: str) -> tuple[SharedPage | None, str | None]:
+        """Put a monitor on the status page (made if needed): (the page, None), or (None,
+        what to tell the user)."""
+        self.busy = True
+        self.pages_changed.emit()
+        try:
+            page = await self.service.share([monitor_id])
+        except NotSignedIn:
+            return None, (
+                "Sign in to Upwatch Cloud on the Account tab first: status pages are public"
+                " pages the cloud serves."
+            )
+        except UpwatchError as exc:
+            return None, exc.message
+        finally:
+            self.busy = False
+        others = [p for p in self.pages if p.id != page.id]
+        self.pages = [page, *others]
+        self.pages_changed.emit()
+        return page, None
+
+    async def unshare(self, monitor_id: str) -> str | None:
+        """Take a monitor off the status pages; return None, or what went wrong."""
+        try:
+            await self.service.unshare([monitor_id])
+        except UpwatchError as exc:
+            return exc.message
+        return await self.refresh()
