@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-app
 TEST_TIMEOUT ?= 1200
+PACKAGE_TIMEOUT ?= 600
 
-.PHONY: run test check lint types contracts bench screenshots system-deps format clean
+.PHONY: run test check lint types contracts bench screenshots system-deps format clean package package-test
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -44,6 +45,23 @@ test: $(STAMP) system-deps check
 	@set -e; for file in tests/desktop/ui/test_*.py; do \
 		echo "== $$file"; \
 		timeout -k 10 300 $(BIN)/python -m pytest -q -p no:cacheprovider "$$file"; \
+	done
+	@$(MAKE) --no-print-directory package package-test
+
+## package: a one-folder app bundle (tray app and CLI) in dist/upwatch with PyInstaller
+package: $(STAMP)
+	@set -e; start=$$(date +%s); \
+	timeout -k 10 $(PACKAGE_TIMEOUT) $(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		packaging/upwatch.spec; \
+	echo "Bundle dist/upwatch: $$(du -sh dist/upwatch | cut -f1), built in $$(( $$(date +%s) - start )) s"
+
+## package-test: the bundle's --version and --self-test offscreen, with an empty home and no venv
+package-test:
+	@set -e; home=$$(mktemp -d); trap 'rm -rf "$$home"' EXIT; \
+	for flag in --version --self-test; do \
+		echo "== dist/upwatch/upwatch $$flag"; \
+		timeout -k 10 120 env -i HOME="$$home" PATH=/usr/bin:/bin LANG=C.UTF-8 \
+			dist/upwatch/upwatch $$flag; \
 	done
 
 ## check: ruff (lint + format), mypy --strict, import-linter contracts

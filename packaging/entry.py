@@ -1,0 +1,5 @@
+"""The bundle's entry point: the same `upwatch` command the console script runs."""
+
+from desktop.launcher import entry
+
+entry()
