@@ -28,6 +28,7 @@ from shared.monitor import MonitorSpec
 
 MAX_PUSH_CHANGES = 500
 MAX_PUSH_RESULTS = 5000
+MAX_PUSH_INCIDENTS = 1000
 MAX_PULL_CHANGES = 500
 MAX_PULL_RESULTS = 5000
 
@@ -117,6 +118,19 @@ class ResultIn(BaseModel):
     checked_at: IsoTime
 
 
+class IncidentIn(BaseModel):
+    """An outage a desktop saw (its confirmed DOWN until recovery): public status pages of
+    monitors the cloud does not check list these."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: uuid.UUID
+    monitor_id: uuid.UUID
+    started_at: IsoTime
+    ended_at: IsoTime | None = None
+    first_error: Annotated[str, Field(max_length=500)] | None = None
+
+
 class PushRequest(BaseModel):
     """What a device sends: its changes since the last push and its new results."""
 
@@ -126,6 +140,7 @@ class PushRequest(BaseModel):
     monitors: Annotated[list[MonitorChange], Field(max_length=MAX_PUSH_CHANGES)] = []
     channels: Annotated[list[ChannelChange], Field(max_length=MAX_PUSH_CHANGES)] = []
     results: Annotated[list[ResultIn], Field(max_length=MAX_PUSH_RESULTS)] = []
+    incidents: Annotated[list[IncidentIn], Field(max_length=MAX_PUSH_INCIDENTS)] = []
 
 
 class Applied(BaseModel):
@@ -144,6 +159,7 @@ class PushResponse(BaseModel):
     channels: list[Applied] = []
     results_stored: int  # new rows; a result pushed before is not counted again
     results_refused: int  # results of monitors that are not the account's (or were deleted)
+    incidents_stored: int = 0  # new or changed; those of monitors not the account's are skipped
 
 
 class RemoteMonitor(BaseModel):

@@ -23,10 +23,18 @@ from desktop.secrets.store import SecretStore, channel_secret_key
 from desktop.services.channel_push import push_channels
 from desktop.storage.channel_sync import ChannelSyncStore
 from desktop.storage.database import Database
+from desktop.storage.incident_sync import CURSOR_KEY as INCIDENTS_CURSOR
+from desktop.storage.incident_sync import changed_incidents, next_cursor, push_since
 from desktop.storage.monitors import to_spec
 from desktop.storage.sync_store import Pending, SyncStore
 from shared.result import to_ms
-from shared.sync import MAX_PUSH_CHANGES, MAX_PUSH_RESULTS, MonitorChange, PushRequest
+from shared.sync import (
+    MAX_PUSH_CHANGES,
+    MAX_PUSH_INCIDENTS,
+    MAX_PUSH_RESULTS,
+    MonitorChange,
+    PushRequest,
+)
 
 REFRESH_KEY = "cloud:refresh"
 REFRESH_LOCK_FILE = "cloud-refresh.lock"
@@ -106,7 +114,8 @@ class CloudService:
         }
         if previous != address or await self._get("account_id") != str(account["id"]):
             # another account or server: start its cursors from scratch
-            fresh |= {"cursor": None, "results_cursor": None, "pushed_seq": None}
+            fresh |= {"cursor": None, "results_cursor": None, "pushed_seq": None,
+                      INCIDENTS_CURSOR: None}  # fmt: skip
         await asyncio.to_thread(self.store.set, **fresh, account_id=str(account["id"]))
         await asyncio.to_thread(self.store.queue_all_monitors)
         await asyncio.to_thread(self.channels.queue_all)
@@ -198,6 +207,7 @@ class CloudService:
             report.pushed += pushed
             report.refused += refused
             await self._push_results(client, device, report, now or datetime.now(UTC))
+            await self._push_incidents(client, device, now or datetime.now(UTC))
             await self._pull(client, device, report)
         except Exception as exc:
             message = getattr(exc, "message", None) or str(exc)
@@ -255,6 +265,20 @@ class CloudService:
             for task in in_flight:
                 task.cancel()
         await asyncio.to_thread(self.store.results_pushed, top)
+
+    async def _push_incidents(self, client: CloudClient, device: str, now: datetime) -> None:
+        since = push_since(await self._get(INCIDENTS_CURSOR), now)
+        offset = 0
+        while True:
+            page = await asyncio.to_thread(
+                changed_incidents, self.store.db, since, MAX_PUSH_INCIDENTS, offset
+            )
+            if page:
+                await client.push(PushRequest(device_id=device, incidents=page))
+            if len(page) < MAX_PUSH_INCIDENTS:
+                break
+            offset += len(page)
+        await asyncio.to_thread(self.store.set, **{INCIDENTS_CURSOR: next_cursor(now)})
 
     async def _pull(self, client: CloudClient, device: str, report: SyncReport) -> None:
         cursor = int(await self._get("cursor") or 0)

@@ -44,6 +44,21 @@ WHERE c.source = 'cloud' AND c.xact < h.horizon
 ORDER BY c.xact, c.id
 LIMIT :limit
 """)
+# A desktop's incidents of the account's live monitors: new ones stored, ended ones updated;
+# an id that is another monitor's (anyone's) changes nothing (checklist I4).
+UPSERT_LOCAL_INCIDENTS = text("""
+INSERT INTO incidents (id, monitor_id, source, status, started_at, ended_at, first_error)
+SELECT v.id, v.monitor_id, 'local', 'down', v.started_at, v.ended_at, v.first_error
+FROM unnest(CAST(:ids AS uuid[]), CAST(:monitors AS uuid[]), CAST(:started AS timestamptz[]),
+            CAST(:ended AS timestamptz[]), CAST(:errors AS text[]))
+     AS v(id, monitor_id, started_at, ended_at, first_error)
+JOIN monitors AS m ON m.id = v.monitor_id AND m.user_id = :user AND NOT m.deleted
+ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, first_error = excluded.first_error
+WHERE incidents.monitor_id = excluded.monitor_id AND incidents.source = 'local'
+  AND (incidents.ended_at IS DISTINCT FROM excluded.ended_at
+       OR incidents.first_error IS DISTINCT FROM excluded.first_error)
+RETURNING id
+""")
 HORIZON = text("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint")
 
 
@@ -73,6 +88,11 @@ class SyncRepository:
         """Insert results (unnest arrays) and add the new ones to the rollups; return how
         many were new."""
         return int(self.session.execute(INSERT_LOCAL_RESULTS, rows).scalar_one())
+
+    def upsert_local_incidents(self, user_id: uuid.UUID, rows: dict[str, list[Any]]) -> int:
+        """Store a desktop's incidents (unnest arrays) of the user's live monitors; return how
+        many were new or changed."""
+        return len(self.session.execute(UPSERT_LOCAL_INCIDENTS, {**rows, "user": user_id}).all())
 
     def changes_after(self, user_id: uuid.UUID, cursor: int, limit: int) -> Sequence[Monitor]:
         """Return the user's monitors changed after seq cursor, oldest change first."""

@@ -11,6 +11,7 @@ from shared.sync import (
     MAX_PULL_CHANGES,
     MAX_PULL_RESULTS,
     Applied,
+    IncidentIn,
     MonitorChange,
     PullResponse,
     PushRequest,
@@ -62,8 +63,13 @@ class SyncService:
         if any(answer.applied and answer.seq is not None for answer in applied + channels):
             announce(self.repo.session, user.id)
         stored, refused = self._store_results(user, request.results)
+        incidents = self._store_incidents(user, request.incidents)
         return PushResponse(
-            monitors=applied, channels=channels, results_stored=stored, results_refused=refused
+            monitors=applied,
+            channels=channels,
+            results_stored=stored,
+            results_refused=refused,
+            incidents_stored=incidents,
         )
 
     def pull(self, user: User, cursor: int, results_cursor: str, limit: int) -> PullResponse:
@@ -163,6 +169,18 @@ class SyncService:
         row.changed_by = device
         row.seq = self.monitors.next_seq(user.id)
         return self.monitors.save(row)
+
+    def _store_incidents(self, user: User, incidents: list[IncidentIn]) -> int:
+        if not incidents:
+            return 0
+        rows: dict[str, list[Any]] = {
+            "ids": [i.id for i in incidents],
+            "monitors": [i.monitor_id for i in incidents],
+            "started": [i.started_at for i in incidents],
+            "ended": [i.ended_at for i in incidents],
+            "errors": [i.first_error for i in incidents],
+        }
+        return self.repo.upsert_local_incidents(user.id, rows)
 
     def _store_results(self, user: User, results: list[ResultIn]) -> tuple[int, int]:
         if not results:

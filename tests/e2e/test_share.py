@@ -4,6 +4,7 @@ what the desktop pushed (free plan), and only the monitors that were shared."""
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -83,3 +84,33 @@ async def test_sharing_tells_what_is_wrong(api: ApiServer, desktops: list[Deskto
     await sharing.share(["Shop"], slug="alice-shop")
     with pytest.raises(CloudRefused, match="free plan has 1 status page"):
         await sharing.share(["Shop"], slug="another-page")
+
+
+async def test_an_outage_seen_by_the_desktop_is_listed_on_its_public_page(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    """Monitors the cloud does not check: the page's incidents are the ones the desktop saw,
+    with a public cause (the error's host name stays private)."""
+    a, _ = desktops
+    shop = add_checked(a, "Shop")
+    started = datetime.now(UTC) - timedelta(hours=3)
+    conn = sqlite3.connect(a.db.path, isolation_level=None)
+    (pk,) = conn.execute("SELECT pk FROM monitors WHERE id = ?", (shop,)).fetchone()
+    conn.execute(
+        "INSERT INTO incidents (id, monitor_pk, source, started_at, ended_at, first_error)"
+        " VALUES (?, ?, 0, ?, ?, ?)",
+        (str(uuid.uuid4()), pk, started.isoformat(),
+         (started + timedelta(minutes=12)).isoformat(), "DNS lookup failed for shop.internal"),
+    )  # fmt: skip
+    conn.close()
+    await a.cloud.sign_up("alice@example.com", PASSWORD, api.url)
+    page = await ShareService(a.cloud, a.monitors).share(["Shop"])
+    async with httpx.AsyncClient(base_url=api.url) as visitor:
+        shown = (await visitor.get(f"/api/public/status-pages/{page.slug}")).json()
+        html = (await visitor.get(f"/s/{page.slug}")).text
+    (outage,) = shown["incidents"]
+    assert (outage["monitor_name"], outage["cause"], outage["duration_s"]) == (
+        "Shop", "DNS failure", 720,
+    )  # fmt: skip
+    assert "down for 12 min" in html
+    assert "shop.internal" not in html

@@ -435,3 +435,31 @@ def test_the_same_batch_pushed_at_once_from_two_devices_is_stored_once(
         stored = conn.execute(text("SELECT count(*) FROM checks")).scalar_one()
         counted = conn.execute(text("SELECT sum(up) FROM rollups_daily")).scalar_one()
     assert (stored, counted) == (2000, 2000)
+
+
+def incident(monitor_id: uuid.UUID, incident_id: uuid.UUID, **fields: Any) -> dict[str, Any]:
+    body = {"id": str(incident_id), "monitor_id": str(monitor_id), "started_at": T0.isoformat()}
+    return {**body, "first_error": "timeout after 30 s", **fields}
+
+
+def test_a_desktops_incidents_are_stored_once_and_their_end_follows(
+    client: TestClient, db: Engine
+) -> None:
+    """I1 and I4 for incidents: repeats store nothing twice; Bob can neither add incidents to
+    Alice's monitor nor change hers through an id of his own monitor."""
+    alice, bob = login(client, ALICE), login(client, BOB)
+    shop, bobs = uuid.uuid4(), uuid.uuid4()
+    push(client, alice, "dev-a", monitors=[change(shop, T0)])
+    push(client, bob, "dev-b", monitors=[change(bobs, T0, name="Bob's")])
+    first = uuid.uuid4()
+    assert push(client, alice, "dev-a", incidents=[incident(shop, first)])["incidents_stored"] == 1
+    assert push(client, alice, "dev-a", incidents=[incident(shop, first)])["incidents_stored"] == 0
+    ended = incident(shop, first, ended_at=(T0 + timedelta(minutes=7)).isoformat())
+    assert push(client, alice, "dev-a", incidents=[ended])["incidents_stored"] == 1
+    stolen = [incident(shop, uuid.uuid4()), incident(bobs, first, ended_at=None)]
+    assert push(client, bob, "dev-b", incidents=stolen)["incidents_stored"] == 0
+    with db.connect() as conn:
+        rows = conn.execute(text("SELECT id, monitor_id, source, ended_at FROM incidents")).all()
+    assert [(r.id, r.monitor_id, r.source, r.ended_at) for r in rows] == [
+        (first, shop, "local", T0 + timedelta(minutes=7))
+    ]
