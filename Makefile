@@ -68,8 +68,8 @@ package-test:
 check: lint types contracts
 
 lint: $(STAMP)
-	$(BIN)/ruff check shared desktop sync_server tests bench
-	$(BIN)/ruff format --check shared desktop sync_server tests bench
+	$(BIN)/ruff check shared desktop sync_server tests bench packaging
+	$(BIN)/ruff format --check shared desktop sync_server tests bench packaging
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -78,8 +78,8 @@ contracts: $(STAMP)
 	$(BIN)/lint-imports
 
 format: $(STAMP)
-	$(BIN)/ruff format shared desktop sync_server tests bench
-	$(BIN)/ruff check --fix shared desktop sync_server tests bench
+	$(BIN)/ruff format shared desktop sync_server tests bench packaging
+	$(BIN)/ruff check --fix shared desktop sync_server tests bench packaging
 
 ## screenshots: the real app under Xvfb with a tray host; PNGs into docs/screenshots/
 screenshots: $(STAMP)

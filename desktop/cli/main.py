@@ -9,7 +9,15 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
 
-from desktop.cli import channel_cmds, cloud_cmds, db_cmds, monitor_cmds, run_cmd, transfer_cmds
+from desktop.cli import (
+    channel_cmds,
+    cloud_cmds,
+    db_cmds,
+    monitor_cmds,
+    run_cmd,
+    share_cmds,
+    transfer_cmds,
+)
 from desktop.cli.context import Context, err
 from desktop.cli.options import add_monitor_options, period
 from desktop.errors import InvalidInput, UpwatchError
@@ -144,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("upgrade", cloud_cmds.cmd_upgrade, "buy a paid plan (opens Stripe Checkout)")
     p.add_argument("plan", choices=("starter", "pro", "business"), help="the plan to buy")
     command("billing", cloud_cmds.cmd_billing, "manage your subscription (opens Stripe's portal)")
+    p = command("share", share_cmds.cmd_share, "put monitors on your public status page")
+    p.add_argument("monitors", nargs="*", metavar="MONITOR", help="id (or its start) or name")
+    p.add_argument("--title", help="the page's title (first share: Service status)")
+    p.add_argument("--slug", help="the page's address: /s/SLUG (first share: from the name)")
+    p.add_argument("--open", action="store_true", help="open the page in the browser")
+    p.add_argument("--list", action="store_true", help="list your status pages")
+    p = command("unshare", share_cmds.cmd_unshare, "take monitors off your status pages")
+    p.add_argument("monitors", nargs="+", metavar="MONITOR", help="id (or its start) or name")
 
     p = command("import", transfer_cmds.cmd_import, "import monitors and channels (JSON/YAML)")
     p.add_argument("file", help="file to read, or - for standard input")

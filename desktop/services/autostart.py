@@ -16,6 +16,9 @@ RUN_KEY = r"Software\Microsoft\Windows\CurrentVersion\Run"
 
 def launch_command() -> list[str]:
     """Return the command that starts the tray app as installed here."""
+    if getattr(sys, "frozen", False):
+        # an app bundle: its own executable (no Python to run -m with, maybe not on PATH)
+        return [sys.executable, "app"]
     found = shutil.which("upwatch")
     if found:
         return [found, "app"]

@@ -46,3 +46,15 @@ def test_start_at_login_writes_and_removes_an_xdg_autostart_entry(
     autostart.set_enabled(False)
     assert not entry.exists()
     autostart.set_enabled(False)  # removing twice is fine
+
+
+def test_start_at_login_in_an_app_bundle_runs_the_bundle_itself(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A PyInstaller bundle has no Python for `-m` and may not be on PATH."""
+    from desktop.services import autostart
+
+    monkeypatch.setattr(autostart.sys, "frozen", True, raising=False)
+    monkeypatch.setattr(autostart.sys, "executable", "/opt/Upwatch/upwatch")
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert autostart.launch_command() == ["/opt/Upwatch/upwatch", "app"]

@@ -137,3 +137,36 @@ def test_without_a_keyring_the_cloud_commands_say_why(
     )  # fmt: skip
     assert code == 2
     assert "No usable OS keyring" in err
+
+
+def test_share_puts_a_monitor_on_a_status_page_from_the_terminal(
+    api: ApiServer,
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 8: upwatch share / share --list / unshare; bad input exits 2 and changes nothing."""
+    for name in ("Shop", "Blog"):
+        assert run(capsys, monkeypatch, "add", f"https://{name.lower()}.example.com",
+                   "--name", name)[0] == 0  # fmt: skip
+    code, _, err = run(capsys, monkeypatch, "share", "Shop")
+    assert code == 2
+    assert "not signed in" in err
+    run(capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
+        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    code, out, _ = run(capsys, monkeypatch, "share", "--list")
+    assert (code, out.strip()) == (0, "No status page yet: `upwatch share MONITOR` makes one.")
+    code, _, err = run(capsys, monkeypatch, "share", "Shop", "--slug", "Bad Slug")
+    assert code == 2
+    assert "slug: 3 to 60 lowercase letters" in err
+    code, out, err = run(capsys, monkeypatch, "share", "Shop", "Blog", "--slug", "al-status",
+                         "--title", "Al's sites")  # fmt: skip
+    assert code == 0, err
+    link = f"{api.settings.public_origin}/s/al-status"
+    assert out.splitlines() == [f"Al's sites: {link}", "  shows: Shop, Blog"]
+    assert run(capsys, monkeypatch, "share", "--list")[1].splitlines()[0].endswith(link)
+    code, out, _ = run(capsys, monkeypatch, "unshare", "Shop")
+    assert (code, out.splitlines()[1]) == (0, "  shows: Blog")
+    code, _, err = run(capsys, monkeypatch, "share", "Nope")
+    assert code == 2
+    assert "Nope" in err
