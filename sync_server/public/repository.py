@@ -44,15 +44,43 @@ CROSS JOIN LATERAL (
     WHERE monitor_id = m.id AND source = s.source
     ORDER BY checked_at DESC LIMIT :depth) AS c
 """)
-_DAILY = text("""
-SELECT monitor_id, source, bucket, up, degraded, down, unknown, rt_count, rt_sum, rt_min,
-       rt_max, histogram
-FROM rollups_daily WHERE monitor_id = ANY(CAST(:monitors AS uuid[])) AND bucket >= :since
+# Per monitor and bucket, the primary source's rollup, or the other source's when the
+# primary knows nothing of that bucket (a monitor the cloud began checking last week still
+# shows the desktop's earlier days). The bars and windows need counts only.
+# (one index range per monitor and source: the key is (monitor_id, source, bucket))
+_DAILY_COUNTS = text("""
+SELECT monitor_id, array_agg(day ORDER BY day) AS days, array_agg(ok ORDER BY day) AS ok,
+       array_agg(down ORDER BY day) AS down
+FROM (
+    SELECT DISTINCT ON (p.id, r.bucket) p.id AS monitor_id,
+           CAST(r.bucket AT TIME ZONE 'UTC' AS date) - CAST(:first AS date) AS day,
+           r.up + r.degraded AS ok, r.down
+    FROM unnest(CAST(:monitors AS uuid[]), CAST(:sources AS text[])) AS p(id, source)
+    CROSS JOIN LATERAL (
+        SELECT source, bucket, up, degraded, down FROM rollups_daily
+        WHERE monitor_id = p.id AND source IN ('cloud', 'local') AND bucket >= :since
+          AND up + degraded + down > 0) AS r
+    ORDER BY p.id, r.bucket, r.source = p.source DESC
+) AS picked
+GROUP BY monitor_id
 """)
 _HOURLY = text("""
-SELECT monitor_id, source, bucket, up, degraded, down, unknown, rt_count, rt_sum, rt_min,
-       rt_max, histogram
-FROM rollups_hourly WHERE monitor_id = ANY(CAST(:monitors AS uuid[])) AND bucket >= :since
+SELECT monitor_id, array_agg(hour ORDER BY hour) AS hours, sum(up) AS up,
+       sum(degraded) AS degraded, sum(down) AS down, sum(unknown) AS unknown,
+       array_agg(rt_count ORDER BY hour) AS rt_counts, array_agg(rt_sum ORDER BY hour) AS rt_sums,
+       min(rt_min) AS rt_min, max(rt_max) AS rt_max, array_agg(histogram) AS histograms
+FROM (
+    SELECT DISTINCT ON (p.id, r.bucket) p.id AS monitor_id,
+           CAST(extract(epoch FROM r.bucket - :since) AS int) / 3600 AS hour, r.up, r.degraded,
+           r.down, r.unknown, r.rt_count, r.rt_sum, r.rt_min, r.rt_max, r.histogram
+    FROM unnest(CAST(:monitors AS uuid[]), CAST(:sources AS text[])) AS p(id, source)
+    CROSS JOIN LATERAL (
+        SELECT * FROM rollups_hourly
+        WHERE monitor_id = p.id AND source IN ('cloud', 'local') AND bucket >= :since
+          AND up + degraded + down > 0) AS r
+    ORDER BY p.id, r.bucket, r.source = p.source DESC
+) AS picked
+GROUP BY monitor_id
 """)
 _INCIDENTS = text("""
 SELECT i.id, i.monitor_id, i.source, i.started_at, i.ended_at, i.first_error
@@ -121,13 +149,24 @@ class PublicRepository:
         params = {"monitors": list(monitors), "depth": depth}
         return self.session.execute(_LATEST, params).all()
 
-    def daily(self, monitors: Sequence[uuid.UUID], since: datetime) -> Sequence[Row[Any]]:
-        """Return the daily rollups of these monitors from since (every source)."""
-        return self.session.execute(_DAILY, {"monitors": list(monitors), "since": since}).all()
+    def daily_counts(
+        self, monitors: Sequence[uuid.UUID], sources: Sequence[str], since: datetime
+    ) -> Sequence[Row[Any]]:
+        """Return per monitor (monitor_id, days, ok, down): arrays of day numbers from since
+        (0 = since's day) with the up + degraded and down counts of that day, from the
+        monitor's source in sources (the other where that one knows nothing of the day)."""
+        params = {"monitors": list(monitors), "sources": list(sources), "since": since,
+                  "first": since.date()}  # fmt: skip
+        return self.session.execute(_DAILY_COUNTS, params).all()
 
-    def hourly(self, monitors: Sequence[uuid.UUID], since: datetime) -> Sequence[Row[Any]]:
-        """Return the hourly rollups of these monitors from since (every source)."""
-        return self.session.execute(_HOURLY, {"monitors": list(monitors), "since": since}).all()
+    def hourly(
+        self, monitors: Sequence[uuid.UUID], sources: Sequence[str], since: datetime
+    ) -> Sequence[Row[Any]]:
+        """Return per monitor its hours from since picked like daily_counts, summed: (monitor_id,
+        hours (0 = since's hour), up, degraded, down, unknown, rt_counts and rt_sums per hour,
+        rt_min, rt_max, histograms per hour)."""
+        params = {"monitors": list(monitors), "sources": list(sources), "since": since}
+        return self.session.execute(_HOURLY, params).all()
 
     def incidents(
         self, monitors: Sequence[uuid.UUID], since: datetime, limit: int

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.uptime import Rollup, combine
+from shared.uptime import Rollup
 from sync_server.public.repository import MonitorRow, PageRow, PublicRepository
 
 DAYS = 90
@@ -132,27 +132,25 @@ def public_cause(error: str | None) -> str:
     return "not responding as expected"
 
 
-def _rollup(row: Any) -> Rollup:
-    return Rollup(row.up, row.degraded, row.down, row.unknown, row.rt_count, row.rt_sum,
-                  row.rt_min, row.rt_max, list(row.histogram))  # fmt: skip
+def _day_rollup(row: Any) -> tuple[Rollup, dict[int, float]]:
+    """The last day's total and its mean response time per hour, from a summed hourly row."""
+    histogram = [sum(column) for column in zip(*row.histograms, strict=True)]
+    counts = (int(row.up), int(row.degraded), int(row.down), int(row.unknown))
+    total = Rollup(*counts, sum(row.rt_counts), sum(row.rt_sums), row.rt_min, row.rt_max, histogram)
+    means = {h: s / c for h, c, s in zip(row.hours, row.rt_counts, row.rt_sums, strict=True) if c}
+    return total, means
 
 
-def _pick_sources(
-    rows: Iterable[Any], primary: dict[uuid.UUID, str]
-) -> dict[uuid.UUID, dict[datetime, Rollup]]:
-    """Per monitor and bucket, the primary source's rollup, or the other's when the primary
-    knows nothing of that bucket."""
-    found: dict[tuple[uuid.UUID, datetime], dict[str, Rollup]] = {}
-    for row in rows:
-        found.setdefault((row.monitor_id, row.bucket), {})[row.source] = _rollup(row)
-    picked: dict[uuid.UUID, dict[datetime, Rollup]] = {m: {} for m in primary}
-    for (monitor_id, bucket), by_source in found.items():
-        first = by_source.get(primary[monitor_id])
-        if first is None or first.known == 0:
-            first = next((r for r in by_source.values() if r.known), first)
-        if first is not None:
-            picked[monitor_id][bucket] = first
-    return picked
+Counts = tuple[int, int]  # up + degraded, down
+
+
+def _uptime(counts: Iterable[Counts]) -> float | None:
+    """Uptime in percent of summed (ok, down) counts; None when nothing is known."""
+    ok = known = 0
+    for good, down in counts:
+        ok += good
+        known += good + down
+    return 100.0 * ok / known if known else None
 
 
 def current_status(
@@ -197,20 +195,19 @@ def overall_status(monitors: Sequence[MonitorView]) -> str:
 
 
 def _bars(
-    monitor: MonitorRow, days: dict[datetime, Rollup], today: datetime, now: datetime
+    monitor: MonitorRow, days: dict[int, Counts], dates: list[date], covered: list[float]
 ) -> list[DayBar]:
+    """The monitor's bars, oldest first: dates[n] is day n, covered[n] its seconds so far."""
     bars = []
-    for back in range(DAYS - 1, -1, -1):
-        start = today - timedelta(days=back)
-        rollup = days.get(start)
-        if rollup is None or rollup.known == 0:
-            bars.append(DayBar(start.date(), None, 0, 0))
+    for index, day in enumerate(dates):
+        counts = days.get(index)
+        if counts is None:
+            bars.append(DayBar(day, None, 0, 0))
             continue
-        covered = min(86400.0, (now - start).total_seconds())
-        downtime = min(
-            covered, rollup.down * monitor.interval, covered * rollup.down / rollup.known
-        )
-        bars.append(DayBar(start.date(), rollup.uptime, int(downtime), rollup.known))
+        ok, down = counts
+        known = ok + down
+        downtime = min(covered[index], down * monitor.interval, covered[index] * down / known)
+        bars.append(DayBar(day, 100.0 * ok / known, int(downtime), known))
     return bars
 
 
@@ -264,8 +261,20 @@ class PublicViews:
         latest: dict[tuple[uuid.UUID, str], list[Any]] = {}
         for row in self.repo.latest_checks(ids, min(max(depth, 1), 10)):
             latest.setdefault((row.id, row.source), []).append(row)
-        daily = _pick_sources(self.repo.daily(ids, today - timedelta(days=DAYS - 1)), primary)
-        hourly = _pick_sources(self.repo.hourly(ids, first_hour), primary)
+        sources = [primary[m] for m in ids]
+        first_day = today - timedelta(days=DAYS - 1)
+        daily: dict[uuid.UUID, dict[int, Counts]] = {m: {} for m in ids}
+        for row in self.repo.daily_counts(ids, sources, first_day):
+            daily[row.monitor_id] = dict(
+                zip(row.days, zip(row.ok, row.down, strict=True), strict=True)
+            )
+        dates = [(first_day + timedelta(days=n)).date() for n in range(DAYS)]
+        covered = [86400.0] * (DAYS - 1) + [max((now - today).total_seconds(), 1.0)]
+        month_start = DAYS - 30
+        hourly: dict[uuid.UUID, tuple[Rollup, dict[int, float]]] = {}
+        for row in self.repo.hourly(ids, sources, first_hour):
+            hourly[row.monitor_id] = _day_rollup(row)
+        hours = [first_hour + timedelta(hours=h) for h in range(24)]
         views = []
         for monitor in monitors:
             source = primary[monitor.id]
@@ -274,10 +283,8 @@ class PublicViews:
                 source = "local" if source == "cloud" else "cloud"
                 checks = latest.get((monitor.id, source), [])
             status, last, response = current_status(monitor, checks, now)
-            hours = hourly[monitor.id]
-            day_rollups = daily[monitor.id]
-            last_day = combine(hours.values())
-            month = combine(r for d, r in day_rollups.items() if d > today - timedelta(days=30))
+            last_day, means = hourly.get(monitor.id, (Rollup(), {}))
+            days = daily[monitor.id]
             views.append(
                 MonitorView(
                     id=monitor.id,
@@ -288,14 +295,11 @@ class PublicViews:
                     source=primary[monitor.id],
                     uptime={
                         "24h": last_day.uptime,
-                        "30d": month.uptime,
-                        "90d": combine(day_rollups.values()).uptime,
+                        "30d": _uptime(c for n, c in days.items() if n >= month_start),
+                        "90d": _uptime(days.values()),
                     },
-                    bars=_bars(monitor, day_rollups, today, now),
-                    chart=[
-                        (at, hours[at].mean_ms if at in hours else None)
-                        for at in (first_hour + timedelta(hours=h) for h in range(24))
-                    ],
+                    bars=_bars(monitor, days, dates, covered),
+                    chart=[(at, means.get(n)) for n, at in enumerate(hours)],
                     mean_ms_24h=last_day.mean_ms,
                     p95_ms_24h=last_day.p95_ms,
                 )

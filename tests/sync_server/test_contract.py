@@ -269,6 +269,7 @@ def test_linked_sequences_keep_the_contract_and_ownership(
             """Every scenario starts from the same data, so Hypothesis can replay it."""
             with engine.begin() as conn:
                 conn.execute(text("DELETE FROM alert_channels"))
+                conn.execute(text("DELETE FROM status_pages"))
                 conn.execute(text("DELETE FROM monitors"))
                 conn.execute(text("UPDATE auth_sessions SET revoked_at = NULL"))
                 conn.execute(text("UPDATE users SET weekly_report = false"))

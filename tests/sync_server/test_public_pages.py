@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from sync_server.public.schemas import MonitorStatusPublic, StatusPageOut
 from tests.support.status_history import add_incident, add_results
 
 ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
@@ -32,7 +33,7 @@ class Page(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.attrs += [(k, v or "") for k, v in attrs]
-        if tag == "li" and ("tabindex", "0") in attrs:
+        if tag == "li" and dict(attrs).get("class") in ("up", "minor", "major", "none"):
             self.bars.append({k: v or "" for k, v in attrs})
 
     def handle_data(self, data: str) -> None:
@@ -117,11 +118,13 @@ def test_a_page_shows_banner_states_bars_uptime_chart_and_incidents(
     assert len(page.bars) == 180  # 90 days for each monitor
     today = page.bars[89]
     assert today["class"] == "up"
-    assert today["data-tip"].endswith("100% uptime\nNo downtime")
+    assert today["aria-label"].endswith("100% uptime · No downtime")
+    assert "tabindex" not in today  # only days with downtime take keyboard focus
     assert page.bars[179]["class"] == "major"
-    assert "down" in page.bars[179]["data-tip"]
+    assert "down" in page.bars[179]["aria-label"]
+    assert page.bars[179]["tabindex"] == "0"
     assert page.bars[0]["class"] == "none"
-    assert page.bars[0]["data-tip"].endswith("No data")
+    assert page.bars[0]["aria-label"].endswith("No data")
     assert "polyline" in page.tags  # the response-time chart
     assert "DNS failure" in page.text
     assert "ongoing for" in page.text
@@ -150,6 +153,26 @@ def test_the_html_is_locked_down_and_cached_by_etag(
         again = client.get("/s/acme", headers={"If-None-Match": again.headers["etag"]})
     assert again.status_code == 304
     assert again.content == b""
+
+
+def test_a_large_page_travels_gzipped_to_clients_that_take_it(
+    client: TestClient, db: Engine, alice: dict[str, str]
+) -> None:
+    monitors = [add_monitor(client, alice, f"Service{n}") for n in range(8)]
+    for monitor in monitors:
+        add_results(db, monitor, "local", every_minute(0.1))
+    publish(client, alice, "acme", monitors)
+    packed = client.get("/s/acme", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.num_bytes_downloaded < len(packed.content) / 5
+    plain = client.get("/s/acme", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers
+    assert plain.text == packed.text
+    # either version's ETag is a match for the other (they are the same page)
+    again = client.get("/s/acme", headers={"If-None-Match": packed.headers["etag"],
+                                           "Accept-Encoding": "identity"})  # fmt: skip
+    assert again.status_code in (200, 304)  # 200 only when a new minute began in between
 
 
 def test_the_policy_allows_exactly_the_pages_own_style_block(
@@ -237,6 +260,8 @@ def test_the_json_has_the_page_its_monitors_and_incidents(
     assert "url" not in monitor
     assert "headers" not in monitor
     assert client.get(f"/api/public/status/{api}").json()["uptime"] == monitor["uptime"]
+    StatusPageOut.model_validate_json(answer.content)  # the documented shape
+    MonitorStatusPublic.model_validate_json(client.get(f"/api/public/status/{api}").content)
 
 
 def test_a_cloud_checked_monitor_shows_the_clouds_results(

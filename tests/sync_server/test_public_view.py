@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from sync_server.public.render import chart, day_tip, duration
+from sync_server.public.render import bars_html, chart, day_label, duration
 from sync_server.public.repository import MonitorRow
 from sync_server.public.view import (
     DayBar,
@@ -108,8 +108,14 @@ def test_day_bars_have_levels_and_say_date_uptime_and_downtime() -> None:
     assert DayBar(date(2026, 11, 1), 99.5, 420, 1440).level == "minor"
     bad = DayBar(date(2026, 11, 1), 90.0, 8640, 1440)
     assert bad.level == "major"
-    assert day_tip(bad) == "01 Nov 2026\n90.00% uptime\n2 h 24 min down"
-    assert day_tip(DayBar(date(2026, 11, 2), None, 0, 0)) == "02 Nov 2026\nNo data"
+    assert day_label(bad) == "01 Nov 2026 · 90.00% uptime · 2 h 24 min down"
+    assert day_label(DayBar(date(2026, 11, 2), None, 0, 0)) == "02 Nov 2026 · No data"
+    html = bars_html([DayBar(date(2026, 11, 2), None, 0, 0), bad])
+    assert html == (
+        '<li class="none" aria-label="02 Nov 2026 · No data"></li>'
+        '<li class="major" tabindex="0" aria-label="01 Nov 2026 · 90.00% uptime · 2 h 24 min down">'
+        "</li>"
+    )  # days with downtime take focus
 
 
 @pytest.mark.parametrize(
