@@ -38,6 +38,9 @@ class ServerSettings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     # where users reach the service; its origin may write with cookies (C11)
     public_url: str = "http://127.0.0.1:8000"
+    # where status pages are served; another host than public_url's keeps the dashboard's
+    # cookies away from them (checklist D5); unset: public_url
+    status_url: str | None = None
     allowed_origins: list[str] = Field(default_factory=list)
     # read-heavy queries (lists, check history) may go to a replica
     # networks the cloud may reach although they are internal (tests only; empty in production)
@@ -72,6 +75,14 @@ class ServerSettings(BaseSettings):
         return f"{parts.scheme}://{parts.netloc}"
 
     @property
+    def status_origin(self) -> str:
+        """scheme://host[:port] of status_url (public_url's without one)."""
+        if not self.status_url:
+            return self.public_origin
+        parts = urlsplit(self.status_url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    @property
     def stripe_prices(self) -> dict[str, str]:
         """Plan name -> Stripe price id, for the paid plans that have one."""
         prices = {
@@ -92,7 +103,7 @@ class ServerSettings(BaseSettings):
             raise ValueError("set UPWATCH_JWT_SECRET (32+ characters); the default is for --dev")
         if "*" in self.trusted_proxies:
             raise ValueError("trusted_proxies cannot be '*': list the proxies' addresses")
-        for url in [self.public_url, *self.allowed_origins]:
+        for url in [self.public_url, *self.allowed_origins, *filter(None, [self.status_url])]:
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.netloc or "*" in url:
                 raise ValueError(f"{url!r} is not an origin like https://upwatch.example.com")

@@ -12,10 +12,13 @@ import gzip
 import hashlib
 import uuid
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import RedirectResponse
 
 from shared.status_page import SLUG_PATTERN
+from sync_server.config import ServerSettings
 from sync_server.deps import ReadSessionDep, SettingsDep
 from sync_server.errors import NotFound, error_responses
 from sync_server.public.badges import render_badge, response_badge, status_badge, uptime_badge
@@ -88,12 +91,24 @@ def _monitor(views: PublicViews, monitor_id: uuid.UUID) -> MonitorView:
 HTML: dict[int | str, dict[str, Any]] = {
     200: {"content": {"text/html": {}}},
     404: {"description": "No such published page", "content": {"text/html": {}}},
+    308: {"description": "Status pages live on STATUS_URL's host"},
 }
 
 
+def elsewhere(request: Request, settings: ServerSettings) -> Response | None:
+    """A redirect to the status origin when pages have their own and this is not it (D5)."""
+    if not settings.status_url or request.url.netloc == urlsplit(settings.status_url).netloc:
+        return None
+    query = f"?{request.url.query}" if request.url.query else ""
+    return RedirectResponse(f"{settings.status_origin}{request.url.path}{query}", 308)
+
+
 @router.get("/s/{slug}", response_class=Response, responses=HTML)
-def status_page(slug: str, request: Request, views: ViewsDep) -> Response:
+def status_page(slug: str, request: Request, views: ViewsDep, settings: SettingsDep) -> Response:
     """A published status page as HTML (no scripts, no external assets)."""
+    moved = elsewhere(request, settings)
+    if moved is not None:
+        return moved
     try:
         page = _page(views, slug)
     except NotFound:
@@ -109,7 +124,10 @@ def status_page(slug: str, request: Request, views: ViewsDep) -> Response:
 )
 def incident_feed(slug: str, request: Request, views: ViewsDep, settings: SettingsDep) -> Response:
     """A published page's incidents as an Atom feed."""
-    body = render_feed(_page(views, slug), settings.public_origin)
+    moved = elsewhere(request, settings)
+    if moved is not None:
+        return moved
+    body = render_feed(_page(views, slug), settings.status_origin)
     return cached(request, body, "application/atom+xml; charset=utf-8", PAGE_MAX_AGE, None)
 
 

@@ -22,7 +22,7 @@ router = APIRouter(
 
 async def get_service(session: SessionDep, settings: SettingsDep) -> StatusPageService:
     """The status page service on this request's unit of work."""
-    return StatusPageService(StatusPageRepository(session), settings.public_origin)
+    return StatusPageService(StatusPageRepository(session), settings.status_origin)
 
 
 ServiceDep = Annotated[StatusPageService, Depends(get_service)]

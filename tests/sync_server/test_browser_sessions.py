@@ -1,6 +1,7 @@
 """Browser sessions: HttpOnly cookies and the Origin check on writes (checklist C10, C11)."""
 
 from collections.abc import Iterator
+from http.cookiejar import DefaultCookiePolicy
 from http.cookies import SimpleCookie
 
 import pytest
@@ -151,3 +152,41 @@ def test_settings_refuse_a_wildcard_origin() -> None:
     """C14: an origin list that lets any site write with cookies does not start."""
     with pytest.raises(ValueError, match="not an origin"):
         ServerSettings(dev=True, allowed_origins=["*"])
+
+
+STATUS_SITE = "https://status.upwatch.example.com"
+
+
+def test_status_pages_live_on_their_own_origin_without_dashboard_cookies(
+    settings: ServerSettings, client: TestClient
+) -> None:
+    """D5: with STATUS_URL set, page links point there, the dashboard's host redirects there,
+    and a browser signed in to the dashboard sends the page no cookie (host-only cookies)."""
+    app = create_app(settings.model_copy(update={"public_url": SITE, "status_url": STATUS_SITE}))
+    with TestClient(app, base_url=SITE) as browser:
+        # host-only cookies as browsers keep them (RFC 6265; Python's jar is laxer by default)
+        strict = DefaultCookiePolicy(strict_ns_domain=DefaultCookiePolicy.DomainStrictNonDomain)
+        browser.cookies.jar.set_policy(strict)
+        browser.post("/api/auth/register", json=ALICE)
+        signed_in = browser.post(
+            "/api/auth/login", json={**ALICE, "use_cookies": True}, headers=SAME_SITE
+        )
+        for jar in set_cookies(signed_in).values():
+            for morsel in jar.values():
+                assert not morsel["domain"]  # host-only: never sent to the status host
+        made = browser.post(
+            "/api/status-pages",
+            json={"slug": "acme", "title": "Acme"},
+            headers=SAME_SITE,
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["url"] == f"{STATUS_SITE}/s/acme"
+        moved = browser.get("/s/acme?ref=mail", follow_redirects=False)
+        assert moved.status_code == 308
+        assert moved.headers["location"] == f"{STATUS_SITE}/s/acme?ref=mail"
+        assert browser.cookies.get("__Host-upwatch_access")  # signed in on the dashboard
+        page = browser.get(f"{STATUS_SITE}/s/acme")
+        assert page.status_code == 200
+        assert "cookie" not in page.request.headers
+        assert "set-cookie" not in page.headers
+    app.state.engine.dispose()
