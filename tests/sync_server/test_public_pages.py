@@ -111,7 +111,7 @@ def test_a_page_shows_banner_states_bars_uptime_chart_and_incidents(
     assert answer.headers["content-type"].startswith("text/html")
     page = Page(answer.text)
     assert "Partial outage" in page.text
-    assert page.text.index("API") < page.text.index("Website")  # the page's order
+    assert page.text.index("API Operational") < page.text.index("Website Down")  # page order
     assert "Everything Acme runs" in page.text
     assert "Operational" in page.text
     assert "Down" in page.text
@@ -127,7 +127,7 @@ def test_a_page_shows_banner_states_bars_uptime_chart_and_incidents(
     assert page.bars[0]["aria-label"].endswith("No data")
     assert "polyline" in page.tags  # the response-time chart
     assert "DNS failure" in page.text
-    assert page.text.index("Ongoing") < page.text.index("API")  # open outages come first
+    assert page.text.index("Ongoing") < page.text.index("API Operational")  # outages first
     assert "ongoing for" in page.text
     assert "timed out" in page.text
     assert "down for 2 h" in page.text
