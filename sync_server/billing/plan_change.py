@@ -1,9 +1,10 @@
 """A subscription as Stripe has it, applied to the account: plan, limits, what was paused.
 
 A downgrade keeps every monitor and its history; it stops cloud checks beyond the new plan
-(the oldest monitors keep theirs; intervals faster than the plan allows stop too) and says
-which. The workers only check cloud monitors, so they stop at once; the desktops learn it
-by sync and alert for those monitors themselves again.
+(the oldest monitors keep theirs; intervals faster than the plan allows stop too), takes
+status pages beyond it offline (the oldest stay published) and says which. The workers only
+check cloud monitors, so they stop at once; the desktops learn it by sync and alert for
+those monitors themselves again.
 """
 
 from __future__ import annotations
@@ -48,12 +49,21 @@ def apply_subscription(
     previous = plan_of(user.plan)
     repo.set_plan(user, new_plan)
     stopped = enforce_plan(repo, user.id, plan_of(new_plan))
+    hidden = enforce_page_limit(repo, user.id, plan_of(new_plan))
+    notices = []
     if stopped:
-        row.notice = (
+        notices.append(
             f"On the {new_plan} plan the cloud stopped checking {', '.join(stopped)}."
             " Their history is kept and this computer checks them; upgrade to check them"
             " from the cloud again."
         )
+    if hidden:
+        notices.append(
+            f"The {new_plan} plan publishes {plan_of(new_plan).status_pages} status page(s):"
+            f" {', '.join(hidden)} went offline (kept; upgrade to publish them again)."
+        )
+    if notices:
+        row.notice = " ".join(notices)
     elif plan_of(new_plan).cloud_monitors > previous.cloud_monitors:
         row.notice = None  # an upgrade: old news
     repo.save(row)
@@ -76,6 +86,15 @@ def enforce_plan(repo: BillingRepository, user_id: uuid.UUID, plan: Plan) -> lis
         ids.append(monitor_id)
     repo.stop_cloud_checks(user_id, ids)
     return stopped
+
+
+def enforce_page_limit(repo: BillingRepository, user_id: uuid.UUID, plan: Plan) -> list[str]:
+    """Unpublish status pages beyond the plan's (the oldest stay up); return their slugs."""
+    if plan.status_pages is None:
+        return []
+    extra = repo.published_pages(user_id)[plan.status_pages :]
+    repo.unpublish(user_id, [page_id for page_id, _ in extra])
+    return [slug for _, slug in extra]
 
 
 def _period_end(subscription: dict[str, Any]) -> datetime | None:

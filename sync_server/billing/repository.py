@@ -24,6 +24,14 @@ _STOP_CLOUD = text(
     "UPDATE monitors SET cloud = false, next_check_at = NULL, updated_at = :now,"
     " changed_by = 'api', seq = :seq WHERE id = :id"
 )
+_PUBLISHED_PAGES = text(
+    "SELECT id, slug FROM status_pages WHERE user_id = :user AND published AND NOT deleted"
+    " ORDER BY created_at, id"
+)
+_UNPUBLISH = text(
+    "UPDATE status_pages SET published = false, updated_at = :now, changed_by = 'api',"
+    " seq = :seq WHERE id = :id"
+)
 
 
 class BillingRepository:
@@ -71,6 +79,18 @@ class BillingRepository:
         """Return the account's cloud-checked monitors, oldest first: (id, name, interval)."""
         rows = self.session.execute(_CLOUD_MONITORS, {"user": user_id}).all()
         return [(row[0], str(row[1]), int(row[2])) for row in rows]
+
+    def published_pages(self, user_id: uuid.UUID) -> list[tuple[uuid.UUID, str]]:
+        """Return the account's published status pages, oldest first: (id, slug)."""
+        rows = self.session.execute(_PUBLISHED_PAGES, {"user": user_id}).all()
+        return [(row[0], str(row[1])) for row in rows]
+
+    def unpublish(self, user_id: uuid.UUID, page_ids: list[uuid.UUID]) -> None:
+        """Take these pages offline (kept, to publish again) as synced changes."""
+        now = datetime.now(UTC)
+        for page_id in page_ids:
+            seq = next_seq(self.session, user_id)
+            self.session.execute(_UNPUBLISH, {"now": now, "seq": seq, "id": page_id})
 
     def stop_cloud_checks(self, user_id: uuid.UUID, monitor_ids: list[uuid.UUID]) -> None:
         """Stop cloud checks of these monitors (kept, with their history) as synced changes."""

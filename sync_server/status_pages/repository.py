@@ -35,6 +35,15 @@ class StatusPageRepository:
         )
         return int(self.session.exec(query).one())
 
+    def published_count(self, user_id: uuid.UUID) -> int:
+        """Return how many live pages of the owner are published."""
+        query = select(func.count()).where(
+            StatusPage.user_id == user_id,
+            col(StatusPage.deleted).is_(False),
+            col(StatusPage.published).is_(True),
+        )
+        return int(self.session.exec(query).one())
+
     def get_for_owner(self, user_id: uuid.UUID, page_id: uuid.UUID) -> StatusPage | None:
         """Return the owner's live page, or None (also for someone else's)."""
         page = self.session.get(StatusPage, page_id)

@@ -62,10 +62,18 @@ class StatusPageService:
         """Replace a page's settings and monitors; NotFound for a missing or someone else's id."""
         page = self._owned(user, page_id)
         monitors = self._owned_monitors(user, body.monitor_ids)
+        seq = self.repo.next_seq(user.id)  # locks the account: publishing counts in turn
+        limit = plan_of(user.plan).status_pages
+        publishing = body.published and not page.published and limit is not None
+        if publishing and self.repo.published_count(user.id) >= (limit or 0):
+            raise PlanLimit(
+                f"the {user.plan} plan publishes {limit} status page(s); take another"
+                " offline first, or upgrade"
+            )
         page.slug, page.title, page.description = body.slug, body.title, body.description
         page.published = body.published
         page.updated_at, page.changed_by = datetime.now(UTC), "api"
-        page.seq = self.repo.next_seq(user.id)
+        page.seq = seq
         self._save(page)
         self.repo.set_monitors(page.id, monitors)
         announce(self.repo.session, user.id)

@@ -307,3 +307,28 @@ def test_without_stripe_settings_billing_says_so_and_the_rest_works(
         raw, headers = signed(event("invoice.paid", {}))
         assert client.post("/api/webhooks/stripe", content=raw, headers=headers).status_code == 503
         assert client.get("/api/monitors", headers=alice).status_code == 200
+
+
+def test_a_downgrade_takes_status_pages_beyond_the_plan_offline_and_keeps_them(
+    client: TestClient, stripe_api: FakeStripe
+) -> None:
+    """F7 for status pages: the oldest stays published, the others answer 404 until an upgrade
+    publishes them again; nothing is deleted."""
+    alice = login(client, ALICE)
+    customer, subscription = upgrade(client, stripe_api, alice, "starter")
+    for slug in ("first-page", "second-page", "third-page"):
+        made = client.post("/api/status-pages", json={"slug": slug, "title": slug}, headers=alice)
+        assert made.status_code == 201, made.text
+    stripe_api.subscriptions[subscription]["status"] = "canceled"
+    deliver(client, event("customer.subscription.deleted", stripe_api.subscriptions[subscription]))
+    pages = client.get("/api/status-pages", headers=alice).json()
+    assert [(p["slug"], p["published"]) for p in pages] == [
+        ("first-page", True), ("second-page", False), ("third-page", False),
+    ]  # fmt: skip
+    assert [client.get(f"/s/{p['slug']}").status_code for p in pages] == [200, 404, 404]
+    assert "second-page, third-page went offline" in plan_of(client, alice)["notice"]
+    again = {"slug": "third-page", "title": "third-page", "published": True}
+    refused = client.put(f"/api/status-pages/{pages[2]['id']}", json=again, headers=alice)
+    assert refused.status_code == 403
+    assert "publishes 1 status page" in refused.json()["error"]["message"]
+    assert customer
