@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlmodel import Session
 
-from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep
+from sync_server.auth.tables import User
+from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep, TokenDep, run_as_user
 from sync_server.errors import error_responses
 from sync_server.history.repository import HistoryRepository
 from sync_server.history.service import HistoryService, UptimePublic
@@ -35,15 +37,23 @@ ReaderDep = Annotated[MonitorService, Depends(get_reader)]
 
 
 @router.get("", response_model=list[MonitorPublic])
-def list_monitors(current: CurrentDep, service: ServiceDep) -> Response:
+async def list_monitors(token: TokenDep, request: Request) -> Response:
     """Your monitors."""
-    return Response(service.list_json(current[0]), media_type="application/json")
+
+    def listed(session: Session, user: User) -> str:
+        return MonitorService(MonitorRepository(session)).list_json(user)
+
+    return Response(await run_as_user(request, token, listed), media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MonitorPublic)
-def create_monitor(body: MonitorIn, current: CurrentDep, service: ServiceDep) -> Response:
+async def create_monitor(body: MonitorIn, token: TokenDep, request: Request) -> Response:
     """Add a monitor (within your plan)."""
-    created = service.create(current[0], body).model_dump_json()  # here, not in another thread
+
+    def create(session: Session, user: User) -> str:
+        return MonitorService(MonitorRepository(session)).create(user, body).model_dump_json()
+
+    created = await run_as_user(request, token, create)
     return Response(created, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
@@ -68,17 +78,22 @@ def delete_monitor(monitor_id: uuid.UUID, current: CurrentDep, service: ServiceD
 
 
 @router.get("/{monitor_id}/checks", response_model=CheckPage)
-def list_checks(
+async def list_checks(
     monitor_id: uuid.UUID,
-    current: CurrentDep,
-    service: ReaderDep,
+    token: TokenDep,
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: IsoTime | None = None,
     since: IsoTime | None = None,
 ) -> Response:
     """A monitor's checks, newest first; page with `before`, bound with `since`."""
-    page = service.checks_json(current[0], monitor_id, limit=limit, before=before, since=since)
-    return Response(page, media_type="application/json")
+
+    def page(session: Session, user: User) -> str:
+        service = MonitorService(MonitorRepository(session))
+        return service.checks_json(user, monitor_id, limit=limit, before=before, since=since)
+
+    body = await run_as_user(request, token, page, read_only=True)
+    return Response(body, media_type="application/json")
 
 
 @router.get("/{monitor_id}/uptime")

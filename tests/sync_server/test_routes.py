@@ -6,7 +6,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
-from sync_server.deps import get_current
+from sync_server.deps import get_current, get_token
 
 PUBLIC_ROUTES = {
     ("POST", "/api/auth/register"),
@@ -29,7 +29,8 @@ PUBLIC_ROUTES = {
 
 
 def needs_user(dependant: Dependant) -> bool:
-    return any(d.call is get_current or needs_user(d) for d in dependant.dependencies)
+    """get_current checks the session itself; get_token leaves it to run_as_user."""
+    return any(d.call in (get_current, get_token) or needs_user(d) for d in dependant.dependencies)
 
 
 def api_routes() -> list[APIRoute]:
