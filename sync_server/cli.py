@@ -42,6 +42,12 @@ def main(argv: Sequence[str]) -> int:
             os.environ["UPWATCH_DATABASE_URL"] = dev_db.start()
             sys.stdout.write(f"Private PostgreSQL started ({dev_db.data}).\n")
         settings = settings_or_error(args.dev)
+        if "UPWATCH_PUBLIC_URL" not in os.environ:
+            # links the server makes (status pages, Stripe's way back) and the origin cookie
+            # writes must come from: where it listens, until UPWATCH_PUBLIC_URL says otherwise
+            host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host  # noqa: S104
+            host = f"[{host}]" if ":" in host else host
+            settings = settings.model_copy(update={"public_url": f"http://{host}:{args.port}"})
         from sync_server.migrations.runner import upgrade
 
         upgrade(settings.database_url)

@@ -116,6 +116,10 @@ async def shoot(app: QApplication, tray_app: TrayApp, api_url: str) -> None:
         if tray_app.account.view.last_sync_at is not None and tray_app.account.view.billing:
             break
         await asyncio.sleep(0.1)
+    # and with one monitor shared on the public status page
+    website = next(row for row in tray_app.monitors.rows if row.spec.name == "Website")
+    page, problem = await tray_app.sharing.share(str(website.spec.id))
+    assert page is not None, problem
     tray_app.show_account()
     await asyncio.sleep(1)
     window.grab().save(str(OUT / "account.png"))

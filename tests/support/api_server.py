@@ -24,15 +24,16 @@ class ApiServer:
     """`upwatch server` on a free port, over an emptied test database."""
 
     def __init__(self, database_url: str, **settings: Any) -> None:
-        # the tests' webhook receivers live on loopback: the cloud may reach them here
+        self.port = find_free_port()
+        # the tests' webhook receivers live on loopback: the cloud may reach them here; links
+        # it makes (status pages, Stripe's return pages) point at where it really listens
         self.settings = ServerSettings(
             database_url=database_url,
             jwt_secret=SECRET,
             outbound_allow=["127.0.0.0/8"],
-            **settings,
+            **{"public_url": f"http://127.0.0.1:{self.port}", **settings},
         )
         self.app = create_app(self.settings)
-        self.port = find_free_port()
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
         )
