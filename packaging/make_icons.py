@@ -13,10 +13,10 @@ from pathlib import Path
 # Before Qt loads: drawing needs no display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPen
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
+from PySide6.QtGui import QImage
 
-from desktop.ui.icons import colour
+from desktop.ui.icons import paint_ring
 from shared.status import Status
 
 NAME = "upwatch"
@@ -41,19 +41,12 @@ ICNS_TYPES = (
 def ring_image(size: int, status: Status = Status.UP) -> QImage:
     """Return the tray icon's drawing at `size` pixels: a dark ring around a status disc.
 
-    Same geometry as desktop.ui.icons.tray_icon, which paints only up to 64 px
-    (tests/packaging/test_icons.py checks both give the same pixels).
+    desktop.ui.icons.tray_icon paints the same up to 64 px (tests/packaging/test_icons.py
+    checks both give the same pixels).
     """
     image = QImage(size, size, QImage.Format.Format_ARGB32_Premultiplied)
     image.fill(Qt.GlobalColor.transparent)
-    painter = QPainter(image)
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-    ring = max(1.5, size / 10)
-    painter.setPen(QPen(QColor("#1f2933"), ring))
-    painter.setBrush(QBrush(colour(status)))
-    inset = ring / 2 + size * 0.06
-    painter.drawEllipse(QRectF(inset, inset, size - 2 * inset, size - 2 * inset))
-    painter.end()
+    paint_ring(image, size, status)
     return image
 
 

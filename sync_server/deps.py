@@ -102,6 +102,14 @@ async def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:
 AuthDep = Annotated[AuthService, Depends(get_auth)]
 
 
+@dataclass(frozen=True, slots=True)
+class SignedToken:
+    """An access token whose signature and claims are checked; its session is not yet."""
+
+    token: str
+    claims: AccessClaims
+
+
 def get_current(
     request: Request,
     auth: AuthDep,
@@ -112,26 +120,27 @@ def get_current(
 
     401 without a valid token of a live session; 403 for a cross-site cookie write (C11).
     """
+    signed = signed_token(request, settings)
+    return auth.current_user(signed.token, signed.claims)
+
+
+CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]
+
+
+def signed_token(request: Request, settings: ServerSettings) -> SignedToken:
+    """The request's access token with its checked claims (the rate limiter's check when it
+    made one); 401 without a valid one, 403 for a cross-site cookie write (C11)."""
     found = access_token_of(request)
     if found is None:
         raise NotAuthenticated("sign in first: no bearer token or session cookie")
     token, from_cookie = found
     if from_cookie:
         require_same_origin(request, settings)
-    verified = getattr(request.state, "verified_token", None)  # the rate limiter's check
-    claims = verified[1] if verified is not None and verified[0] == token else None
-    return auth.current_user(token, claims)
-
-
-CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]
-
-
-@dataclass(frozen=True, slots=True)
-class SignedToken:
-    """An access token whose signature and claims are checked; its session is not yet."""
-
-    token: str
-    claims: AccessClaims
+    verified = getattr(request.state, "verified_token", None)
+    if verified is not None and verified[0] == token:
+        return SignedToken(token, verified[1])
+    claims = read_access_token(token, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
+    return SignedToken(token, claims)
 
 
 async def get_token(
@@ -140,21 +149,8 @@ async def get_token(
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> SignedToken:
     """The request's verified access token, checked on the loop without the database: the
-    endpoint's own trip to a worker thread checks that its session is live (run_as_user).
-
-    401 without a valid token; 403 for a cross-site cookie write (C11).
-    """
-    found = access_token_of(request)
-    if found is None:
-        raise NotAuthenticated("sign in first: no bearer token or session cookie")
-    token, from_cookie = found
-    if from_cookie:
-        require_same_origin(request, settings)
-    verified = getattr(request.state, "verified_token", None)  # the rate limiter's check
-    if verified is not None and verified[0] == token:
-        return SignedToken(token, verified[1])
-    claims = read_access_token(token, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
-    return SignedToken(token, claims)
+    endpoint's own trip to a worker thread checks that its session is live (run_as_user)."""
+    return signed_token(request, settings)
 
 
 TokenDep = Annotated[SignedToken, Depends(get_token)]

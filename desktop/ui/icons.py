@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QIcon, QPaintDevice, QPainter, QPen, QPixmap
 
 from shared.status import Status
 
@@ -48,19 +48,25 @@ def dot_icon(status: Status) -> QIcon:
     return QIcon(dot_pixmap(status, 16))
 
 
+def paint_ring(device: QPaintDevice, size: int, status: Status) -> None:
+    """Paint the app's mark on a transparent size x size device: a dark ring around a
+    status-coloured disc (the tray icon, and the app icons packaging/make_icons.py makes)."""
+    painter = QPainter(device)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    ring = max(1.5, size / 10)
+    painter.setPen(QPen(QColor("#1f2933"), ring))
+    painter.setBrush(QBrush(colour(status)))
+    inset = ring / 2 + size * 0.06
+    painter.drawEllipse(QRectF(inset, inset, size - 2 * inset, size - 2 * inset))
+    painter.end()
+
+
 def tray_icon(status: Status) -> QIcon:
     """Return the tray icon: a ring with a status-coloured centre, at several sizes."""
     icon = QIcon()
     for size in (16, 22, 24, 32, 48, 64):
         pixmap = QPixmap(size, size)
         pixmap.fill(Qt.GlobalColor.transparent)
-        painter = QPainter(pixmap)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        ring = max(1.5, size / 10)
-        painter.setPen(QPen(QColor("#1f2933"), ring))
-        painter.setBrush(QBrush(colour(status)))
-        inset = ring / 2 + size * 0.06
-        painter.drawEllipse(QRectF(inset, inset, size - 2 * inset, size - 2 * inset))
-        painter.end()
+        paint_ring(pixmap, size, status)
         icon.addPixmap(pixmap)
     return icon

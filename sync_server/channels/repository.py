@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from sync_server.changes import next_seq
 from sync_server.channels.tables import AlertChannel, MonitorChannel
-from sync_server.monitors.tables import Monitor
+from sync_server.monitors.repository import owned_live_ids
 
 
 class ChannelRepository:
@@ -37,12 +37,7 @@ class ChannelRepository:
 
     def owned_monitor_ids(self, user_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Return which of ids are the owner's live monitors."""
-        if not ids:
-            return set()
-        query = select(Monitor.id).where(
-            Monitor.user_id == user_id, col(Monitor.id).in_(ids), col(Monitor.deleted).is_(False)
-        )
-        return set(self.session.exec(query).all())
+        return owned_live_ids(self.session, user_id, ids)
 
     def monitor_ids(self, channel_id: uuid.UUID) -> list[uuid.UUID]:
         """Return the monitors a channel alerts for."""

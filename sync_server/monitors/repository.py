@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, TextClause, func, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from sync_server.changes import next_seq
 from sync_server.jsonsql import json_array
@@ -61,6 +62,18 @@ _INSERT_NEW = (
 _LOCK_OWNER = text("SELECT 1 FROM users WHERE id = :user FOR NO KEY UPDATE")
 
 _CHECKS_JSON = {(b, s): _checks_query(b, s) for b in (False, True) for s in (False, True)}
+
+
+def owned_live_ids(
+    session: Session, user_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Return which of ids are the owner's monitors and not deleted (one query)."""
+    if not ids:
+        return set()
+    query = select(Monitor.id).where(
+        Monitor.user_id == user_id, col(Monitor.deleted).is_(False), col(Monitor.id).in_(ids)
+    )
+    return set(session.exec(query).all())
 
 
 class MonitorRepository:

@@ -9,6 +9,7 @@ from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from sync_server.changes import next_seq
+from sync_server.monitors.repository import owned_live_ids
 from sync_server.monitors.tables import Monitor
 from sync_server.status_pages.tables import StatusPage, StatusPageMonitor
 
@@ -62,12 +63,7 @@ class StatusPageRepository:
 
     def owned_monitor_ids(self, user_id: uuid.UUID, ids: list[uuid.UUID]) -> set[uuid.UUID]:
         """Return which of ids are the owner's live monitors."""
-        if not ids:
-            return set()
-        query = select(Monitor.id).where(
-            Monitor.user_id == user_id, col(Monitor.id).in_(ids), col(Monitor.deleted).is_(False)
-        )
-        return set(self.session.exec(query).all())
+        return owned_live_ids(self.session, user_id, ids)
 
     def monitor_ids(self, page_id: uuid.UUID) -> list[uuid.UUID]:
         """Return the page's monitors in their order (deleted monitors left out)."""

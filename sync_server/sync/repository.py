@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from sync_server.history.rollups import rollups_from
+from sync_server.monitors.repository import owned_live_ids
 from sync_server.monitors.tables import Monitor
 
 # One statement: insert the new results (a result pushed before is skipped), add exactly
@@ -77,12 +78,7 @@ class SyncRepository:
 
     def live_monitor_ids(self, user_id: uuid.UUID, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
         """Return which of ids are the user's monitors and not deleted."""
-        if not ids:
-            return set()
-        query = select(Monitor.id).where(
-            Monitor.user_id == user_id, col(Monitor.deleted).is_(False), col(Monitor.id).in_(ids)
-        )
-        return set(self.session.exec(query))
+        return owned_live_ids(self.session, user_id, ids)
 
     def insert_local_results(self, rows: dict[str, list[Any]]) -> int:
         """Insert results (unnest arrays) and add the new ones to the rollups; return how
