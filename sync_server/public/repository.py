@@ -16,6 +16,8 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlmodel import Session
 
+from shared.uptime import HISTOGRAM_SIZE
+
 _PAGE = text("""
 SELECT id, slug, title, description, updated_at FROM status_pages
 WHERE slug = :slug AND published AND NOT deleted
@@ -72,7 +74,10 @@ SELECT monitor_id, array_agg(hour ORDER BY hour) AS hours, sum(up) AS up,
 FROM (
     SELECT DISTINCT ON (p.id, r.bucket) p.id AS monitor_id,
            CAST(extract(epoch FROM r.bucket - :since) AS int) / 3600 AS hour, r.up, r.degraded,
-           r.down, r.unknown, r.rt_count, r.rt_sum, r.rt_min, r.rt_max, r.histogram
+           r.down, r.unknown, r.rt_count, r.rt_sum, r.rt_min, r.rt_max,
+           -- one shape for array_agg: a histogram of another size counts as none
+           CASE WHEN cardinality(r.histogram) = :bins THEN r.histogram
+                ELSE array_fill(0, ARRAY[:bins]) END AS histogram
     FROM unnest(CAST(:monitors AS uuid[]), CAST(:sources AS text[])) AS p(id, source)
     CROSS JOIN LATERAL (
         SELECT * FROM rollups_hourly
@@ -165,7 +170,8 @@ class PublicRepository:
         """Return per monitor its hours from since picked like daily_counts, summed: (monitor_id,
         hours (0 = since's hour), up, degraded, down, unknown, rt_counts and rt_sums per hour,
         rt_min, rt_max, histograms per hour)."""
-        params = {"monitors": list(monitors), "sources": list(sources), "since": since}
+        params = {"monitors": list(monitors), "sources": list(sources), "since": since,
+                  "bins": HISTOGRAM_SIZE}  # fmt: skip
         return self.session.execute(_HOURLY, params).all()
 
     def incidents(

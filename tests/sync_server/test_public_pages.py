@@ -408,3 +408,19 @@ def test_a_missing_page_is_a_plain_404_page(client: TestClient) -> None:
     assert answer.status_code == 404
     assert "Status page not found" in answer.text
     assert "default-src 'none'" in answer.headers["content-security-policy"]
+
+
+def test_an_hour_without_a_histogram_still_gives_a_page(
+    client: TestClient, db: Engine, alice: dict[str, str]
+) -> None:
+    """A rollup row with an empty histogram (older rows, hand-made ones) counts without one."""
+    api = add_monitor(client, alice, "API")
+    add_results(db, api, "local", every_minute(2))
+    with db.begin() as conn:
+        old_hours = "bucket < now() - interval '1 hour'"
+        conn.execute(text(f"UPDATE rollups_hourly SET histogram = '{{}}' WHERE {old_hours}"))
+        )
+    publish(client, alice, "acme", [api])
+    answer = client.get("/api/public/status-pages/acme")
+    assert answer.status_code == 200
+    assert answer.json()["monitors"][0]["uptime"]["24h"] == 100.0
