@@ -419,7 +419,6 @@ def test_an_hour_without_a_histogram_still_gives_a_page(
     with db.begin() as conn:
         old_hours = "bucket < now() - interval '1 hour'"
         conn.execute(text(f"UPDATE rollups_hourly SET histogram = '{{}}' WHERE {old_hours}"))
-        )
     publish(client, alice, "acme", [api])
     answer = client.get("/api/public/status-pages/acme")
     assert answer.status_code == 200
