@@ -43,7 +43,12 @@ from common import (  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.support.status_history import add_incident, add_results, synthetic_history  # noqa: E402
+from tests.support.status_history import (  # noqa: E402
+    add_incident,
+    add_page,
+    add_results,
+    synthetic_history,
+)
 from tests.sync_server.rows import insert_monitors, insert_user, monitor_row  # noqa: E402
 
 P95_MS_MAX = 100.0
@@ -67,18 +72,8 @@ def seed(url: str, monitors: int, days: int) -> list[uuid.UUID]:
     for monitor in ids:
         add_results(engine, monitor, "cloud", [(now - timedelta(minutes=m), "up", 120)
                                                for m in range(3)])  # fmt: skip
+    add_page(engine, user, SLUG, "Bench", ids)
     with engine.begin() as conn:
-        page = uuid.uuid4()
-        conn.execute(
-            text("INSERT INTO status_pages (id, user_id, slug, title, description, published,"
-                 " created_at, updated_at, seq, deleted, changed_by) VALUES (:id, :u, :s,"
-                 " 'Bench', '', true, now(), now(), 1, false, 'api')"),
-            {"id": page, "u": user, "s": SLUG},
-        )  # fmt: skip
-        conn.execute(
-            text("INSERT INTO status_page_monitors VALUES (:p, :m, :n)"),
-            [{"p": page, "m": m, "n": n} for n, m in enumerate(ids)],
-        )
         conn.execute(text("ANALYZE"))
         counts = {t: conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()
                   for t in ("rollups_hourly", "rollups_daily", "incidents", "checks")}  # fmt: skip

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from shared.status import Status
 from shared.uptime import Rollup
-from tests.support.status_history import add_incident, add_results
+from tests.support.status_history import add_incident, add_page, add_results
 from tests.sync_server.rows import insert_monitor, insert_user
 
 # name, base response ms, outages as (days ago, minutes down, cause as a check would say it)
@@ -87,18 +87,6 @@ def seed_demo(db: Engine, now: datetime | None = None, slug: str = "acme") -> De
             add_incident(db, monitor, "cloud", start, start + timedelta(minutes=minutes), cause)
         latest = [(now - timedelta(seconds=30 + 60 * n), "up", base_ms + 7 * n) for n in range(3)]
         add_results(db, monitor, "cloud", latest)
-    with db.begin() as conn:
-        page = uuid.uuid4()
-        conn.execute(
-            text("INSERT INTO status_pages (id, user_id, slug, title, description, published,"
-                 " created_at, updated_at, seq, deleted, changed_by) VALUES (:id, :user, :slug,"
-                 " 'Acme Inc.', :description, true, now(), now(), 1, false, 'api')"),
-            {"id": page, "user": user, "slug": slug,
-             "description": "Live status of Acme's website, API and checkout."},
-        )  # fmt: skip
-        conn.execute(
-            text("INSERT INTO status_page_monitors (page_id, monitor_id, position)"
-                 " VALUES (:page, :monitor, :position)"),
-            [{"page": page, "monitor": m, "position": n} for n, m in enumerate(ids)],
-        )  # fmt: skip
+    description = "Live status of Acme's website, API and checkout."
+    add_page(db, user, slug, "Acme Inc.", ids, description)
     return Demo(user, slug, ids)

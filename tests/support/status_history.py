@@ -96,3 +96,29 @@ def synthetic_history(
             {"monitors": list(monitors), "source": source, "first": hour - timedelta(days=days),
              "last": hour, "step": "1 hour", "per": 60, "worst": 10},
         )  # fmt: skip
+
+
+def add_page(
+    db: Engine,
+    user_id: uuid.UUID,
+    slug: str,
+    title: str,
+    monitors: Sequence[uuid.UUID],
+    description: str = "",
+) -> uuid.UUID:
+    """Store a published status page showing monitors in this order; return its id."""
+    page_id = uuid.uuid4()
+    with db.begin() as conn:
+        conn.execute(
+            text("INSERT INTO status_pages (id, user_id, slug, title, description, published,"
+                 " created_at, updated_at, seq, deleted, changed_by) VALUES (:id, :user, :slug,"
+                 " :title, :description, true, now(), now(), 1, false, 'api')"),
+            {"id": page_id, "user": user_id, "slug": slug, "title": title,
+             "description": description},
+        )  # fmt: skip
+        conn.execute(
+            text("INSERT INTO status_page_monitors (page_id, monitor_id, position)"
+                 " VALUES (:page, :monitor, :position)"),
+            [{"page": page_id, "monitor": m, "position": n} for n, m in enumerate(monitors)],
+        )  # fmt: skip
+    return page_id
