@@ -18,7 +18,6 @@ class SharingController(QObject):
         super().__init__()
         self.service = service
         self.pages: list[SharedPage] = []
-        self.busy = False
 
     @property
     def link(self) -> str | None:
@@ -40,8 +39,6 @@ class SharingController(QObject):
     async def share(self, monitor_id: str) -> tuple[SharedPage | None, str | None]:
         """Put a monitor on the status page (made if needed): (the page, None), or (None,
         what to tell the user)."""
-        self.busy = True
-        self.pages_changed.emit()
         try:
             page = await self.service.share([monitor_id])
         except NotSignedIn:
@@ -51,17 +48,7 @@ class SharingController(QObject):
             )
         except UpwatchError as exc:
             return None, exc.message
-        finally:
-            self.busy = False
         others = [p for p in self.pages if p.id != page.id]
         self.pages = [page, *others]
         self.pages_changed.emit()
         return page, None
-
-    async def unshare(self, monitor_id: str) -> str | None:
-        """Take a monitor off the status pages; return None, or what went wrong."""
-        try:
-            await self.service.unshare([monitor_id])
-        except UpwatchError as exc:
-            return exc.message
-        return await self.refresh()
