@@ -69,7 +69,7 @@ from sqlmodel import SQLModel  # noqa: E402
 
 from sync_server.auth.passwords import hash_password  # noqa: E402
 from sync_server.auth.tables import AuthSession, User  # noqa: E402
-from sync_server.auth.tokens import AccessClaims, make_access_token  # noqa: E402
+from sync_server.auth.tokens import AccessClaims, SigningKeys, make_access_token  # noqa: E402
 from sync_server.db import libpq_url  # noqa: E402
 from sync_server.monitors.tables import Monitor  # noqa: E402
 from sync_server.plans import plan_of  # noqa: E402
@@ -396,7 +396,7 @@ def load_data(url: str, options: Options) -> tuple[list[BenchUser], dict[str, fl
         monitors += owned
         claims = AccessClaims(account.id, session.id)
         token = make_access_token(
-            claims, secret=JWT_SECRET, issuer=ISSUER, now=now, ttl=timedelta(hours=2)
+            claims, keys=SigningKeys.of(JWT_SECRET), issuer=ISSUER, now=now, ttl=timedelta(hours=2)
         )
         room = plan_of(PLAN).synced_monitors - count
         users.append(BenchUser(token, [str(m.id) for m in owned], room))

@@ -7,6 +7,7 @@ running `python bench/x.py` puts bench/ on sys.path first.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -37,6 +38,7 @@ DATABASE = "upwatch_bench"
 
 SERVER_CODE = "import sys; from sync_server.cli import main; sys.exit(main(sys.argv[1:]))"
 JWT_SECRET = f"bench-{uuid.uuid4().hex}-{uuid.uuid4().hex}"
+DATA_KEY = base64.urlsafe_b64encode(uuid.uuid4().bytes * 2).decode()  # seals channel configs
 ISSUER = "upwatch"
 # ServerSettings also reads these unprefixed names: the bench's server must not inherit them.
 SETTINGS_WITHOUT_PREFIX = ("DATABASE_URL", "DATABASE_READ_URL", "REDIS_URL", "SENTRY_DSN")
@@ -160,6 +162,7 @@ class ApiServer:
         env |= {
             "UPWATCH_DATABASE_URL": self.database_url,
             "UPWATCH_JWT_SECRET": JWT_SECRET,
+            "UPWATCH_DATA_KEYS": DATA_KEY,
             "UPWATCH_JWT_ISSUER": ISSUER,
             "UPWATCH_RATE_LIMIT_IP": RATE_LIMIT_IP,
             "UPWATCH_RATE_LIMIT_USER": RATE_LIMIT_USER,

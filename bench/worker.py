@@ -68,6 +68,7 @@ from tests.support.postgres import PostgresServer  # noqa: E402
 
 TARGET_SCRIPT = Path(__file__).with_name("target.py")
 SECRET = "bench-worker-secret-0123456789abcdef"  # a throwaway database
+DATA_KEY = "YmVuY2gtd29ya2VyLWRhdGEta2V5LTAxMjM0NTY3ODk="  # likewise
 TEMPLATE_DB = "bench_template"
 STARTUP_MAX_S = 60.0
 MONITORS_PER_USER = PLANS["business"].cloud_monitors
@@ -255,6 +256,7 @@ def start_workers(
         **os.environ,
         "UPWATCH_DATABASE_URL": url,
         "UPWATCH_JWT_SECRET": SECRET,
+        "UPWATCH_DATA_KEYS": DATA_KEY,
         "UPWATCH_OUTBOUND_ALLOW": '["127.0.0.1/32"]',
         "UPWATCH_LOG_FORMAT": "text",
     }

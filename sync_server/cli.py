@@ -1,4 +1,5 @@
-"""`upwatch server [--dev] [--host --port]` and `upwatch server migrate`."""
+"""`upwatch server [--dev] [--host --port]`, `upwatch server migrate` and
+`upwatch server new-key`."""
 
 from __future__ import annotations
 
@@ -24,14 +25,33 @@ def settings_or_error(dev: bool) -> ServerSettings:
         raise UpwatchError(f"the server cannot start: {reasons}") from None
 
 
+def reseal(settings: ServerSettings) -> int:
+    """Seal the alert channels' configs with the first data key; return how many changed."""
+    from sync_server.channels.sealing import reseal_channels
+    from sync_server.db import make_engine
+
+    engine = make_engine(settings.database_url)
+    try:
+        return reseal_channels(engine, settings.config_sealer)
+    finally:
+        engine.dispose()
+
+
 def main(argv: Sequence[str]) -> int:
     """Run the hosted API or its migrations; return the exit code."""
     parser = argparse.ArgumentParser(prog="upwatch server", allow_abbrev=False)
-    parser.add_argument("action", nargs="?", choices=("serve", "migrate"), default="serve")
+    parser.add_argument(
+        "action", nargs="?", choices=("serve", "migrate", "new-key"), default="serve"
+    )
     parser.add_argument("--dev", action="store_true", help="private PostgreSQL, dev secret")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     args = parser.parse_args(list(argv))
+    if args.action == "new-key":
+        from cryptography.fernet import Fernet
+
+        sys.stdout.write(f"{Fernet.generate_key().decode()}\n")
+        return 0
     dev_db = None
     try:
         if args.dev and not {"UPWATCH_DATABASE_URL", "DATABASE_URL"} & set(os.environ):
@@ -51,8 +71,11 @@ def main(argv: Sequence[str]) -> int:
         from sync_server.migrations.runner import upgrade
 
         upgrade(settings.database_url)
+        resealed = reseal(settings)
         if args.action == "migrate":
             sys.stdout.write("Database is at the latest schema.\n")
+            if resealed:
+                sys.stdout.write(f"Sealed {resealed} alert channel configs with the first key.\n")
             return 0
         import uvicorn
 

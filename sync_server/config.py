@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from functools import lru_cache
+from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from cryptography.fernet import Fernet
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from sync_server.auth.tokens import SigningKeys
+from sync_server.channels.sealing import ConfigSealer
 
 DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"  # noqa: S105 - refused outside --dev
+DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lLWRldiE="  # refused outside --dev
+NEW_KEY_HINT = "make one with `upwatch server new-key`"
+
+
+@lru_cache(maxsize=8)
+def _signing_keys(current: str, previous: tuple[str, ...]) -> SigningKeys:
+    # cached by value, not on the settings object: model_copy would carry a stale copy along
+    return SigningKeys.of(current, previous)
+
+
+@lru_cache(maxsize=8)
+def _sealer(keys: tuple[str, ...]) -> ConfigSealer:
+    return ConfigSealer(keys)
 
 
 def _env(name: str) -> AliasChoices:
@@ -26,6 +44,14 @@ class ServerSettings(BaseSettings):
         validation_alias=_env("DATABASE_URL"),
     )
     jwt_secret: str = Field(default=DEV_SECRET, min_length=32)
+    # secrets rotated out that still verify tokens until they are removed from here (C5),
+    # e.g. UPWATCH_JWT_PREVIOUS_SECRETS='["<the old secret>"]' for the 15 minutes after a change
+    jwt_previous_secrets: list[str] = Field(default_factory=list)
+    # keys that seal alert channels' configs at rest (Fernet, comma-separated): the first
+    # seals, all open; `upwatch server migrate` reseals with the first (channels/sealing.py)
+    data_keys: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, validation_alias=_env("DATA_KEYS")
+    )
     jwt_issuer: str = "upwatch"
     access_minutes: int = 15
     refresh_days: int = 7
@@ -69,6 +95,16 @@ class ServerSettings(BaseSettings):
     metrics_token: str | None = Field(default=None, min_length=16)
 
     @property
+    def jwt_keys(self) -> SigningKeys:
+        """The key access tokens are signed with and the keys still accepted."""
+        return _signing_keys(self.jwt_secret, tuple(self.jwt_previous_secrets))
+
+    @property
+    def config_sealer(self) -> ConfigSealer:
+        """Seals and opens alert channels' configs with the data keys."""
+        return _sealer(tuple(self.data_keys))
+
+    @property
     def public_origin(self) -> str:
         """scheme://host[:port] of public_url."""
         parts = urlsplit(self.public_url)
@@ -97,10 +133,40 @@ class ServerSettings(BaseSettings):
         """True when Stripe can be used: a key, the webhook secret and at least one price."""
         return bool(self.stripe_secret_key and self.stripe_webhook_secret and self.stripe_prices)
 
+    @field_validator("data_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [key.strip() for key in value.split(",") if key.strip()]
+        return value
+
+    @field_validator("data_keys")
+    @classmethod
+    def _keys_are_keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"UPWATCH_DATA_KEYS holds something that is not a key; {NEW_KEY_HINT}"
+                ) from None
+        return keys
+
     @model_validator(mode="after")
     def _no_default_secret_outside_dev(self) -> ServerSettings:
         if self.jwt_secret == DEV_SECRET and not self.dev:
             raise ValueError("set UPWATCH_JWT_SECRET (32+ characters); the default is for --dev")
+        if not self.data_keys and self.dev:
+            self.data_keys = [DEV_DATA_KEY]
+        if not self.data_keys:
+            raise ValueError(
+                f"set UPWATCH_DATA_KEYS, the key that seals alert channels; {NEW_KEY_HINT}"
+            )
+        if DEV_DATA_KEY in self.data_keys and not self.dev:
+            raise ValueError(f"UPWATCH_DATA_KEYS holds the --dev key; {NEW_KEY_HINT}")
+        for old in self.jwt_previous_secrets:
+            if len(old) < 32 or (old == DEV_SECRET and not self.dev):
+                raise ValueError("each of UPWATCH_JWT_PREVIOUS_SECRETS needs 32+ characters")
         if "*" in self.trusted_proxies:
             raise ValueError("trusted_proxies cannot be '*': list the proxies' addresses")
         for url in [self.public_url, *self.allowed_origins, *filter(None, [self.status_url])]:

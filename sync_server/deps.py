@@ -13,6 +13,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
 
+from sync_server.auth.caller import Caller
 from sync_server.auth.cookies import access_token_of, require_same_origin
 from sync_server.auth.repository import AuthRepository
 from sync_server.auth.service import AuthService
@@ -139,7 +140,7 @@ def signed_token(request: Request, settings: ServerSettings) -> SignedToken:
     verified = getattr(request.state, "verified_token", None)
     if verified is not None and verified[0] == token:
         return SignedToken(token, verified[1])
-    claims = read_access_token(token, secret=settings.jwt_secret, issuer=settings.jwt_issuer)
+    claims = read_access_token(token, keys=settings.jwt_keys, issuer=settings.jwt_issuer)
     return SignedToken(token, claims)
 
 
@@ -159,7 +160,7 @@ TokenDep = Annotated[SignedToken, Depends(get_token)]
 async def run_as_user(
     request: Request,
     token: SignedToken,
-    work: Callable[[Session, User], T],
+    work: Callable[[Session, Caller], T],
     *,
     read_only: bool = False,
 ) -> T:
@@ -179,8 +180,7 @@ async def run_as_user(
         reader = open_session(state.read_engine) if replica else session
         try:
             auth = AuthService(AuthRepository(session), auth_settings)
-            user, _ = auth.current_user(token.token, token.claims)
-            result = work(reader, user)
+            result = work(reader, auth.current_caller(token.claims))
         except BaseException as exc:
             if replica:
                 finish(reader, exc)

@@ -89,7 +89,7 @@ class RateLimiter:
             return None
         try:
             claims = read_access_token(
-                found[0], secret=self._settings.jwt_secret, issuer=self._settings.jwt_issuer
+                found[0], keys=self._settings.jwt_keys, issuer=self._settings.jwt_issuer
             )
         except NotAuthenticated:
             return None

@@ -4,6 +4,9 @@ import os
 
 # Before anything can import Qt: tests never need a display.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The hosted side's channel-sealing key, set as a deployment sets it (ServerSettings and every
+# server or worker process the tests start read it from here).
+os.environ.setdefault("UPWATCH_DATA_KEYS", "dGVzdC1kYXRhLWtleS0wMTIzNDU2Nzg5LWFiY2RlZmc=")
 
 import itertools
 import re

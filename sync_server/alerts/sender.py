@@ -19,6 +19,7 @@ from psycopg import AsyncConnection
 from psycopg.rows import dict_row
 
 from sync_server.alerts.deliver import Delivered, Deliverer
+from sync_server.channels.sealing import ConfigSealer, ConfigUnreadable
 
 log = logging.getLogger(__name__)
 BACKOFF_S = (5, 30, 120, 600, 1800)
@@ -59,9 +60,18 @@ DISABLE = "UPDATE alert_channels SET disabled_reason = %s WHERE id = %s"
 class AlertSender:
     """Delivers queued alerts until stopped."""
 
-    def __init__(self, conninfo: str, deliverer: Deliverer, *, name: str, batch: int = 50) -> None:
+    def __init__(
+        self,
+        conninfo: str,
+        deliverer: Deliverer,
+        sealer: ConfigSealer,
+        *,
+        name: str,
+        batch: int = 50,
+    ) -> None:
         self.conninfo = conninfo
         self.deliverer = deliverer
+        self.sealer = sealer
         self.name = name
         self.batch = batch
         self.sent = 0
@@ -97,7 +107,11 @@ class AlertSender:
         if row["channel_off"]:
             return Delivered(False, "the channel was removed or disabled", permanent=True)
         try:
-            return await self.deliverer.send(row["type"], row["config"], row["payload"])
+            config = self.sealer.open(row["config"])
+        except ConfigUnreadable as exc:  # a data key dropped too early: retried, then dead
+            return Delivered(False, exc.message)
+        try:
+            return await self.deliverer.send(row["type"], config, row["payload"])
         except Exception as exc:  # a bug in one channel must not stop the others
             log.exception("alert delivery crashed")
             return Delivered(False, f"internal error: {type(exc).__name__}")

@@ -10,12 +10,24 @@ from sqlalchemy import bindparam
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select, update
 
+from sync_server.auth.caller import Caller
 from sync_server.auth.tables import AuthSession, RefreshToken, User
 
 # Built once: every request asks it, and building the statement (and its cache key) anew
 # cost more than running it (bench/api.py).
 _LIVE_SESSION_USER = (
     select(User)
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(
+        AuthSession.id == bindparam("session_id"),
+        User.id == bindparam("user_id"),
+        col(AuthSession.revoked_at).is_(None),
+    )
+)
+
+
+_LIVE_SESSION_CALLER = (
+    select(col(User.id), col(User.plan))
     .join(AuthSession, col(AuthSession.user_id) == col(User.id))
     .where(
         AuthSession.id == bindparam("session_id"),
@@ -66,6 +78,12 @@ class AuthRepository:
         """The user of a session that is not revoked (one query: every request asks this)."""
         params = {"session_id": session_id, "user_id": user_id}
         return self.session.exec(_LIVE_SESSION_USER, params=params).first()
+
+    def live_session_caller(self, session_id: uuid.UUID, user_id: uuid.UUID) -> Caller | None:
+        """The id and plan of a session's user if the session is not revoked (one query)."""
+        params = {"session_id": session_id, "user_id": user_id}
+        row = self.session.execute(_LIVE_SESSION_CALLER, params).first()
+        return None if row is None else Caller(row[0], row[1])
 
     def add_refresh(self, token: RefreshToken) -> None:
         """Insert a refresh token."""

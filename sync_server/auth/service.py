@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sync_server.auth.caller import Caller
 from sync_server.auth.passwords import hash_password, needs_rehash, verify_password
 from sync_server.auth.repository import AuthRepository
 from sync_server.auth.schemas import Credentials, PasswordChange, Preferences, TokenPair
@@ -102,19 +103,27 @@ class AuthService:
         verified: the token's claims when the caller has already checked its signature.
         """
         claims = verified or read_access_token(
-            token, secret=self.settings.jwt_secret, issuer=self.settings.jwt_issuer
+            token, keys=self.settings.jwt_keys, issuer=self.settings.jwt_issuer
         )
         user = self.repo.live_session_user(claims.session_id, claims.user_id)
         if user is None:
             raise NotAuthenticated("this session has ended; sign in again")
         return user, claims
 
+    def current_caller(self, claims: AccessClaims) -> Caller:
+        """Return the id and plan of a verified token's user if its session is live; else
+        NotAuthenticated (the hot endpoints' check: no ORM object)."""
+        caller = self.repo.live_session_caller(claims.session_id, claims.user_id)
+        if caller is None:
+            raise NotAuthenticated("this session has ended; sign in again")
+        return caller
+
     def _issue(self, user: User, auth_session: AuthSession) -> TokenPair:
         now = datetime.now(UTC)
         ttl = timedelta(minutes=self.settings.access_minutes)
         access = make_access_token(
             AccessClaims(user.id, auth_session.id),
-            secret=self.settings.jwt_secret,
+            keys=self.settings.jwt_keys,
             issuer=self.settings.jwt_issuer,
             now=now,
             ttl=ttl,

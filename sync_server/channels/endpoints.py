@@ -23,7 +23,8 @@ router = APIRouter(
 
 async def get_service(session: SessionDep, settings: SettingsDep) -> ChannelService:
     """The channel service on this request's unit of work."""
-    return ChannelService(ChannelRepository(session), NetGuard(settings.outbound_allow))
+    guard = NetGuard(settings.outbound_allow)
+    return ChannelService(ChannelRepository(session), guard, settings.config_sealer)
 
 
 ServiceDep = Annotated[ChannelService, Depends(get_service)]

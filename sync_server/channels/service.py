@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from shared.channel_config import describe_target
@@ -12,6 +13,7 @@ from shared.netguard import ForbiddenAddress, NetGuard
 from sync_server.auth.tables import User
 from sync_server.channels.repository import ChannelRepository
 from sync_server.channels.schemas import ChannelConfig, ChannelIn, ChannelPublic
+from sync_server.channels.sealing import ConfigSealer, ConfigUnreadable
 from sync_server.channels.tables import AlertChannel
 from sync_server.errors import Invalid, NotFound
 from sync_server.sync.hub import announce
@@ -38,12 +40,21 @@ def refuse_internal(config: ChannelConfig, guard: NetGuard) -> None:
         raise Invalid(f"url: {host} is {exc.reason}; the cloud cannot send there") from None
 
 
+def described(stored: dict[str, Any], sealer: ConfigSealer) -> str:
+    """Return where a stored config sends, redacted, or why it cannot be told."""
+    try:
+        return describe_target(sealer.open(stored))
+    except ConfigUnreadable:
+        return "(unreadable with the server's data keys)"
+
+
 class ChannelService:
     """Use cases on one user's alert channels."""
 
-    def __init__(self, repo: ChannelRepository, guard: NetGuard) -> None:
+    def __init__(self, repo: ChannelRepository, guard: NetGuard, sealer: ConfigSealer) -> None:
         self.repo = repo
         self.guard = guard
+        self.sealer = sealer
 
     def list_all(self, user: User) -> list[ChannelPublic]:
         """Return the user's channels."""
@@ -57,7 +68,7 @@ class ChannelService:
             user_id=user.id,
             name=body.name,
             type=body.config.type,
-            config=body.config.model_dump(mode="json"),
+            config=self.sealer.seal(body.config.model_dump(mode="json")),
             seq=self.repo.next_seq(user.id),
         )
         self.repo.save(channel)
@@ -71,7 +82,7 @@ class ChannelService:
         refuse_internal(body.config, self.guard)
         monitors = self._owned_monitors(user, body.monitor_ids)
         channel.name, channel.type = body.name, body.config.type
-        channel.config = body.config.model_dump(mode="json")
+        channel.config = self.sealer.seal(body.config.model_dump(mode="json"))
         channel.disabled_reason = None  # saved again: the user has fixed it, alerts resume
         channel.updated_at, channel.changed_by = datetime.now(UTC), "api"
         channel.seq = self.repo.next_seq(user.id)
@@ -107,7 +118,7 @@ class ChannelService:
             id=channel.id,
             name=channel.name,
             type=channel.type,
-            target=describe_target(channel.config),
+            target=described(channel.config, self.sealer),
             monitor_ids=self.repo.monitor_ids(channel.id),
             seq=channel.seq,
             disabled_reason=channel.disabled_reason,

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlmodel import Session
 
-from sync_server.auth.tables import User
+from sync_server.auth.caller import Caller
 from sync_server.deps import CurrentDep, ReadSessionDep, SessionDep, TokenDep, run_as_user
 from sync_server.errors import error_responses
 from sync_server.history.repository import HistoryRepository
@@ -40,7 +40,7 @@ ReaderDep = Annotated[MonitorService, Depends(get_reader)]
 async def list_monitors(token: TokenDep, request: Request) -> Response:
     """Your monitors."""
 
-    def listed(session: Session, user: User) -> str:
+    def listed(session: Session, user: Caller) -> str:
         return MonitorService(MonitorRepository(session)).list_json(user)
 
     return Response(await run_as_user(request, token, listed), media_type="application/json")
@@ -50,7 +50,7 @@ async def list_monitors(token: TokenDep, request: Request) -> Response:
 async def create_monitor(body: MonitorIn, token: TokenDep, request: Request) -> Response:
     """Add a monitor (within your plan)."""
 
-    def create(session: Session, user: User) -> str:
+    def create(session: Session, user: Caller) -> str:
         return MonitorService(MonitorRepository(session)).create(user, body).model_dump_json()
 
     created = await run_as_user(request, token, create)
@@ -88,7 +88,7 @@ async def list_checks(
 ) -> Response:
     """A monitor's checks, newest first; page with `before`, bound with `since`."""
 
-    def page(session: Session, user: User) -> str:
+    def page(session: Session, user: Caller) -> str:
         service = MonitorService(MonitorRepository(session))
         return service.checks_json(user, monitor_id, limit=limit, before=before, since=since)
 

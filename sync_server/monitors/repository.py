@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, TextClause, func, text
+from sqlalchemy import ColumnClause, String, TextClause, func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
@@ -49,14 +49,31 @@ _COUNTS = text(
     " FROM monitors WHERE user_id = :user"
 )
 _MONITORS_TABLE = Monitor.__table__  # type: ignore[attr-defined]
+# The owner's live monitors, and the cloud-checked ones among them, counted in RETURNING:
+# `monitors` there is the inserted row, and the insert's snapshot, which its own row is not
+# part of, gives the counts before it.
+_OWNER_COUNTS: tuple[ColumnClause[Any], ColumnClause[Any]] = (
+    literal_column(
+        "(SELECT count(*) FROM monitors AS owned WHERE owned.user_id = monitors.user_id"
+        " AND NOT owned.deleted)"
+    ),
+    literal_column(
+        "(SELECT count(*) FROM monitors AS owned WHERE owned.user_id = monitors.user_id"
+        " AND NOT owned.deleted AND owned.cloud)"
+    ),
+)
+
+
 # RETURNING announces the change too (once per inserted row, so not on a conflict): the
-# NOTIFY rides in the insert's own round trip
+# NOTIFY rides in the insert's own round trip, and so do the owner's counts before it, which
+# the plan limits are checked against (a refusal rolls the insert and the NOTIFY back)
 _INSERT_NEW = (
     insert(_MONITORS_TABLE)
     .on_conflict_do_nothing(index_elements=["id"])
     .returning(
         _MONITORS_TABLE.c.id,
         func.pg_notify(CHANNEL, func.cast(_MONITORS_TABLE.c.user_id, String)),
+        *_OWNER_COUNTS,
     )
 )
 _LOCK_OWNER = text("SELECT 1 FROM users WHERE id = :user FOR NO KEY UPDATE")
@@ -99,10 +116,15 @@ class MonitorRepository:
         row = self.session.execute(_COUNTS, {"user": user_id}).one()
         return int(row[0]), int(row[1])
 
-    def insert_new(self, fields: dict[str, Any]) -> bool:
+    def insert_new(self, fields: dict[str, Any]) -> tuple[int, int] | None:
         """Insert a monitor unless its id is taken (by anyone, deleted ones too) and announce
-        it to the owner's devices (sync/hub.py); return whether it was inserted."""
-        return self.session.execute(_INSERT_NEW, fields).first() is not None
+        it to the owner's devices (sync/hub.py); return None if it was not inserted, else how
+        many live monitors the owner had before it and how many of them the cloud checks.
+
+        The counts hold only under the owner's lock (lock_owner or next_seq, taken by an
+        earlier statement, so this one's snapshot sees every insert that went before)."""
+        row = self.session.execute(_INSERT_NEW, fields).first()
+        return None if row is None else (int(row[2]), int(row[3]))
 
     def lock_owner(self, user_id: uuid.UUID) -> None:
         """Serialize plan-limit checks and change numbers of one owner until the transaction

@@ -11,16 +11,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
-from shared.channel_config import describe_target
 from shared.netguard import NetGuard
 from shared.sync import Applied, ChannelChange, RemoteChannel, wins
 from sync_server.auth.tables import User
 from sync_server.channels.repository import ChannelRepository
 from sync_server.channels.schemas import parse_config
-from sync_server.channels.service import refuse_internal
+from sync_server.channels.sealing import ConfigSealer, ConfigUnreadable
+from sync_server.channels.service import described, refuse_internal
 from sync_server.channels.tables import AlertChannel, MonitorChannel
 from sync_server.errors import Invalid
 
@@ -28,10 +29,11 @@ from sync_server.errors import Invalid
 class ChannelSync:
     """Applies one push's channel changes and reads channel changes for a pull."""
 
-    def __init__(self, session: Session, guard: NetGuard) -> None:
+    def __init__(self, session: Session, guard: NetGuard, sealer: ConfigSealer) -> None:
         self.session = session
         self.repo = ChannelRepository(session)
         self.guard = guard
+        self.sealer = sealer
 
     def apply(
         self, user: User, changes: list[ChannelChange], device: str, latest: datetime
@@ -67,7 +69,12 @@ class ChannelSync:
         if change.config is None:
             if row is None or row.deleted:
                 raise Invalid("this channel's address is not on the device that sent it")
-            return dict(row.config)
+            try:
+                return self.sealer.open(row.config)
+            except ConfigUnreadable:
+                raise Invalid(
+                    "this channel's stored address cannot be read; send it again"
+                ) from None
         try:
             config = parse_config(change.config)
         except ValueError as exc:
@@ -87,9 +94,10 @@ class ChannelSync:
         if row is None:
             row = AlertChannel(id=change.id, user_id=user.id, name=change.name or "", type="")
         if config is not None:
-            if config != row.config:
+            if config != self._opened(row):
                 row.disabled_reason = None  # a new address: alerts resume
-            row.name, row.type, row.config = change.name or row.name, config["type"], config
+            row.config = self.sealer.seal(config)
+            row.name, row.type = change.name or row.name, config["type"]
         row.deleted = change.deleted
         row.updated_at, row.changed_by = at, device
         row.seq = self.repo.next_seq(user.id)
@@ -97,6 +105,12 @@ class ChannelSync:
         wanted = [] if change.deleted else change.monitor_ids
         self.repo.set_links(row.id, self.repo.owned_monitor_ids(user.id, wanted))
         return row
+
+    def _opened(self, row: AlertChannel) -> dict[str, Any] | None:
+        try:
+            return self.sealer.open(row.config)
+        except ConfigUnreadable:
+            return None
 
     def changes_after(self, user_id: uuid.UUID, cursor: int, limit: int) -> list[RemoteChannel]:
         """Return the account's channels changed after seq cursor, oldest change first."""
@@ -125,7 +139,7 @@ class ChannelSync:
                 deleted=row.deleted,
                 name=row.name,
                 type=row.type,
-                target="" if row.deleted else describe_target(row.config),
+                target="" if row.deleted else described(row.config, self.sealer),
                 monitor_ids=sorted(links[row.id]),
                 disabled_reason=row.disabled_reason,
             )

@@ -21,7 +21,8 @@ router = APIRouter(prefix="/api/sync", tags=["sync"], responses=error_responses(
 
 async def get_service(session: SessionDep, settings: SettingsDep) -> SyncService:
     """The sync service on this request's unit of work."""
-    channels = ChannelSync(session, NetGuard(settings.outbound_allow))
+    guard = NetGuard(settings.outbound_allow)
+    channels = ChannelSync(session, guard, settings.config_sealer)
     return SyncService(SyncRepository(session), MonitorRepository(session), channels)
 
 

@@ -61,7 +61,7 @@ def main(argv: Sequence[str]) -> int:
         worker = CloudWorker(conninfo, guard=guard, options=options, name=name)
     if args.role in ("all", "alerts"):
         mail = MailSettings(settings.smtp_url, settings.smtp_from) if settings.smtp_url else None
-        sender = AlertSender(conninfo, Deliverer(guard, mail), name=name)
+        sender = AlertSender(conninfo, Deliverer(guard, mail), settings.config_sealer, name=name)
         keeper = Housekeeper(conninfo, Deliverer(guard, mail))
     with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
         runner.run(_work(worker, sender, keeper))

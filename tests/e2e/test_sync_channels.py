@@ -234,7 +234,9 @@ async def test_an_outage_of_a_cloud_checked_monitor_alerts_once_per_channel(
     guard = NetGuard(["127.0.0.0/8"])
     conninfo = libpq_url(api.settings.database_url)
     worker = CloudWorker(conninfo, guard=guard)
-    sender = AlertSender(conninfo, Deliverer(guard, None), name="sender")
+    sender = AlertSender(
+        conninfo, Deliverer(guard, None), api.settings.config_sealer, name="sender"
+    )
     stop = asyncio.Event()
     parts = [asyncio.ensure_future(p.run(stop)) for p in (worker, sender)]
     sql(api, "UPDATE monitors SET next_check_at = now()")  # due now, not a phase later

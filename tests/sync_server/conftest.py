@@ -27,16 +27,19 @@ def settings(postgres: PostgresServer) -> ServerSettings:
     return ServerSettings(database_url=postgres.url("upwatch_test"), jwt_secret=SECRET)
 
 
+def truncate(engine: Engine) -> None:
+    """Empty every table of the database."""
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(metadata.tables)} CASCADE"))
+
+
 @pytest.fixture
 def client(settings: ServerSettings) -> Iterator[TestClient]:
     app = create_app(settings)
-    engine = app.state.engine
-    tables = ", ".join(metadata.tables)
-    with engine.begin() as conn:  # a fresh start for every test
-        conn.execute(text(f"TRUNCATE {tables} CASCADE"))
+    truncate(app.state.engine)  # a fresh start for every test
     with TestClient(app) as test_client:
         yield test_client
-    engine.dispose()
+    app.state.engine.dispose()
 
 
 @pytest.fixture

@@ -1,11 +1,14 @@
 """Rows put straight into the test database: accounts, monitors and channels (worker tests)."""
 
 import json
+import os
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, text
+
+from sync_server.channels.sealing import ConfigSealer
 
 MONITOR = text(
     "INSERT INTO monitors (id, user_id, kind, name, url, method, interval, timeout, headers,"
@@ -51,6 +54,10 @@ def insert_monitor(db: Engine, user_id: uuid.UUID, url: str, **fields: Any) -> u
     return insert_monitors(db, [monitor_row(user_id, url, **fields)])[0]
 
 
+# sealed as the API seals a channel, with the tests' data key (tests/conftest.py)
+SEALER = ConfigSealer(os.environ["UPWATCH_DATA_KEYS"].split(","))
+
+
 def insert_channel(
     db: Engine, user_id: uuid.UUID, config: dict[str, str], monitor_ids: list[uuid.UUID]
 ) -> uuid.UUID:
@@ -62,7 +69,7 @@ def insert_channel(
                  " updated_at, seq, deleted) VALUES (:id, :user, :name, :type, :config, now(),"
                  " now(), 1, false)"),
             {"id": channel_id, "user": user_id, "name": config["type"], "type": config["type"],
-             "config": json.dumps(config)},
+             "config": json.dumps(SEALER.seal(config))},
         )  # fmt: skip
         for monitor_id in monitor_ids:
             conn.execute(

@@ -63,7 +63,7 @@ async def test_an_outage_reaches_email_and_webhook_exactly_once(
     conninfo = libpq_url(settings.database_url)
     mail = MailSettings(f"smtp://{smtp_sink.host}:{smtp_sink.port}", "alerts@upwatch.test")
     worker = CloudWorker(conninfo, guard=LOCAL)
-    sender = AlertSender(conninfo, Deliverer(LOCAL, mail), name="sender")
+    sender = AlertSender(conninfo, Deliverer(LOCAL, mail), settings.config_sealer, name="sender")
     await run_until(
         [worker, sender], lambda: len(smtp_sink.messages) >= 1 and webhook.count("/hook") >= 1
     )
@@ -95,7 +95,9 @@ def queue_alert(db: Engine, monitor_id: uuid.UUID, channel_id: uuid.UUID) -> Non
 async def deliver_once(settings: ServerSettings, guard: NetGuard = LOCAL) -> AlertSender:
     from psycopg import AsyncConnection
 
-    sender = AlertSender(libpq_url(settings.database_url), Deliverer(guard, None), name="s")
+    sender = AlertSender(
+        libpq_url(settings.database_url), Deliverer(guard, None), settings.config_sealer, name="s"
+    )
     conn = await AsyncConnection.connect(sender.conninfo, autocommit=True)
     await sender.deliver_due(conn)
     await conn.close()

@@ -1,5 +1,9 @@
 """Accounts and sessions on a real PostgreSQL (checklist C1, C4, C6, C8, C14, D6)."""
 
+import base64
+import hashlib
+import hmac
+import json
 import time
 import uuid
 
@@ -8,8 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
+from sync_server.app import create_app
+from sync_server.auth.tokens import key_id
 from sync_server.config import ServerSettings
-from tests.sync_server.conftest import SECRET
+from tests.sync_server.conftest import SECRET, truncate
 
 ALICE = {"email": "Alice@Example.com", "password": "correct horse battery"}
 
@@ -155,16 +161,39 @@ def test_other_sessions_survive_a_logout(client: TestClient) -> None:
     assert client.get("/api/auth/me", headers=bearer(desktop["access_token"])).status_code == 200
 
 
-def forged(claims: dict[str, object], *, key: str = SECRET, algorithm: str = "HS256") -> str:
-    return jwt.encode(claims, key, algorithm=algorithm)
+def forged(
+    claims: dict[str, object],
+    *,
+    key: str = SECRET,
+    algorithm: str = "HS256",
+    kid: str | None = None,
+) -> str:
+    """A token signed with key whose header names the server's key (or kid) by default."""
+    return jwt.encode(claims, key, algorithm=algorithm, headers={"kid": kid or key_id(SECRET)})
+
+
+def hand_signed(header: dict[str, object], claims: dict[str, object]) -> str:
+    """A token with the server's signature over any header, even one PyJWT would not write."""
+    parts = [
+        base64.urlsafe_b64encode(json.dumps(x).encode()).rstrip(b"=") for x in (header, claims)
+    ]
+    signing_input = b".".join(parts)
+    mac = hmac.new(SECRET.encode(), signing_input, hashlib.sha256).digest()
+    return (signing_input + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
 
 
 def test_tampered_tokens_are_refused(client: TestClient) -> None:
-    """C4: alg=none, wrong key, expired, missing claims, wrong audience: all 401."""
+    """C4: alg=none, wrong key, wrong or missing kid, expired, missing claims, wrong audience:
+    all 401 (each forged token names the server's key unless the kid is what is wrong)."""
     tokens = sign_up_and_in(client)
+    assert jwt.get_unverified_header(tokens["access_token"])["kid"] == key_id(SECRET)
     good = jwt.decode(tokens["access_token"], options={"verify_signature": False})
+    assert client.get("/api/auth/me", headers=bearer(forged(good))).status_code == 200
     now = int(time.time())
     variants = [
+        jwt.encode(good, SECRET, algorithm="HS256"),  # no kid
+        forged(good, kid="0123456789abcdef"),  # a key the server does not have
+        hand_signed({"alg": "HS256", "typ": "JWT", "kid": ["a", "list"]}, good),
         jwt.encode(good, None, algorithm="none"),  # type: ignore[arg-type]
         forged(good, key="another-secret-0123456789-0123456789-xyz"),
         forged({**good, "exp": now - 10}),
@@ -179,6 +208,28 @@ def test_tampered_tokens_are_refused(client: TestClient) -> None:
     for token in variants:
         assert client.get("/api/auth/me", headers=bearer(token)).status_code == 401, token
     assert client.get("/api/auth/me").status_code == 401
+
+
+def test_a_rotated_key_is_accepted_until_it_is_retired(settings: ServerSettings) -> None:
+    """C5: a token signed with the previous key works while that key is listed as previous;
+    new tokens carry the new key's kid; once the old key is removed its tokens get 401."""
+    new_secret = "rotated-secret-0123456789-0123456789-xyz"
+    app = create_app(settings)
+    truncate(app.state.engine)
+    with TestClient(app) as before:
+        old_token = sign_up_and_in(before)["access_token"]
+    rotated = settings.model_copy(update={"jwt_secret": new_secret,
+                                          "jwt_previous_secrets": [SECRET]})  # fmt: skip
+    with TestClient(create_app(rotated)) as during:
+        assert during.get("/api/auth/me", headers=bearer(old_token)).status_code == 200
+        new_token = during.post("/api/auth/login", json=ALICE).json()["access_token"]
+        assert jwt.get_unverified_header(new_token)["kid"] == key_id(new_secret) != key_id(SECRET)
+    retired = settings.model_copy(update={"jwt_secret": new_secret})
+    with TestClient(create_app(retired)) as after:
+        assert after.get("/api/auth/me", headers=bearer(old_token)).status_code == 401
+        assert after.get("/api/auth/me", headers=bearer(new_token)).status_code == 200
+    with pytest.raises(ValidationError, match="PREVIOUS_SECRETS"):
+        ServerSettings(jwt_secret=new_secret, jwt_previous_secrets=["short"])
 
 
 def test_the_server_refuses_to_start_with_the_default_secret() -> None:

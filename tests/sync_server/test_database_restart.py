@@ -57,6 +57,8 @@ def test_the_api_answers_503_while_postgresql_restarts_and_recovers_by_itself(
                     break
                 time.sleep(0.1)
             assert set(answers) <= {200, 503}, answers
+            # the first stale connection met drops the others with it (no pool pre-ping)
+            assert answers.count(503) <= 1, answers
             assert answers[-3:] == [200, 200, 200], answers
             listed = http.get("/api/monitors", headers=headers).json()
             assert [m["name"] for m in listed] == ["Shop"]

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, text
 
 from desktop.launcher import main as upwatch
+from sync_server.config import ServerSettings
 from tests.support.polling import wait_until
 from tests.support.postgres import PostgresServer
 from tests.support.threaded_app import find_free_port
@@ -45,13 +46,30 @@ def test_the_server_will_not_start_on_the_default_secret(
     assert "UPWATCH_JWT_SECRET" in capsys.readouterr().err
 
 
+def test_the_server_will_not_start_without_a_data_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """C14: no key to seal alert channels with outside --dev, or a bad one: exit 2 and a
+    message that says how to make one; `upwatch server new-key` makes one that works."""
+    monkeypatch.setenv("UPWATCH_JWT_SECRET", "x" * 40)
+    monkeypatch.delenv("UPWATCH_DATA_KEYS", raising=False)
+    assert upwatch(["server", "migrate"]) == 2
+    assert "upwatch server new-key" in capsys.readouterr().err
+    monkeypatch.setenv("UPWATCH_DATA_KEYS", "not-a-key")
+    assert upwatch(["server", "migrate"]) == 2
+    assert "not a key" in capsys.readouterr().err
+    assert upwatch(["server", "new-key"]) == 0
+    key = capsys.readouterr().out.strip()
+    assert ServerSettings(jwt_secret="x" * 40, data_keys=[key]).data_keys == [key]
+
+
 def test_server_dev_serves_with_a_private_database_and_stops_it() -> None:
     """One command gives a working server; SIGTERM stops the API and its PostgreSQL."""
     home = Path(tempfile.mkdtemp(prefix="upwatch-dev-"))  # under /tmp: reachable by postgres
     home.chmod(0o755)
     port = find_free_port()
     env = {**os.environ, "UPWATCH_HOME": str(home)}
-    for name in ("UPWATCH_DATABASE_URL", "DATABASE_URL", "UPWATCH_JWT_SECRET"):
+    for name in ("UPWATCH_DATABASE_URL", "DATABASE_URL", "UPWATCH_JWT_SECRET", "UPWATCH_DATA_KEYS"):
         env.pop(name, None)
     server = subprocess.Popen(
         [sys.executable, "-m", "desktop.launcher", "server", "--dev", "--port", str(port)],
