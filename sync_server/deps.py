@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection
@@ -164,31 +165,41 @@ async def run_as_user(
     *,
     read_only: bool = False,
 ) -> T:
-    """Return work(session, user) run in one trip to a worker thread that also checks the
-    token's session is live (401 if not) and ends the unit of work (commit, or rollback on an
-    error): one thread hop per request instead of three (user lookup, endpoint, commit).
+    """Return work(session, caller) run by as_caller in one trip to a worker thread: one
+    thread hop per request instead of three (user lookup, endpoint, commit).
 
     read_only: work reads from the replica (DATABASE_READ_URL) when there is one; the session
     check stays on the primary, so a sign-out counts at once (C8).
     """
     state = request.app.state
-    auth_settings: ServerSettings = state.settings
-    replica = read_only and state.read_engine is not state.engine
+    reader = state.read_engine if read_only else state.engine
+    return await run_in_threadpool(
+        as_caller, state.engine, reader, state.settings, token.claims, work
+    )
 
-    def unit() -> T:
-        session = open_session(state.engine)
-        reader = open_session(state.read_engine) if replica else session
-        try:
-            auth = AuthService(AuthRepository(session), auth_settings)
-            result = work(reader, auth.current_caller(token.claims))
-        except BaseException as exc:
-            if replica:
-                finish(reader, exc)
-            finish(session, exc)
-            raise
+
+def as_caller(
+    engine: Engine,
+    read_engine: Engine,
+    settings: ServerSettings,
+    claims: AccessClaims,
+    work: Callable[[Session, Caller], T],
+) -> T:
+    """Return work(session on read_engine, caller) after checking on engine that the token's
+    session is live (401 if not); commit both units of work, or roll back on an error.
+    Blocking: the hot endpoints' whole database side (bench/api_units.py measures it)."""
+    session = open_session(engine)
+    replica = read_engine is not engine
+    reader = open_session(read_engine) if replica else session
+    try:
+        caller = AuthService(AuthRepository(session), settings).current_caller(claims)
+        result = work(reader, caller)
+    except BaseException as exc:
         if replica:
-            finish(reader, None)
-        finish(session, None)
-        return result
-
-    return await run_in_threadpool(unit)
+            finish(reader, exc)
+        finish(session, exc)
+        raise
+    if replica:
+        finish(reader, None)
+    finish(session, None)
+    return result
