@@ -41,7 +41,13 @@ def main(argv: Sequence[str]) -> int:
     """Run the hosted API or its migrations; return the exit code."""
     parser = argparse.ArgumentParser(prog="upwatch server", allow_abbrev=False)
     parser.add_argument(
-        "action", nargs="?", choices=("serve", "migrate", "new-key"), default="serve"
+        "action",
+        nargs="?",
+        choices=("serve", "migrate", "new-key"),
+        default="serve",
+        help="serve (the default): run the API; migrate: bring the database up to date and"
+        " reseal alert channel configs with the first data key; new-key: print a new key"
+        " for UPWATCH_DATA_KEYS",
     )
     parser.add_argument("--dev", action="store_true", help="private PostgreSQL, dev secret")
     parser.add_argument("--host", default="127.0.0.1")
