@@ -75,11 +75,15 @@ def make_access_token(
     return jwt.encode(payload, secret, algorithm=ALGORITHM, headers={"kid": keys.current})
 
 
-def read_access_token(token: str, *, keys: SigningKeys, issuer: str) -> AccessClaims:
+def read_access_token(
+    token: str, *, keys: SigningKeys, issuer: str, now: float | None = None
+) -> AccessClaims:
     """Return the claims of a valid access token signed by a key still accepted; raise
-    NotAuthenticated otherwise (no kid, an unknown or retired one, or a bad signature)."""
+    NotAuthenticated otherwise (no kid, an unknown or retired one, a bad signature, expired
+    at now, which is the clock's time unless given)."""
+    now = time.time() if now is None else now
     known = keys.verified.get(token)
-    if known is not None and known[1] == issuer and time.time() < known[2]:
+    if known is not None and known[1] == issuer and now < known[2]:
         return known[0]
     try:
         kid = jwt.get_unverified_header(token).get("kid")
@@ -92,12 +96,15 @@ def read_access_token(token: str, *, keys: SigningKeys, issuer: str) -> AccessCl
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=issuer,
-            options={"require": ["exp", "sub", "sid", "typ", "iss", "aud"]},
+            # expiry is checked below against now, the clock the cache uses too
+            options={"require": ["exp", "sub", "sid", "typ", "iss", "aud"], "verify_exp": False},
         )
+        expires = payload["exp"]
+        if type(expires) is not int or expires <= now:
+            raise NotAuthenticated("invalid or expired token")
         if payload["typ"] != "access":
             raise NotAuthenticated("not an access token")
         claims = AccessClaims(uuid.UUID(payload["sub"]), uuid.UUID(payload["sid"]))
-        expires = int(payload["exp"])
     except (jwt.PyJWTError, ValueError, KeyError, TypeError):
         raise NotAuthenticated("invalid or expired token") from None
     if len(keys.verified) >= VERIFIED_CACHE_SIZE:
