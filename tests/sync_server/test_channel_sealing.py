@@ -13,7 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from sync_server.app import create_app
-from sync_server.channels.sealing import ConfigSealer, ConfigUnreadable, reseal_channels
+from sync_server.channels.sealing import (
+    ConfigSealer,
+    ConfigUnreadable,
+    key_id,
+    reseal_channels,
+)
 from sync_server.config import ServerSettings
 from tests.sync_server.conftest import truncate
 from tests.sync_server.test_channels import ALICE, SLACK, login
@@ -35,12 +40,15 @@ def add_slack(client: TestClient, headers: dict[str, str]) -> str:
     return channel_id
 
 
-def test_a_channel_is_stored_sealed_and_still_described(client: TestClient, db: Engine) -> None:
+def test_a_channel_is_stored_sealed_and_still_described(
+    client: TestClient, db: Engine, settings: ServerSettings
+) -> None:
     """D6: the row holds no part of the webhook URL; the API still says where it sends."""
     alice = login(client, ALICE)
     add_slack(client, alice)
     (stored,) = stored_configs(db)
-    assert list(stored) == ["sealed"]
+    assert stored.keys() == {"sealed", "key"}
+    assert stored["key"] == key_id(settings.data_keys[0])
     assert TOKEN_PART not in json.dumps(stored)
     assert "hooks.slack.com" not in json.dumps(stored)
     listed = client.get("/api/alert-channels", headers=alice).json()
@@ -90,7 +98,9 @@ def test_keys_rotate_new_first_reseal_then_the_old_one_goes(
     both = settings.model_copy(update={"data_keys": [new_key, old_key]})
     assert reseal_channels(db, both.config_sealer) == 1
     (resealed,) = stored_configs(db)
+    assert resealed["key"] == key_id(new_key) != key_id(old_key)
     assert ConfigSealer([new_key]).open(resealed)["webhook_url"] == SLACK
+    assert reseal_channels(db, both.config_sealer) == 0  # the key id says it is done
     with pytest.raises(ConfigUnreadable):
         ConfigSealer([old_key]).open(resealed)
     with TestClient(create_app(too_early)) as client:  # the old key is gone now
