@@ -180,7 +180,7 @@ class ResultWriter:
                     write_outcomes(conn, outcomes)
                     conn.execute("COMMIT")
                 except BaseException:
-                    conn.execute("ROLLBACK")
+                    _rollback(conn)
                     raise
             except sqlite3.Error as exc:
                 message = f"could not save {len(outcomes)} results: {exc}"
@@ -205,12 +205,19 @@ class ResultWriter:
                 value = item.job(conn)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
         except Exception as exc:  # handed to whoever waits on the job
             item.future.set_exception(exc)
         else:
             item.future.set_result(value)
+
+
+def _rollback(conn: sqlite3.Connection) -> None:
+    # SQLite has already rolled back after SQLITE_FULL (also IOERR, NOMEM, BUSY): a second
+    # ROLLBACK would raise "no transaction is active" and hide "database or disk is full".
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")
 
 
 def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
