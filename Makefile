@@ -8,7 +8,7 @@ RUN_STAMP := $(VENV)/.installed-app
 TEST_TIMEOUT ?= 1200
 PACKAGE_TIMEOUT ?= 600
 
-.PHONY: run test check lint types contracts bench screenshots system-deps format clean package package-test
+.PHONY: run test check lint types contracts bench screenshots system-deps format clean package package-test audit
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,11 @@ contracts: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format shared desktop sync_server tests bench packaging
 	$(BIN)/ruff check --fix shared desktop sync_server tests bench packaging
+
+## audit: known vulnerabilities (pip-audit) in the packages installed in .venv; fails if any cannot be checked
+audit: $(STAMP)
+	@$(BIN)/python -m pip show --quiet pip-audit >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/pip-audit --local --strict --skip-editable --progress-spinner off
 
 ## screenshots: the real app under Xvfb with a tray host; PNGs into docs/screenshots/
 screenshots: $(STAMP)
