@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +14,7 @@ import apprise
 
 from shared.netguard import ForbiddenAddress, NetGuard
 from shared.notify_urls import email_url, telegram_url
+from sync_server.alerts.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, signature
 
 WEBHOOK_TIMEOUT_S = 10.0
 # answers that will not change by retrying: the hook is gone, or we may not post to it
@@ -59,11 +61,26 @@ class Deliverer:
         return self._session
 
     async def send(
-        self, channel_type: str, config: dict[str, Any], payload: dict[str, Any]
+        self,
+        channel_type: str,
+        config: dict[str, Any],
+        payload: dict[str, Any],
+        *,
+        event_id: str | None = None,
     ) -> Delivered:
-        """Deliver payload through a channel of channel_type with config."""
+        """Deliver payload through a channel of channel_type with config; return how it went.
+
+        A webhook carries event_id (the same on every retry) and, when its config has a
+        secret, a signature over the exact body (checklist G3).
+        """
         if channel_type == "webhook":
-            return await self._webhook(str(config["url"]), payload)
+            body = json.dumps(payload).encode()  # serialized, never templated (checklist G1)
+            headers = {"Content-Type": "application/json"}
+            if event_id is not None:
+                headers[EVENT_ID_HEADER] = event_id
+            if config.get("secret"):
+                headers[SIGNATURE_HEADER] = signature(str(config["secret"]), body, int(time.time()))
+            return await self._webhook(str(config["url"]), body, headers)
         try:
             url = self._apprise_url(channel_type, config)
         except ValueError as exc:
@@ -81,12 +98,12 @@ class Deliverer:
             return str(config["webhook_url"])  # Apprise takes the services' own https URLs
         raise ValueError(f"unknown channel type {channel_type!r}")
 
-    async def _webhook(self, url: str, payload: dict[str, Any]) -> Delivered:
+    async def _webhook(self, url: str, body: bytes, headers: dict[str, str]) -> Delivered:
         try:
             async with self._http().post(
                 url,
-                data=json.dumps(payload),
-                headers={"Content-Type": "application/json"},
+                data=body,
+                headers=headers,
                 allow_redirects=False,  # a redirect could lead anywhere; hooks answer directly
                 timeout=aiohttp.ClientTimeout(total=WEBHOOK_TIMEOUT_S),
             ) as response:

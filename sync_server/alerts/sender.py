@@ -111,7 +111,9 @@ class AlertSender:
         except ConfigUnreadable as exc:  # a data key dropped too early: retried, then dead
             return Delivered(False, exc.message)
         try:
-            return await self.deliverer.send(row["type"], config, row["payload"])
+            return await self.deliverer.send(
+                row["type"], config, row["payload"], event_id=str(row["id"])
+            )
         except Exception as exc:  # a bug in one channel must not stop the others
             log.exception("alert delivery crashed")
             return Delivered(False, f"internal error: {type(exc).__name__}")

@@ -70,11 +70,22 @@ class TelegramConfig(BaseModel):
 
 
 class WebhookConfig(BaseModel):
-    """A generic JSON webhook (the sender re-checks the address against the SSRF rules)."""
+    """A generic JSON webhook (the sender re-checks the address against the SSRF rules).
+
+    With a secret, each request is signed with it (checklist G3); like every config it is
+    stored sealed and never shown again (D6).
+    """
 
     model_config = ConfigDict(extra="forbid")
     type: Literal["webhook"]
     url: str = Field(max_length=2048)
+    secret: str | None = Field(
+        default=None,
+        min_length=16,
+        max_length=256,
+        pattern=r"^[\x21-\x7e]+$",  # printable ASCII, no spaces: it is typed into two places
+        exclude_if=lambda value: value is None,  # configs without one are stored as before
+    )
 
     @field_validator("url")
     @classmethod

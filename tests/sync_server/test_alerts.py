@@ -162,3 +162,40 @@ async def test_a_webhook_to_an_internal_address_is_never_called(
         reason = conn.execute(text("SELECT disabled_reason FROM alert_channels")).scalar_one()
     assert reason == "blocked: 127.0.0.1 is a loopback address"
     assert webhook.received == []
+
+
+NASTY_NAME = 'Shop "EU" \\ C:\\new\nline } {"x": 1} {{7*7}} ${7*7} %s {0}'
+NASTY_KEYWORD = 'needle "q" \\ } {{7*7}} ${7*7}'
+
+
+async def test_names_and_errors_reach_a_webhook_as_literal_json_strings(
+    settings: ServerSettings,
+    db: Engine,
+    target: TargetServer,
+    switch_name: str,
+    webhook: WebhookReceiver,
+) -> None:
+    """G1: quotes, backslashes, newlines, braces and template syntax in a monitor's name and
+    in its error arrive as the same text in valid JSON; nothing is evaluated or broken."""
+    target.set_switch(switch_name, status=200, body="a page without the word")
+    user = insert_user(db, "pro")
+    monitor = insert_monitor(
+        db, user, target.switch_url(switch_name), name=NASTY_NAME, confirmations=1
+    )
+    with db.begin() as conn:  # the error then quotes the keyword, braces and all
+        conn.execute(text("UPDATE monitors SET keyword = :k"), {"k": NASTY_KEYWORD})
+    add_webhook(db, user, monitor, f"{webhook.base_url}/hook")
+    conninfo = libpq_url(settings.database_url)
+    worker = CloudWorker(conninfo, guard=LOCAL)
+    sender = AlertSender(conninfo, Deliverer(LOCAL, None), settings.config_sealer, name="sender")
+    await run_until([worker, sender], lambda: webhook.count("/hook") >= 1)
+    [hook] = webhook.received
+    assert hook.headers["Content-Type"] == "application/json"
+    assert hook.json is not None, f"not JSON: {hook.text}"
+    error = f"keyword {NASTY_KEYWORD!r} not found"
+    assert hook.json["monitor"] == NASTY_NAME
+    assert hook.json["title"] == f"{NASTY_NAME} is down"
+    assert hook.json["error"] == error
+    assert f"Error: {error}" in hook.json["body"].split("\n")
+    assert "{{7*7}}" in hook.json["error"]  # not 49
+    assert "${7*7}" in hook.json["error"]
