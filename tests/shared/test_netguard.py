@@ -137,6 +137,33 @@ UNUSABLE = {FailureKind.BLOCKED, FailureKind.CONNECT, FailureKind.DNS}
 
 
 @pytest.mark.parametrize(
+    ("host", "kinds"),
+    [
+        ("2130706433", UNUSABLE),  # decimal 127.0.0.1
+        ("0x7f000001", BLOCKED),  # hexadecimal 127.0.0.1 (inet_aton reads it)
+        ("127.1", UNUSABLE),  # short dotted form
+        ("0", UNUSABLE),  # 0.0.0.0, which Linux connects to loopback
+        ("[::]", BLOCKED),
+        ("localhost.", UNUSABLE),  # fully qualified; blocked wherever a resolver answers it
+        ("LOCALHOST", BLOCKED),
+    ],
+)
+async def test_odd_spellings_of_loopback_never_reach_it(
+    target: TargetServer, host: str, kinds: set[FailureKind]
+) -> None:
+    """A2: other spellings of the local machine are refused or unusable, never connected to.
+
+    Each carries the target's port, so a spelling that slipped past the guard would show
+    up as a request at the target.
+    """
+    target.clear_requests()
+    result = await guarded_check(f"http://{host}:{target.port}/status/200", NetGuard())
+    assert result.status == Status.DOWN
+    assert result.failure in kinds, result.error
+    assert target.count() == 0
+
+
+@pytest.mark.parametrize(
     ("location", "kinds"),
     [
         ("http://127.0.0.2:{port}/status/200", BLOCKED),  # another loopback address
@@ -197,7 +224,7 @@ class ScriptedGuard(NetGuard):
 async def test_a_rebinding_name_is_connected_to_the_address_that_was_checked(
     target: TargetServer,
 ) -> None:
-    """A7: the first answer is checked and used; a later internal answer is never asked for."""
+    """A4: the first answer is checked and used; a later internal answer is never asked for."""
     target.clear_requests()
     dns = ScriptedDns(["127.0.0.1"], ["169.254.169.254"])
     guard = ScriptedGuard(dns, allow=["127.0.0.1/32"])
@@ -208,7 +235,7 @@ async def test_a_rebinding_name_is_connected_to_the_address_that_was_checked(
 
 
 async def test_a_name_with_any_internal_answer_is_refused(target: TargetServer) -> None:
-    """A2: one internal address among public ones refuses the whole name."""
+    """A3: one internal address among public ones refuses the whole name."""
     target.clear_requests()
     guard = ScriptedGuard(ScriptedDns(["127.0.0.1", "10.0.0.7"]), allow=["127.0.0.1/32"])
     result = await guarded_check(f"http://mixed.example:{target.port}/status/200", guard)
