@@ -11,6 +11,12 @@ Endpoints (every method is accepted on every endpoint):
 - ``/body?text=T``         200 with body ``T`` (``&content_type=...`` optional)
 - ``/echo``                200 JSON ``{method, path, query, headers, body}`` of the request
 - ``/switch/{name}``       answers whatever ``set_switch(name, ...)`` said (default 200 ``ok``)
+- ``/trickle``             sends one byte every ``every_ms`` (default 1000) up to ``bytes``
+                           (default 120): of the body after prompt headers, or with
+                           ``&part=head`` of the status line and headers themselves
+- ``/bulk?size=N``         200 streaming N bytes: ``first ``, then ``x`` filler, then `` last``
+- ``/gzip-bomb?size=N``    the same N bytes gzip-compressed (a few KiB on the wire),
+                           ``Content-Encoding: gzip``
 
 Every request is recorded (``requests``, ``count(prefix)``) before it is handled.
 """
@@ -25,8 +31,10 @@ import struct
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Self
 
@@ -39,6 +47,8 @@ from .threaded_app import ThreadedAiohttpServer
 SwitchAction = Literal["respond", "reset", "hang"]
 HANG_SECONDS = 3600.0
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+BULK_FIRST, BULK_LAST, BULK_FILLER = b"first ", b" last", b"x"
+BULK_CHUNK = 64 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -73,6 +83,24 @@ def plain_response(
     if status < 200 or status in (204, 304):
         return web.Response(status=status, headers=headers)
     return web.Response(status=status, text=body, headers=headers)
+
+
+def bulk_chunks(size: int) -> list[bytes]:
+    """Split the ``/bulk`` body of `size` bytes into chunks (the filler chunk is shared)."""
+    filler = size - len(BULK_FIRST) - len(BULK_LAST)
+    if filler < 0:
+        raise ValueError(f"a bulk body has at least {len(BULK_FIRST) + len(BULK_LAST)} bytes")
+    whole, rest = divmod(filler, BULK_CHUNK)
+    block = BULK_FILLER * BULK_CHUNK
+    return [BULK_FIRST, *([block] * whole), BULK_FILLER * rest, BULK_LAST]
+
+
+@lru_cache(maxsize=4)
+def gzip_bomb(size: int) -> bytes:
+    """Return the ``/bulk`` body of `size` bytes gzip-compressed (about a thousandth of it)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits=31)
+    parts = [compressor.compress(chunk) for chunk in bulk_chunks(size)]
+    return b"".join([*parts, compressor.flush()])
 
 
 def reset_connection(request: web.Request) -> None:
@@ -161,6 +189,9 @@ class TargetServer(ThreadedAiohttpServer):
             ("/body", self._body),
             ("/echo", self._echo),
             ("/switch/{name}", self._switch),
+            ("/trickle", self._trickle),
+            ("/bulk", self._bulk),
+            ("/gzip-bomb", self._gzip_bomb),
         ]
         for path, handler in routes:
             app.router.add_route("*", path, handler)
@@ -238,6 +269,46 @@ class TargetServer(ThreadedAiohttpServer):
         if state.action == "hang":
             await asyncio.sleep(HANG_SECONDS)
         return plain_response(state.status, state.body, state.headers)
+
+    async def _trickle(self, request: web.Request) -> web.StreamResponse:
+        every = int(request.query.get("every_ms", "1000")) / 1000
+        count = int(request.query.get("bytes", "120"))
+        if request.query.get("part") == "head":
+            # Below aiohttp's response machinery: the status line itself arrives slowly.
+            transport = request.transport
+            head = b"HTTP/1.1 200 OK\r\nX-Trickle: " + b"." * count
+            for byte in range(len(head)):
+                if transport is None or transport.is_closing():
+                    break
+                transport.write(head[byte : byte + 1])
+                await asyncio.sleep(every)
+            reset_connection(request)  # never a complete response
+            return plain_response(200, "unreachable")
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        await response.prepare(request)
+        for _ in range(count):
+            await response.write(b".")
+            await asyncio.sleep(every)
+        await response.write_eof()
+        return response
+
+    async def _bulk(self, request: web.Request) -> web.StreamResponse:
+        size = int(request.query["size"])
+        response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+        response.content_length = size
+        await response.prepare(request)
+        try:
+            for chunk in bulk_chunks(size):
+                await response.write(chunk)  # waits for the client to read: memory stays flat
+        except ConnectionResetError:  # a client that stops reading early is the point
+            return response
+        await response.write_eof()
+        return response
+
+    async def _gzip_bomb(self, request: web.Request) -> web.StreamResponse:
+        body = gzip_bomb(int(request.query["size"]))
+        headers = {"Content-Type": "text/plain", "Content-Encoding": "gzip"}
+        return web.Response(body=body, headers=headers)
 
 
 class TlsTargetServer(TargetServer):
