@@ -7,6 +7,7 @@ event id is in the same transaction as its effects (F4, F9).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from typing import Any
@@ -88,11 +89,24 @@ class StripeEvents:
         if row is None:
             return
         attempt = int(invoice.get("attempt_count") or 1)
+        # one notice per failed attempt, even when it comes again under a new event id (F8)
+        if invoice.get("id") and not self.repo.claim_event(
+            _failure_key(str(invoice["id"]), attempt), "invoice.payment_failed.notice"
+        ):
+            return
         row.notice = (
             f"Your last payment failed (attempt {attempt}); Stripe tries again over the next"
             " days. Update your card with Manage billing to keep the paid plan."
         )
         self.repo.save(row)
+
+
+def _failure_key(invoice_id: str, attempt: int) -> str:
+    """Return the processed-event key of one failed attempt to pay one invoice."""
+    key = f"payment_failed:{invoice_id}:{attempt}"
+    if len(key) <= 100:  # the key column's width; Stripe ids may be longer
+        return key
+    return "payment_failed:" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _invoice_subscription(invoice: dict[str, Any]) -> Any:

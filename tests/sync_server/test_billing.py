@@ -4,10 +4,11 @@ Checklist items: F1 (a valid signature applies the event), F2 (tampered, wrong s
 missing or partial header: 400, no effect), F3 (old or future timestamps), F4 (an event
 twice, and twice at once: applied once), F5 (out of order: Stripe's current state wins),
 F6 (the checkout's client_reference_id links the account; unknown ones change nothing),
-F7 (a downgrade keeps data and stops cloud checks beyond the plan, oldest kept), F9 (a
-failure after the claim rolls back; the redelivery applies), F10 (other event types and the
-other mode are ignored), F11 (checkout parameters and the Idempotency-Key), F12 (no socket
-leaves loopback: tests/conftest.py).
+F7 (a downgrade keeps data and stops cloud checks beyond the plan, oldest kept), F8 (a
+failed payment delivered twice under two event ids: one notice), F9 (a failure after the
+claim rolls back; the redelivery applies), F10 (other event types and the other mode are
+ignored), F11 (checkout parameters and the Idempotency-Key), F12 (no socket leaves
+loopback: tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -277,6 +278,31 @@ def test_a_failed_payment_keeps_the_plan_and_tells_the_account(
     shown = plan_of(client, alice)
     assert (shown["plan"], shown["status"]) == ("starter", "past_due")
     assert "payment failed (attempt 2)" in shown["notice"]
+
+
+def test_a_failed_payment_delivered_twice_tells_the_account_once(
+    client: TestClient, stripe_api: FakeStripe
+) -> None:
+    """F8: the same invoice.payment_failed under two event ids (same invoice, same
+    attempt_count) gives one notice; the next attempt's failure gives a new one."""
+    alice = login(client, ALICE)
+    customer, subscription = upgrade(client, stripe_api, alice, "starter")
+    stripe_api.subscriptions[subscription]["status"] = "past_due"
+    invoice = {"id": "in_f8", "object": "invoice", "customer": customer,
+               "subscription": subscription, "attempt_count": 2}  # fmt: skip
+    first = event("invoice.payment_failed", invoice)
+    assert deliver(client, first).status_code == 200
+    assert "payment failed (attempt 2)" in plan_of(client, alice)["notice"]
+    stripe_api.set_subscription(subscription, customer=customer, status="active", price="price_pro")
+    changed = event("customer.subscription.updated", stripe_api.subscriptions[subscription])
+    deliver(client, changed)  # an upgrade: the old notice is cleared
+    assert plan_of(client, alice)["notice"] is None
+    again = event("invoice.payment_failed", invoice)
+    assert again["id"] != first["id"]
+    assert deliver(client, again).status_code == 200
+    assert plan_of(client, alice)["notice"] is None  # not told a second time
+    deliver(client, event("invoice.payment_failed", {**invoice, "attempt_count": 3}))
+    assert "payment failed (attempt 3)" in plan_of(client, alice)["notice"]
 
 
 def test_nobody_acts_on_another_accounts_subscription(
