@@ -18,8 +18,11 @@ class Context:
 
     @cached_property
     def db(self) -> Database:
-        """The SQLite database (migrated on open)."""
-        return Database(database_path())
+        """The SQLite database (migrated on open; a damaged file is moved aside, said on stderr)."""
+        db = Database(database_path())
+        if db.moved_aside is not None:
+            err(f"upwatch: {db.moved_aside.message}")
+        return db
 
     def close(self) -> None:
         """Release the database."""

@@ -97,7 +97,11 @@ class SelfTest:
             journal = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
         if version != LATEST:
             raise SelfTestError(f"schema v{version} after migrating, expected v{LATEST}")
-        return f"schema v{version}, journal {journal}, at {path}"
+        found = f"schema v{version}, journal {journal}, at {path}"
+        moved = self._db.moved_aside
+        return (
+            found if moved is None else f"moved a damaged file aside to {moved.moved_to}; {found}"
+        )
 
     def check(self) -> str:
         """Check a local site once through the engine and store it; return what it answered."""

@@ -20,10 +20,16 @@ def connect(path: Path | str, *, check_same_thread: bool = True) -> sqlite3.Conn
         isolation_level=None,
         check_same_thread=check_same_thread,
     )
-    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    conn.execute("PRAGMA journal_mode = WAL")
-    # NORMAL in WAL mode: a commit survives a crash of the app; only a power loss can take
-    # the last few transactions, never corrupt the file.
-    conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # NORMAL in WAL mode: a commit survives a crash of the app; only a power loss can
+        # take the last few transactions, never corrupt the file.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        # closed now, not whenever the traceback is freed: a damaged file is moved aside next,
+        # and a late close would tidy up (delete) the -wal of the fresh file at this path
+        conn.close()
+        raise
     return conn

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +17,32 @@ from sqlmodel import Session
 from desktop.errors import StorageError
 from desktop.storage.connection import connect
 from desktop.storage.migrations import migrate
+from desktop.storage.recovery import MovedAside, is_damage, move_aside
+
+log = logging.getLogger(__name__)
 
 
 class Database:
-    """One SQLite file: migrated on open, sessions that commit once per unit of work."""
+    """One SQLite file: migrated on open, sessions that commit once per unit of work.
+
+    A file SQLite calls damaged (malformed, not a database) is moved aside and a fresh one
+    made (H6); moved_aside then says where it went, for the UI and the CLI to tell the user.
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.moved_aside: MovedAside | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            conn = connect(path)
-            try:
-                migrate(conn)
-            finally:
-                conn.close()
+            _open_and_migrate(path)
         except sqlite3.DatabaseError as exc:
-            raise StorageError(f"cannot open the database {path}: {exc}") from exc
+            if not is_damage(exc):
+                raise StorageError(f"cannot open the database {path}: {exc}") from exc
+            self.moved_aside = _move_damaged(path, exc)
+            try:
+                _open_and_migrate(path)
+            except sqlite3.DatabaseError as again:
+                raise StorageError(f"cannot open the database {path}: {again}") from again
         self.engine: Engine = _engine(path)
         event.listen(self.engine, "begin", _begin_immediate)
         # Reads run as single autocommit statements and never hold the write lock.
@@ -61,6 +73,26 @@ class Database:
         """Close pooled connections."""
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+def _open_and_migrate(path: Path) -> None:
+    conn = connect(path)
+    try:
+        migrate(conn)
+    finally:
+        conn.close()
+
+
+def _move_damaged(path: Path, exc: sqlite3.DatabaseError) -> MovedAside:
+    try:
+        moved = move_aside(path, datetime.now(UTC), str(exc))
+    except OSError as move_error:
+        raise StorageError(
+            f"the database {path} is damaged ({exc}) and could not be moved aside"
+            f" ({move_error.strerror or move_error}); move or delete it yourself"
+        ) from exc
+    log.error("the database %s was damaged (%s); moved it to %s", path, exc, moved.moved_to)
+    return moved
 
 
 def _engine(path: Path) -> Engine:

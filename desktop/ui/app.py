@@ -104,6 +104,7 @@ class TrayApp:
         self.stopped = asyncio.Event()
         self._quitting = False
         self._refresher: asyncio.Task[None] | None = None
+        self.database_notice: QMessageBox | None = None
 
     async def start(self) -> None:
         """Load the monitors, start checking, and show the window when there is no tray."""
@@ -114,8 +115,10 @@ class TrayApp:
         await self.monitoring.start()
         self.account.start()
         self._refresher = spawn(self.monitors.keep_uptime_fresh())
-        if not self.has_tray or not self.monitors.rows:
+        if not self.has_tray or not self.monitors.rows or self.db.moved_aside is not None:
             self.show_window()
+        if self.db.moved_aside is not None:
+            self.database_notice = self._notice_box(self.db.moved_aside.message)
         gc.freeze()  # start-up objects live forever: keep them out of full collections
 
     def show_window(self) -> None:
@@ -123,6 +126,12 @@ class TrayApp:
         self.window.show()
         self.window.raise_()
         self.window.activateWindow()
+
+    def _notice_box(self, text: str) -> QMessageBox:
+        """Open a warning over the window without blocking the loop; return the box."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Upwatch", text, parent=self.window)
+        box.open()
+        return box
 
     def show_monitor(self, monitor_id: object) -> None:
         """Open the window on one monitor."""

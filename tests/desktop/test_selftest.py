@@ -106,15 +106,30 @@ def test_an_extra_step_that_raises_is_a_failed_line_not_a_traceback(
     assert found["Qt offscreen"] == ("FAILED", "ImportError: No module named 'PySide6.QtCharts'")
 
 
-def test_a_file_that_is_not_a_database_fails_the_database_step_and_the_check(
+def test_a_database_that_cannot_be_opened_fails_the_database_step_and_the_check(
     upwatch_home: Path,
 ) -> None:
-    (upwatch_home / "upwatch.sqlite3").write_bytes(b"not a database at all" * 100)
+    (upwatch_home / "upwatch.sqlite3").mkdir()  # SQLite cannot open a folder
     test = SelfTest()
     with pytest.raises(StorageError, match="cannot open the database"):
         test.database()
     with pytest.raises(SelfTestError, match="no database"):
         test.check()
+
+
+def test_a_file_that_is_not_a_database_is_moved_aside_and_the_step_says_so(
+    upwatch_home: Path,
+) -> None:
+    """H6 through the self-test's entry: the garbage file is moved, a fresh one works."""
+    (upwatch_home / "upwatch.sqlite3").write_bytes(b"not a database at all" * 100)
+    test = SelfTest()
+    try:
+        detail = test.database()
+    finally:
+        test.close()
+    [moved] = upwatch_home.glob("upwatch.sqlite3.corrupt-*")
+    assert moved.read_bytes() == b"not a database at all" * 100
+    assert detail.startswith(f"moved a damaged file aside to {moved}; schema v")
 
 
 def test_no_keyring_service_on_this_machine_is_reported_not_failed(

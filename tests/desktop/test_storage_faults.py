@@ -1,4 +1,5 @@
-"""Storage faults on real SQLite files: a full disk while the single writer is saving (H7).
+"""Storage faults on real SQLite files: a full disk while the single writer is saving (H7),
+and a damaged database file moved aside at start (H6).
 
 The disk is made "full" the way SQLite itself sees one: PRAGMA max_page_count capped at the
 file's current size on the writer's own connection, so the next page it needs fails with
@@ -6,15 +7,20 @@ SQLITE_FULL ("database or disk is full"), exactly the error a full disk gives.
 """
 
 import logging
+import random
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from desktop.cli.main import main
+from desktop.config import DB_FILE
+from desktop.errors import StorageError
 from desktop.storage.connection import connect
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
+from desktop.storage.recovery import move_aside
 from desktop.storage.writer import Outcome, ResultWriter
 from shared.monitor import MonitorSpec
 from shared.result import CheckResult
@@ -164,3 +170,138 @@ def test_a_job_that_meets_a_full_disk_fails_alone_and_the_writer_takes_the_next_
 
     assert rows_of(db.path, pk)[:2] == (BATCH, BATCH)
     assert writer.committed == BATCH
+
+
+# -- H6: a damaged database file ---------------------------------------------------------------
+
+
+def truncated_database(path: Path) -> bytes:
+    """Write a real database with a monitor and 3000 checks to path, cut to half its size;
+    return the bytes written."""
+    db = Database(path)
+    pk, spec = add_monitor(db)
+    writer = ResultWriter(path, linger=0.01)
+    writer.start()
+    for outcome in up_outcomes(pk, spec, 3000):
+        writer.submit(outcome)
+    writer.flush().result(WAIT)
+    writer.close()
+    db.close()  # the last close checkpoints: everything is in the main file, no -wal left
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2])
+    return path.read_bytes()
+
+
+def garbage_file(path: Path) -> bytes:
+    """Write 16 KiB of random bytes (not an SQLite header) to path; return them."""
+    path.write_bytes(random.Random(6).randbytes(16_384))
+    return path.read_bytes()
+
+
+def files_in(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (truncated_database, "database disk image is malformed"),
+        (garbage_file, "file is not a database"),
+    ],
+    ids=["truncated", "garbage"],
+)
+def test_a_damaged_file_is_moved_aside_intact_and_a_fresh_database_works(
+    tmp_path: Path, damage: object, reason: str
+) -> None:
+    """H6: a truncated or garbage file -> Database() moves it (its bytes unchanged) to
+    <name>.corrupt-<UTC time> beside it, starts a fresh database that takes a monitor, and
+    says what happened; a second start moves nothing."""
+    path = tmp_path / DB_FILE
+    assert callable(damage)
+    damaged: bytes = damage(path)
+    with pytest.raises(sqlite3.DatabaseError, match=reason):
+        connect(path).execute("SELECT count(*) FROM monitors").fetchone()
+
+    db = Database(path)
+    try:
+        moved = db.moved_aside
+        assert moved is not None
+        assert moved.original == path
+        assert moved.moved_to.parent == tmp_path
+        assert moved.moved_to.name.startswith(f"{DB_FILE}.corrupt-")
+        assert moved.moved_to.read_bytes() == damaged
+        assert set(files_in(tmp_path)) == {DB_FILE, moved.moved_to.name}
+        assert reason in moved.message
+        assert str(moved.moved_to) in moved.message
+        assert "sign in again" in moved.message
+        add_monitor(db)
+        with db.reader() as session:
+            assert [m.name for m in MonitorRepository(session).list_all()] == ["site"]
+    finally:
+        db.close()
+
+    before = files_in(tmp_path)
+    again = Database(path)
+    try:
+        assert again.moved_aside is None
+        with again.reader() as session:
+            assert MonitorRepository(session).count() == 1
+    finally:
+        again.close()
+    assert set(files_in(tmp_path)) == set(before)
+    assert files_in(tmp_path)[moved.moved_to.name] == damaged
+
+
+def test_moving_aside_never_overwrites_an_earlier_moved_file(tmp_path: Path) -> None:
+    """H6: two damaged files moved in the same second keep both: the second gets -2, and
+    the -wal/-shm beside a damaged file go with it."""
+    path = tmp_path / DB_FILE
+    at = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC)
+    path.write_bytes(b"first")
+    first = move_aside(path, at, "file is not a database")
+    path.write_bytes(b"second")
+    (tmp_path / f"{DB_FILE}-wal").write_bytes(b"second wal")
+    (tmp_path / f"{DB_FILE}-shm").write_bytes(b"second shm")
+    second = move_aside(path, at, "file is not a database")
+
+    assert first.moved_to.name == f"{DB_FILE}.corrupt-20261127T090000Z"
+    assert second.moved_to.name == f"{DB_FILE}.corrupt-20261127T090000Z-2"
+    assert files_in(tmp_path) == {
+        first.moved_to.name: b"first",
+        second.moved_to.name: b"second",
+        f"{second.moved_to.name}-wal": b"second wal",
+        f"{second.moved_to.name}-shm": b"second shm",
+    }
+
+
+def test_an_error_that_is_not_damage_moves_nothing(tmp_path: Path) -> None:
+    """H6: only "malformed" and "not a database" move a file: a path SQLite cannot open
+    (here a folder) is an error with everything left where it was."""
+    path = tmp_path / DB_FILE
+    path.mkdir()
+    (path / "keep").write_bytes(b"mine")
+    with pytest.raises(StorageError, match="unable to open database file"):
+        Database(path)
+    assert [p.name for p in tmp_path.iterdir()] == [DB_FILE]
+    assert (path / "keep").read_bytes() == b"mine"
+
+
+def test_the_cli_says_on_stderr_once_that_it_moved_a_damaged_database(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """H6: `upwatch list` on a garbage file exits 0 with one line on stderr naming the moved
+    file; the next command says nothing and moves nothing."""
+    damaged = garbage_file(upwatch_home / DB_FILE)
+
+    assert main(["list"]) == 0
+    captured = capsys.readouterr()
+    [moved_name] = [name for name in files_in(upwatch_home) if ".corrupt-" in name]
+    assert (upwatch_home / moved_name).read_bytes() == damaged
+    assert captured.err.count("\n") == 1
+    assert captured.err.startswith("upwatch: Your Upwatch database was damaged")
+    assert str(upwatch_home / moved_name) in captured.err
+    assert "upwatch add https://example.com" in captured.out
+
+    assert main(["list"]) == 0
+    assert capsys.readouterr().err == ""
+    assert [name for name in files_in(upwatch_home) if ".corrupt-" in name] == [moved_name]

@@ -42,6 +42,35 @@ async def test_without_a_system_tray_the_window_says_so(app: TrayApp) -> None:
     assert app.window.notice.text() == NO_TRAY_NOTICE
 
 
+async def test_a_damaged_database_was_moved_aside_and_the_window_says_where(
+    tmp_path: Path, qtbot: QtBot
+) -> None:
+    """H6: the app opens on a garbage file (moved aside by Database) and tells the user in a
+    warning over its window, which is shown even when a tray would hide it."""
+    path = tmp_path / "upwatch.sqlite3"
+    path.write_bytes(b"not a database " * 1000)
+    db = Database(path)
+    instance = QApplication.instance()
+    assert isinstance(instance, QApplication)
+    tray_app = TrayApp(instance, db)
+    async with running(tray_app):
+        box = tray_app.database_notice
+        assert box is not None
+        assert box.isVisible()
+        assert tray_app.window.isVisible()
+        assert db.moved_aside is not None
+        assert box.text() == db.moved_aside.message
+        assert str(db.moved_aside.moved_to) in box.text()
+        assert db.moved_aside.moved_to.read_bytes() == b"not a database " * 1000
+        box.close()
+
+
+async def test_an_intact_database_opens_without_a_notice(app: TrayApp) -> None:
+    async with running(app):
+        assert app.db.moved_aside is None
+        assert app.database_notice is None
+
+
 async def test_the_dialog_validates_inline_and_saves(app: TrayApp, target: TargetServer) -> None:
     async with running(app):
         dialog = MonitorDialog(app.monitors, parent=app.window)
