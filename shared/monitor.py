@@ -43,6 +43,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+_IPV4_PART = re.compile(r"^(0x[0-9a-f]*|[0-9]+)$")
+_DOTTED_QUAD = re.compile(r"^(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}$")
+
+
+def _looks_like_short_ipv4(host: str) -> bool:
+    """True for hosts every part of which is a number (2130706433, 0x7f000001, 127.1, 0,
+    017.0.0.1) but which are not a plain dotted quad: resolvers read them as IPv4 addresses
+    in ways that differ between libraries, so neither side checks them (checklist A2)."""
+    parts = host.rstrip(".").lower().split(".")
+    if not all(_IPV4_PART.match(part) for part in parts):
+        return False
+    return not _DOTTED_QUAD.match(".".join(parts))
+
+
 def check_url(url: str) -> str:
     """Return the URL stripped of spaces; raise ValueError unless it is http(s) with a host."""
     url = url.strip()
@@ -56,6 +70,11 @@ def check_url(url: str) -> str:
         raise ValueError(f"URL must start with http:// or https:// (scheme: {shown})")
     if not parts.hostname:
         raise ValueError("URL has no host name")
+    if _looks_like_short_ipv4(parts.hostname):
+        raise ValueError(
+            f"URL host {parts.hostname} is an IPv4 address written in a short or non-decimal"
+            " form; write it as four numbers, like 93.184.216.34"
+        )
     try:
         _ = parts.port
     except ValueError as exc:

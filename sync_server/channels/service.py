@@ -40,6 +40,23 @@ def refuse_internal(config: ChannelConfig, guard: NetGuard) -> None:
         raise Invalid(f"url: {host} is {exc.reason}; the cloud cannot send there") from None
 
 
+def kept_secret(
+    new: dict[str, Any], stored: dict[str, Any], sealer: ConfigSealer
+) -> dict[str, Any]:
+    """Return new with the stored webhook's signing secret when new leaves it out and keeps
+    the URL: the secret is never shown, so a client cannot send it back (an edit of the name,
+    or the desktop's push of its Apprise URL, must not drop it)."""
+    if new.get("type") != "webhook" or new.get("secret"):
+        return new
+    try:
+        old = sealer.open(stored)
+    except ConfigUnreadable:
+        return new
+    if old.get("type") == "webhook" and old.get("url") == new.get("url") and old.get("secret"):
+        return {**new, "secret": old["secret"]}
+    return new
+
+
 def described(stored: dict[str, Any], sealer: ConfigSealer) -> str:
     """Return where a stored config sends, redacted, or why it cannot be told."""
     try:
@@ -81,8 +98,9 @@ class ChannelService:
         channel = self._owned(user, channel_id)
         refuse_internal(body.config, self.guard)
         monitors = self._owned_monitors(user, body.monitor_ids)
+        config = kept_secret(body.config.model_dump(mode="json"), channel.config, self.sealer)
         channel.name, channel.type = body.name, body.config.type
-        channel.config = self.sealer.seal(body.config.model_dump(mode="json"))
+        channel.config = self.sealer.seal(config)
         channel.disabled_reason = None  # saved again: the user has fixed it, alerts resume
         channel.updated_at, channel.changed_by = datetime.now(UTC), "api"
         channel.seq = self.repo.next_seq(user.id)

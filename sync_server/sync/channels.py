@@ -21,7 +21,7 @@ from sync_server.auth.tables import User
 from sync_server.channels.repository import ChannelRepository
 from sync_server.channels.schemas import parse_config
 from sync_server.channels.sealing import ConfigSealer, ConfigUnreadable
-from sync_server.channels.service import described, refuse_internal
+from sync_server.channels.service import described, kept_secret, refuse_internal
 from sync_server.channels.tables import AlertChannel, MonitorChannel
 from sync_server.errors import Invalid
 
@@ -80,7 +80,8 @@ class ChannelSync:
         except ValueError as exc:
             raise Invalid(str(exc)) from None
         refuse_internal(config, self.guard)
-        return config.model_dump(mode="json")
+        new = config.model_dump(mode="json")
+        return new if row is None or row.deleted else kept_secret(new, row.config, self.sealer)
 
     def _write(
         self,

@@ -153,7 +153,7 @@ async def test_a_gone_webhook_disables_its_channel_with_the_reason(
 async def test_a_webhook_to_an_internal_address_is_never_called(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
-    """A8: the sender re-checks the webhook's address; an internal one disables the channel."""
+    """A12: the sender re-checks the webhook's address; an internal one disables the channel."""
     user, monitor = add_account(db, "https://shop.example.com")
     channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
     queue_alert(db, monitor, channel)

@@ -53,6 +53,9 @@ def test_a_desktop_made_id_is_kept(client: TestClient) -> None:
     [
         monitor(url="file:///etc/passwd"),
         monitor(url="gopher://example.com"),
+        monitor(url="http://2130706433/"),
+        monitor(url="http://0x7f000001/"),
+        monitor(url="http://127.1/"),
         monitor(headers={"Host": "internal.example"}),
         monitor(headers={"Proxy-Authorization": "x"}),
         monitor(headers={"X-A": "a\r\nInjected: 1"}),
@@ -62,7 +65,8 @@ def test_a_desktop_made_id_is_kept(client: TestClient) -> None:
     ],
 )
 def test_bad_monitors_are_refused_with_422(client: TestClient, body: dict[str, object]) -> None:
-    """A7 and A9 at the API: schemes and headers refused before anything is stored."""
+    """A2, A7 and A9 at the API: short IPv4 spellings, schemes and headers refused before
+    anything is stored."""
     alice = login(client, ALICE)
     response = client.post("/api/monitors", json=body, headers=alice)
     assert response.status_code == 422

@@ -2,17 +2,20 @@
 
 Checklist items: D2/I4 (another account's channel id), D6 (a pull never carries a channel's
 secret), A (an internal webhook address is refused when a channel is saved, by sync and by
-the channel API alike).
+the channel API alike), G3 (a push keeps the webhook's signing secret).
 """
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from sync_server.config import ServerSettings
 from tests.sync_server.test_sync import ALICE, BOB, T0, change, login, pull, push
+from tests.sync_server.test_webhook_signing import stored_secret
 
 HOOK = "https://hooks.example.com/in/s3cr3t-token-0123456789"
 
@@ -122,3 +125,28 @@ def test_configs_are_checked_as_the_channel_api_checks_them(client: TestClient) 
     ])  # fmt: skip
     assert "hooks.slack.com" in slack["channels"][0]["reason"]
     assert client.get("/api/alert-channels", headers=alice).json() == []
+
+
+def test_a_device_push_without_the_webhook_secret_keeps_the_one_set_in_the_cloud(
+    client: TestClient, db: Engine, settings: ServerSettings
+) -> None:
+    """G3: a secret set through the API survives the desktop's push of the same webhook (its
+    Apprise URL has no secret); a push with another URL drops it."""
+    alice = login(client, ALICE)
+    ops = uuid.uuid4()
+    push(client, alice, "laptop", channels=[channel(ops, T0)])
+    secret = "whsec_0123456789abcdef"
+    config = {"type": "webhook", "url": HOOK, "secret": secret}
+    saved = client.put(f"/api/alert-channels/{ops}", json={"name": "ops", "config": config},
+                       headers=alice)  # fmt: skip
+    assert saved.is_success, saved.text
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert push(client, alice, "laptop", channels=[channel(ops, later, name="ops 2")])["channels"][
+        0
+    ]["applied"]
+    assert stored_secret(db, settings) == secret
+    other = {"type": "webhook", "url": "https://other.example.com/in"}
+    push(
+        client, alice, "laptop", channels=[channel(ops, later + timedelta(minutes=1), config=other)]
+    )
+    assert stored_secret(db, settings) is None

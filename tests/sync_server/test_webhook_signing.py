@@ -119,3 +119,29 @@ def test_the_channel_api_takes_a_secret_and_never_shows_it(client: TestClient) -
     short = {**config, "secret": "too-short"}
     refused = client.post("/api/alert-channels", json={"name": "x", "config": short}, headers=alice)
     assert refused.status_code == 422
+
+
+def stored_secret(db: Engine, settings: ServerSettings) -> str | None:
+    with db.connect() as conn:
+        stored = conn.execute(text("SELECT config FROM alert_channels")).scalar_one()
+    secret: str | None = settings.config_sealer.open(stored).get("secret")
+    return secret
+
+
+def test_saving_a_webhook_without_its_secret_keeps_it_while_the_url_stays(
+    client: TestClient, db: Engine, settings: ServerSettings
+) -> None:
+    """G3: the secret is never shown, so a client cannot send it back: a save that leaves it
+    out keeps it for the same URL (a rename does not stop the signatures) and drops it for a
+    new URL (the old receiver's secret must not go to another)."""
+    alice = login(client, ALICE)
+    config = {"type": "webhook", "url": "https://hooks.example.com/upwatch", "secret": SECRET}
+    created = client.post("/api/alert-channels", json={"name": "Ops", "config": config},
+                          headers=alice).json()  # fmt: skip
+    path = f"/api/alert-channels/{created['id']}"
+    without = {"type": "webhook", "url": config["url"]}
+    assert client.put(path, json={"name": "On call", "config": without}, headers=alice).is_success
+    assert stored_secret(db, settings) == SECRET
+    moved = {"type": "webhook", "url": "https://other.example.com/hook"}
+    assert client.put(path, json={"name": "On call", "config": moved}, headers=alice).is_success
+    assert stored_secret(db, settings) is None
