@@ -59,10 +59,13 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     sys.stdout.flush()
     try:
         with asyncio.Runner(loop_factory=fast_loop_factory()) as runner:
-            saved = runner.run(_serve(ctx, verbose=args.verbose))
+            saved, lost = runner.run(_serve(ctx, verbose=args.verbose))
     finally:
         lock.release()
     out(f"Stopped. {saved} results saved this run.")
+    if lost:
+        err(f"upwatch: error: {lost} check results could not be saved and are lost (see above)")
+        return 1
     return 0
 
 
@@ -73,7 +76,8 @@ def _print_alert(spec: MonitorSpec, message: Message) -> None:
     sys.stdout.flush()
 
 
-async def _serve(ctx: Context, *, verbose: bool) -> int:
+async def _serve(ctx: Context, *, verbose: bool) -> tuple[int, int]:
+    """Run until stopped; return (results saved, results given up unsaved)."""
     stored = SettingsService(ctx.db).load()
     settings = RuntimeSettings(
         concurrency=stored.concurrency, raw_retention_days=stored.raw_retention_days
@@ -100,7 +104,7 @@ async def _serve(ctx: Context, *, verbose: bool) -> int:
         await asyncio.gather(sync_task, return_exceptions=True)
         await monitoring.stop()
         await cloud.aclose()
-    return monitoring.writer.committed
+    return monitoring.writer.committed, monitoring.writer.dropped
 
 
 class _SyncPrinter:

@@ -186,6 +186,9 @@ def migrate(conn: sqlite3.Connection) -> int:
             conn.execute(f"PRAGMA user_version = {version}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite has already rolled back after SQLITE_FULL (also IOERR, NOMEM, BUSY): a
+            # second ROLLBACK would raise "cannot rollback" and hide the real error
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
     return found

@@ -8,7 +8,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +25,9 @@ from shared.uptime import HISTOGRAM_SIZE, Rollup
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 2000
+# Seconds between the tries of a batch that failed (locked, disk full, I/O error): five tries
+# over ~15 s, then the batch is dropped (counted in ResultWriter.dropped) and a flush says so.
+RETRY_WAITS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
 _HIST_COLS = [f"h{i}" for i in range(HISTOGRAM_SIZE)]
 _ROLLUP_COLS = ["up", "degraded", "down", "unknown", "rt_count", "rt_sum", "rt_min", "rt_max"]
 
@@ -78,7 +81,7 @@ class _JobItem:
 
 @dataclass(slots=True)
 class _Barrier:
-    future: Future[None]
+    future: Future[bool]
 
 
 _STOP = object()
@@ -87,7 +90,10 @@ _STOP = object()
 class ResultWriter:
     """Owns the write connection in a thread; results are queued and committed in batches.
 
-    A result is durable once on_commit has been called with it (or flush() has returned).
+    A result is durable once on_commit has been called with it (or a flush() gave True).
+    on_error (and each of error_observers) gets a message for every failed try and one when
+    a batch is given up; the callbacks run on the writer thread. retry_waits and sleep are
+    injectable so tests never wait.
     """
 
     def __init__(
@@ -97,11 +103,16 @@ class ResultWriter:
         linger: float = 0.25,
         on_commit: Callable[[list[Outcome]], None] | None = None,
         on_error: Callable[[str], None] | None = None,
+        retry_waits: Sequence[float] = RETRY_WAITS,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._path = path
         self._linger = linger
         self._on_commit = on_commit
-        self._on_error = on_error
+        self.error_observers: list[Callable[[str], None]] = [on_error] if on_error else []
+        self._retry_waits = tuple(retry_waits)
+        self._sleep = sleep
+        self.dropped = 0  # results given up after every try failed
         self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="upwatch-writer", daemon=True)
         self.committed = 0
@@ -123,9 +134,11 @@ class ResultWriter:
         self._queue.put(_JobItem(job, future))
         return future
 
-    def flush(self) -> Future[None]:
-        """Return a future that completes when everything queued so far is committed."""
-        future: Future[None] = Future()
+    def flush(self) -> Future[bool]:
+        """Return a future that completes when everything queued so far has been handled:
+        True when all of it is committed, False when results were given up (dropped after
+        every try failed) since this writer started; dropped counts them."""
+        future: Future[bool] = Future()
         self._queue.put(_Barrier(future))
         return future
 
@@ -170,10 +183,11 @@ class ResultWriter:
             if isinstance(item, _JobItem):
                 self._run_job(conn, item)
             elif isinstance(item, _Barrier):
-                item.future.set_result(None)
+                item.future.set_result(self.dropped == 0)
 
     def _commit_outcomes(self, conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
-        for attempt in range(5):
+        tries = len(self._retry_waits) + 1
+        for attempt in range(tries):
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
@@ -185,9 +199,9 @@ class ResultWriter:
             except sqlite3.Error as exc:
                 message = f"could not save {len(outcomes)} results: {exc}"
                 log.error("%s (attempt %d)", message, attempt + 1)
-                if self._on_error is not None:
-                    self._on_error(message)
-                time.sleep(min(2.0**attempt, 10.0))
+                self._report(message)
+                if attempt < len(self._retry_waits):
+                    self._sleep(self._retry_waits[attempt])
                 continue
             self.committed += len(outcomes)
             if self._on_commit is not None:
@@ -196,7 +210,17 @@ class ResultWriter:
                 except Exception:  # an observer must not stop the writer
                     log.exception("on_commit observer failed")
             return
-        log.error("gave up saving %d results after 5 attempts", len(outcomes))
+        self.dropped += len(outcomes)
+        message = f"gave up saving {len(outcomes)} results after {tries} tries; they are lost"
+        log.error("%s", message)
+        self._report(message)
+
+    def _report(self, message: str) -> None:
+        for observer in list(self.error_observers):
+            try:
+                observer(message)
+            except Exception:  # an observer must not stop the writer
+                log.exception("on_error observer failed")
 
     def _run_job(self, conn: sqlite3.Connection, item: _JobItem) -> None:
         try:

@@ -79,7 +79,7 @@ async def test_a_site_that_fails_alerts_once_and_recovers(
     await asyncio.sleep(0.3)
     assert len(webhook.received) == 2
 
-    await asyncio.wrap_future(running.writer.flush())
+    assert await asyncio.wrap_future(running.writer.flush())
     conn = connect(db.path)
     with db.reader() as session:
         pk = MonitorRepository(session).find("Shop").pk

@@ -33,7 +33,7 @@ def store_history(db: Database, name: str, statuses: list[Status], start: dateti
         )  # fmt: skip
         state, flip = next_state(state, result, Policy(confirmations=1))
         writer.submit(Outcome(pk, result, state, flip))
-    writer.flush().result(timeout=10)
+    assert writer.flush().result(timeout=10)
     writer.close()
 
 

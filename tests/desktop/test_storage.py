@@ -57,7 +57,7 @@ def write(db: Database, outcomes: list[Outcome]) -> ResultWriter:
     writer.start()
     for outcome in outcomes:
         writer.submit(outcome)
-    writer.flush().result(timeout=10)
+    assert writer.flush().result(timeout=10)
     writer.close()
     return writer
 
@@ -240,7 +240,7 @@ def test_readers_and_the_writer_work_side_by_side(db: Database) -> None:
     for index in range(total):
         result = CheckResult(spec.id, Status.UP, T0 + timedelta(milliseconds=index * 10))
         writer.submit(Outcome(pk, result, MonitorState()))
-    writer.flush().result(timeout=30)
+    assert writer.flush().result(timeout=30)
     writer.close()
     stop.set()
     for thread in readers:

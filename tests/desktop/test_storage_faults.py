@@ -17,6 +17,7 @@ import pytest
 from desktop.cli.main import main
 from desktop.config import DB_FILE
 from desktop.errors import StorageError
+from desktop.storage import migrations
 from desktop.storage.connection import connect
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
@@ -122,7 +123,7 @@ def test_a_full_disk_is_reported_as_full_saves_nothing_of_the_batch_and_the_writ
         outcomes = up_outcomes(pk, spec, BATCH)
         for outcome in outcomes:
             writer.submit(outcome)
-        writer.flush().result(WAIT)
+        assert writer.flush().result(WAIT)
     finally:
         writer.close()
 
@@ -164,12 +165,99 @@ def test_a_job_that_meets_a_full_disk_fails_alone_and_the_writer_takes_the_next_
         writer.run_job(lambda _conn: disk.free()).result(WAIT)
         for outcome in up_outcomes(pk, spec, BATCH):
             writer.submit(outcome)
-        writer.flush().result(WAIT)
+        assert writer.flush().result(WAIT)
     finally:
         writer.close()
 
     assert rows_of(db.path, pk)[:2] == (BATCH, BATCH)
     assert writer.committed == BATCH
+
+
+def test_a_batch_that_fails_every_try_is_given_up_and_flush_says_so(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """H7: with the disk full through every try, the writer waits the injected times (never
+    sleeping), gives the batch up, reports it, counts it in dropped, and flush() gives False
+    rather than claiming the results are saved; later results are saved once there is room,
+    and flush keeps saying results were lost."""
+    pk, spec = add_monitor(db)
+    waits: list[float] = []
+    errors: list[str] = []
+    writer = ResultWriter(
+        db.path, linger=0.01, on_error=errors.append, retry_waits=(3.0, 7.0), sleep=waits.append
+    )
+    writer.start()
+    try:
+        disk = WriterDisk(writer)
+        disk.fill()
+        for outcome in up_outcomes(pk, spec, BATCH):
+            writer.submit(outcome)
+        saved = writer.flush().result(WAIT)
+        lost = rows_of(db.path, pk)
+        writer.run_job(lambda _conn: disk.free()).result(WAIT)
+        later = up_outcomes(pk, spec, BATCH + 5)[BATCH:]
+        for outcome in later:
+            writer.submit(outcome)
+        saved_after = writer.flush().result(WAIT)
+    finally:
+        writer.close()
+
+    assert saved is False
+    assert waits == [3.0, 7.0]
+    full = f"could not save {BATCH} results: database or disk is full"
+    assert errors == [
+        full,
+        full,
+        full,
+        f"gave up saving {BATCH} results after 3 tries; they are lost",
+    ]
+    assert any("they are lost" in record.getMessage() for record in caplog.records)
+    assert lost == (0, 0, None)
+    assert (writer.dropped, writer.committed) == (BATCH, 5)
+    assert rows_of(db.path, pk)[:2] == (5, 5)
+    assert saved_after is False
+
+
+def test_a_flush_with_nothing_lost_gives_true(db: Database) -> None:
+    pk, spec = add_monitor(db)
+    writer = ResultWriter(db.path, linger=0.01, sleep=pytest.fail)
+    writer.start()
+    try:
+        for outcome in up_outcomes(pk, spec, 3):
+            writer.submit(outcome)
+        assert writer.flush().result(WAIT) is True
+    finally:
+        writer.close()
+    assert writer.dropped == 0
+
+
+def test_a_migration_error_after_which_sqlite_rolled_back_itself_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """H5/H7: when SQLite has already ended the transaction (as after SQLITE_FULL in a big
+    write; here a trigger's RAISE(ROLLBACK) does it on cue), the migration error says what
+    happened, not "cannot rollback - no transaction is active", and user_version stays."""
+    path = tmp_path / "old.sqlite3"
+    Database(path).close()
+    released = migrations.LATEST
+    aborts = [
+        "CREATE TABLE added_in_next (x INTEGER)",
+        "CREATE TRIGGER refuse BEFORE INSERT ON added_in_next"
+        " BEGIN SELECT RAISE(ROLLBACK, 'refused on purpose'); END",
+        "INSERT INTO added_in_next VALUES (1)",
+    ]
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, aborts])
+    monkeypatch.setattr(migrations, "LATEST", len(migrations.MIGRATIONS))
+    with pytest.raises(StorageError, match="refused on purpose") as raised:
+        Database(path)
+    assert "cannot rollback" not in raised.value.message
+    conn = connect(path)
+    try:
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == released
+        names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+        assert "added_in_next" not in names
+    finally:
+        conn.close()
 
 
 # -- H6: a damaged database file ---------------------------------------------------------------
@@ -184,7 +272,7 @@ def truncated_database(path: Path) -> bytes:
     writer.start()
     for outcome in up_outcomes(pk, spec, 3000):
         writer.submit(outcome)
-    writer.flush().result(WAIT)
+    assert writer.flush().result(WAIT)
     writer.close()
     db.close()  # the last close checkpoints: everything is in the main file, no -wal left
     whole = path.read_bytes()
