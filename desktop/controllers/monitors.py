@@ -34,6 +34,8 @@ class MonitorsController(QObject):
     summary_changed = Signal(str, str)
     error_raised = Signal(str)
     monitors_edited = Signal()  # a change made here (cloud sync picks it up)
+    storage_problem_changed = Signal(str)  # results cannot be saved: why; "" once they are
+    _save_failed = Signal(str)  # emitted on the writer thread, delivered on this one (queued)
 
     def __init__(self, service: MonitorService, monitoring: Monitoring | None = None) -> None:
         super().__init__()
@@ -43,8 +45,12 @@ class MonitorsController(QObject):
         self._index: dict[uuid.UUID, int] = {}
         # The newest result per monitor, which a refresh may read before the writer commits it.
         self._live: dict[uuid.UUID, tuple[Status, CheckResult]] = {}
+        self.storage_problem = ""
         if monitoring is not None:
             monitoring.result_observers.append(self._on_result)
+            self._save_failed.connect(self._on_save_failed)
+            monitoring.writer.error_observers.append(self._save_failed.emit)
+            monitoring.commit_observers.append(self._on_saved)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -103,6 +109,17 @@ class MonitorsController(QObject):
         self.row_changed.emit(index)
         if flip is not None or result.status != Status.UP:
             self._emit_summary()
+
+    def _on_save_failed(self, message: str) -> None:
+        problem = f"Check results are not being saved: {message}"
+        if problem != self.storage_problem:
+            self.storage_problem = problem
+            self.storage_problem_changed.emit(problem)
+
+    def _on_saved(self, _outcomes: object) -> None:
+        if self.storage_problem:
+            self.storage_problem = ""
+            self.storage_problem_changed.emit("")
 
     def _emit_summary(self) -> None:
         status, text = self.summary

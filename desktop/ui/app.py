@@ -101,6 +101,7 @@ class TrayApp:
             self.window.set_notice(NO_TRAY_NOTICE)
             self.window.destroyed.connect(self.quit)
         self.monitoring.alert_observers.append(self._desktop_notification)
+        self.monitors.storage_problem_changed.connect(self._storage_problem)
         self.stopped = asyncio.Event()
         self._quitting = False
         self._refresher: asyncio.Task[None] | None = None
@@ -162,6 +163,12 @@ class TrayApp:
                 else QSystemTrayIcon.MessageIcon.Information
             )
             self.tray.showMessage(message.title, message.body, icon, 10_000)
+
+    def _storage_problem(self, problem: str) -> None:
+        if problem and self.tray is not None:
+            self.tray.showMessage(
+                "Upwatch cannot save", problem, QSystemTrayIcon.MessageIcon.Critical, 10_000
+            )
 
     def quit(self) -> None:
         """Stop checking, save everything, then leave."""

@@ -71,6 +71,13 @@ async def test_an_intact_database_opens_without_a_notice(app: TrayApp) -> None:
         assert app.database_notice is None
 
 
+async def test_a_storage_problem_shows_in_the_status_bar_until_it_clears(app: TrayApp) -> None:
+    app.monitors.storage_problem_changed.emit("Check results are not being saved: disk full")
+    assert app.window.storage_problem.text() == "Check results are not being saved: disk full"
+    app.monitors.storage_problem_changed.emit("")
+    assert app.window.storage_problem.text() == ""
+
+
 async def test_the_dialog_validates_inline_and_saves(app: TrayApp, target: TargetServer) -> None:
     async with running(app):
         dialog = MonitorDialog(app.monitors, parent=app.window)

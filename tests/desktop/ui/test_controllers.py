@@ -10,6 +10,7 @@ from desktop.secrets.store import SecretStore
 from desktop.services.monitors import MonitorService
 from desktop.storage.database import Database
 from shared.status import Status
+from tests.desktop.test_storage_faults import BATCH, WAIT, WriterDisk, add_monitor, up_outcomes
 from tests.desktop.ui.conftest import stopping
 from tests.support.target import TargetServer
 from tests.support.wait import until
@@ -88,3 +89,29 @@ async def test_the_detail_follows_the_selection_and_new_results(
         assert len(detail.detail.checks) >= 2
         detail.select(None)
         assert detail.detail is None
+
+
+async def test_a_save_error_is_shown_until_results_are_saved_again(
+    db: Database, monitoring: Monitoring
+) -> None:
+    """H7 in the app: the writer's disk-full error reaches storage_problem_changed on the
+    Qt thread, once per distinct message, and "" follows when the retry commits."""
+    pk, spec = add_monitor(db)
+    async with stopping(monitoring):
+        controller = MonitorsController(MonitorService(db), monitoring)
+        seen: list[str] = []
+        controller.storage_problem_changed.connect(seen.append)
+        await monitoring.start()
+        disk = WriterDisk(monitoring.writer)
+        monitoring.writer.error_observers.append(lambda _message: disk.free())
+        disk.fill()
+        for outcome in up_outcomes(pk, spec, BATCH):
+            monitoring.writer.submit(outcome)
+        await until(lambda: len(seen) == 2, timeout=WAIT)
+        assert seen == [
+            f"Check results are not being saved: could not save {BATCH} results:"
+            " database or disk is full",
+            "",
+        ]
+        assert controller.storage_problem == ""
+        assert monitoring.writer.committed >= BATCH
