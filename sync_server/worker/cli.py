@@ -36,14 +36,17 @@ def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(prog="upwatch worker", allow_abbrev=False)
     parser.add_argument("--name", help="this worker's name (default host:pid:random)")
     parser.add_argument("--concurrency", type=int, default=200, help="checks in flight")
+    parser.add_argument(
+        "--per-host", type=int, default=10, help="checks in flight to one host at once"
+    )
     parser.add_argument("--batch", type=int, default=2000, help="monitors held at once")
     parser.add_argument("--lease-margin", type=float, default=30.0, help="seconds")
     parser.add_argument(
         "--role", choices=("all", "checks", "alerts"), default="all", help="what to run"
     )
     args = parser.parse_args(list(argv))
-    if args.concurrency < 1 or args.batch < 1 or args.lease_margin < 1:
-        parser.error("--concurrency, --batch and --lease-margin must be positive")
+    if min(args.concurrency, args.per_host, args.batch, args.lease_margin) < 1:
+        parser.error("--concurrency, --per-host, --batch and --lease-margin must be positive")
     try:
         settings = settings_or_error(dev=False)
     except UpwatchError as exc:
@@ -51,7 +54,10 @@ def main(argv: Sequence[str]) -> int:
         return 2
     configure_logging(settings.log_format)
     options = WorkerOptions(
-        concurrency=args.concurrency, batch=args.batch, margin_s=args.lease_margin
+        concurrency=args.concurrency,
+        per_host=args.per_host,
+        batch=args.batch,
+        margin_s=args.lease_margin,
     )
     conninfo = libpq_url(settings.database_url)
     guard = NetGuard(settings.outbound_allow)

@@ -30,6 +30,7 @@ from shared.probe import Probe
 from shared.result import Source
 from shared.state import next_state, policy_for
 from sync_server.worker.claims import Claimed, claim
+from sync_server.worker.hosts import HostSlots
 from sync_server.worker.schedule import after_check
 from sync_server.worker.store import Outcome, write_batch
 
@@ -47,6 +48,7 @@ class WorkerOptions:
     """How hard a worker works."""
 
     concurrency: int = 200  # checks in flight at once
+    per_host: int = 10  # checks in flight at once to one host, across accounts (A14)
     batch: int = 2000  # most monitors held at once (a few seconds of work at full speed)
     ahead_s: float = 2.0  # claim monitors due this soon
     margin_s: float = 30.0  # lease = due time + the monitor's timeout + margin
@@ -108,6 +110,7 @@ class CloudWorker:
         self._pending: list[Outcome] = []
         self._checks: set[asyncio.Task[None]] = set()
         self._slots = asyncio.Semaphore(self.options.concurrency)
+        self._hosts = HostSlots(self.options.per_host)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Work until stop is set; then finish, write and release."""
@@ -161,7 +164,8 @@ class CloudWorker:
         delay = (item.due_at - datetime.now(UTC)).total_seconds()
         if delay > 0:
             await asyncio.sleep(delay)
-        async with self._slots:
+        # the host's slot first: waiting for it must not hold one of the worker's slots
+        async with self._hosts.slot(item.spec.url), self._slots:
             task = asyncio.current_task()
             if task is not None:
                 task.set_name("checking")

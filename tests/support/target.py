@@ -122,6 +122,8 @@ class TargetServer(ThreadedAiohttpServer):
         super().__init__()
         self._lock = threading.Lock()
         self._requests: list[RecordedRequest] = []
+        self._in_flight = 0
+        self.peak_in_flight = 0  # most requests being answered at once since the last clear
         self._switches: dict[str, SwitchState] = {}
 
     # -- recorded requests ------------------------------------------------------------
@@ -139,9 +141,10 @@ class TargetServer(ThreadedAiohttpServer):
             return sum(1 for request in self._requests if request.path.startswith(prefix))
 
     def clear_requests(self) -> None:
-        """Forget every recorded request."""
+        """Forget every recorded request (and the peak of requests in flight at once)."""
         with self._lock:
             self._requests.clear()
+            self.peak_in_flight = self._in_flight
 
     # -- switches ---------------------------------------------------------------------
 
@@ -209,7 +212,13 @@ class TargetServer(ThreadedAiohttpServer):
         )
         with self._lock:
             self._requests.append(recorded)
-        return await handler(request)
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            return await handler(request)
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     async def _status(self, request: web.Request) -> web.StreamResponse:
         code = int(request.match_info["code"])

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
@@ -13,6 +14,7 @@ from shared.clock import SystemClock
 from shared.netguard import NetGuard
 from sync_server.config import ServerSettings
 from sync_server.db import libpq_url
+from sync_server.worker.hosts import HostSlots, host_of
 from sync_server.worker.runner import CloudWorker, WorkerOptions
 from sync_server.worker.schedule import after_check, next_due, phase
 from tests.support.target import TargetServer
@@ -251,3 +253,45 @@ async def test_a_check_that_starts_a_hair_early_is_not_repeated_at_once(
     loop.call_at(loop.time() + (due - datetime.now(UTC)).total_seconds() + 2.5, stop.set)
     await worker.run(stop)
     assert worker.stats.stored == 1
+
+
+async def test_checks_to_one_host_stay_under_its_cap_and_the_wait_is_not_response_time(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    """A14: 30 monitors of three accounts on one host, all due at once, with a cap of 4: the
+    host never has more than 4 requests in flight, every check still happens, and a check's
+    response time is the site's (~300 ms), not its wait for a slot."""
+    now = datetime.now(UTC)
+    for _ in range(3):
+        user = add_user(db)
+        for _ in range(10):
+            add_monitor(db, user, target.url("slow/300"), interval=600, due=now)
+    target.clear_requests()
+    worker = CloudWorker(
+        libpq_url(settings.database_url), guard=LOCAL, options=WorkerOptions(per_host=4)
+    )
+    stop = asyncio.Event()
+
+    async def watch() -> None:
+        for _ in range(400):
+            if worker.stats.stored >= 30:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+
+    watcher = asyncio.create_task(watch())
+    await worker.run(stop)
+    await watcher
+    assert worker.stats.stored == 30
+    assert target.count("/slow") == 30
+    assert 2 <= target.peak_in_flight <= 4  # the cap held, and it was reached
+    with db.connect() as conn:
+        times = [row[0] for row in conn.execute(text("SELECT response_time_ms FROM checks"))]
+    assert all(250 <= ms < 1000 for ms in times), sorted(times)
+    assert max(worker.stats.lateness_s) >= 1.5  # the last ones waited ~2 s for a slot
+
+
+def test_host_slots_count_one_host_however_it_is_written() -> None:
+    assert host_of("https://Shop.Example.com./a") == host_of("http://shop.example.com:8080/b")
+    with pytest.raises(ValueError, match="at least 1"):
+        HostSlots(0)
