@@ -7,15 +7,14 @@ Apprise to fixed service hosts or the server's own SMTP relay (A13), not to user
 """
 
 import ast
-import socket
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from aiohttp.abc import AbstractResolver, ResolveResult
 
-from shared.netguard import GuardedResolver, NetGuard
+from shared.netguard import NetGuard
 from sync_server.alerts.deliver import Delivered, Deliverer
+from tests.shared.test_netguard import ScriptedDns, ScriptedGuard
 from tests.support.target import TargetServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,38 +185,11 @@ async def test_a_webhook_to_metadata_or_private_addresses_is_refused(url: str) -
     assert delivered.error.startswith("blocked:")
 
 
-class OneAnswerDns(AbstractResolver):
-    """A DNS server that answers every name with the same addresses."""
-
-    def __init__(self, *addresses: str) -> None:
-        self.addresses = addresses
-
-    async def resolve(
-        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
-    ) -> list[ResolveResult]:
-        return [
-            ResolveResult(hostname=host, host=a, port=port, family=socket.AF_INET, proto=0, flags=0)
-            for a in self.addresses
-        ]
-
-    async def close(self) -> None:
-        return None
-
-
-class GuardOverDns(NetGuard):
-    def __init__(self, dns: OneAnswerDns, allow: list[str]) -> None:
-        super().__init__(allow)
-        self.dns = dns
-
-    def resolver(self) -> GuardedResolver:
-        return GuardedResolver(self, inner=self.dns)
-
-
 async def test_a_webhook_name_with_an_internal_answer_is_refused(
     target: TargetServer, switch_name: str
 ) -> None:
     """A12 (A3 for channels): one private answer refuses the name, the allowed one included."""
-    guard = GuardOverDns(OneAnswerDns("127.0.0.1", "10.0.0.7"), allow=["127.0.0.1/32"])
+    guard = ScriptedGuard(ScriptedDns(["127.0.0.1", "10.0.0.7"]), allow=["127.0.0.1/32"])
     delivered = await deliver(f"http://hooks.example:{target.port}/switch/{switch_name}", guard)
     assert delivered.error == "blocked: 10.0.0.7 is a private address"
     assert delivered.permanent

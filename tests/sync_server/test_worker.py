@@ -48,9 +48,12 @@ async def work_for(settings: ServerSettings, seconds: float, **options: float) -
 
 
 async def work_until(
-    settings: ServerSettings, done: Callable[[CloudWorker], bool], timeout: float = 10
+    settings: ServerSettings,
+    done: Callable[[CloudWorker], bool],
+    timeout: float = 10,
+    options: WorkerOptions | None = None,
 ) -> CloudWorker:
-    worker = CloudWorker(libpq_url(settings.database_url), guard=LOCAL)
+    worker = CloudWorker(libpq_url(settings.database_url), guard=LOCAL, options=options)
     stop = asyncio.Event()
 
     async def watch() -> None:
@@ -267,21 +270,8 @@ async def test_checks_to_one_host_stay_under_its_cap_and_the_wait_is_not_respons
         for _ in range(10):
             add_monitor(db, user, target.url("slow/300"), interval=600, due=now)
     target.clear_requests()
-    worker = CloudWorker(
-        libpq_url(settings.database_url), guard=LOCAL, options=WorkerOptions(per_host=4)
-    )
-    stop = asyncio.Event()
-
-    async def watch() -> None:
-        for _ in range(400):
-            if worker.stats.stored >= 30:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-
-    watcher = asyncio.create_task(watch())
-    await worker.run(stop)
-    await watcher
+    capped = WorkerOptions(per_host=4)
+    worker = await work_until(settings, lambda w: w.stats.stored >= 30, 20, capped)
     assert worker.stats.stored == 30
     assert target.count("/slow") == 30
     assert 2 <= target.peak_in_flight <= 4  # the cap held, and it was reached
