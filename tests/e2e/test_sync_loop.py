@@ -52,7 +52,9 @@ async def test_a_change_reaches_the_other_desktop_through_the_change_socket(
         loop_a.kick()
         await until(lambda: a.cloud.status()["pending"] == 0, "A pushed its monitor")
         # B is not kicked here: the server's announcement wakes it (polling is hourly)
-        # the run that stores the monitor counts itself only when it ends: wait for both
+        # B's catch-up run after its socket connected may still be running and pull the
+        # monitor itself; only a further run (nothing but the announcement starts one)
+        # shows the socket woke B
         await until(
             lambda: bool(b.urls()) and loop_b.runs > runs_of_b, "B pulled the monitor and finished"
         )
