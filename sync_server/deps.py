@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -104,14 +103,6 @@ async def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:
 AuthDep = Annotated[AuthService, Depends(get_auth)]
 
 
-@dataclass(frozen=True, slots=True)
-class SignedToken:
-    """An access token whose signature and claims are checked; its session is not yet."""
-
-    token: str
-    claims: AccessClaims
-
-
 def get_current(
     request: Request,
     auth: AuthDep,
@@ -122,16 +113,16 @@ def get_current(
 
     401 without a valid token of a live session; 403 for a cross-site cookie write (C11).
     """
-    signed = signed_token(request, settings)
-    return auth.current_user(signed.token, signed.claims)
+    return auth.current_user(verified_claims(request, settings))
 
 
 CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]
 
 
-def signed_token(request: Request, settings: ServerSettings) -> SignedToken:
-    """The request's access token with its checked claims (the rate limiter's check when it
-    made one); 401 without a valid one, 403 for a cross-site cookie write (C11)."""
+def verified_claims(request: Request, settings: ServerSettings) -> AccessClaims:
+    """The claims of the request's access token, checked (by the rate limiter when it did);
+    401 without a valid one, 403 for a cross-site cookie write (C11). Its session is not
+    checked here."""
     found = access_token_of(request)
     if found is None:
         raise NotAuthenticated("sign in first: no bearer token or session cookie")
@@ -140,27 +131,28 @@ def signed_token(request: Request, settings: ServerSettings) -> SignedToken:
         require_same_origin(request, settings)
     verified = getattr(request.state, "verified_token", None)
     if verified is not None and verified[0] == token:
-        return SignedToken(token, verified[1])
-    claims = read_access_token(token, keys=settings.jwt_keys, issuer=settings.jwt_issuer)
-    return SignedToken(token, claims)
+        claims: AccessClaims = verified[1]
+        return claims
+    return read_access_token(token, keys=settings.jwt_keys, issuer=settings.jwt_issuer)
 
 
 async def get_token(
     request: Request,
     settings: SettingsDep,
     _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> SignedToken:
-    """The request's verified access token, checked on the loop without the database: the
-    endpoint's own trip to a worker thread checks that its session is live (run_as_user)."""
-    return signed_token(request, settings)
+) -> AccessClaims:
+    """The request's verified access token's claims, checked on the loop without the
+    database: the endpoint's own trip to a worker thread checks that its session is live
+    (run_as_user)."""
+    return verified_claims(request, settings)
 
 
-TokenDep = Annotated[SignedToken, Depends(get_token)]
+TokenDep = Annotated[AccessClaims, Depends(get_token)]
 
 
 async def run_as_user(
     request: Request,
-    token: SignedToken,
+    claims: AccessClaims,
     work: Callable[[Session, Caller], T],
     *,
     read_only: bool = False,
@@ -173,9 +165,7 @@ async def run_as_user(
     """
     state = request.app.state
     reader = state.read_engine if read_only else state.engine
-    return await run_in_threadpool(
-        as_caller, state.engine, reader, state.settings, token.claims, work
-    )
+    return await run_in_threadpool(as_caller, state.engine, reader, state.settings, claims, work)
 
 
 def as_caller(

@@ -14,7 +14,6 @@ from sync_server.auth.tokens import (
     AccessClaims,
     make_access_token,
     new_refresh_token,
-    read_access_token,
     refresh_hash,
 )
 from sync_server.config import ServerSettings
@@ -95,16 +94,8 @@ class AuthService:
         self.repo.save_user(user)
         return user
 
-    def current_user(
-        self, token: str, verified: AccessClaims | None = None
-    ) -> tuple[User, AccessClaims]:
-        """Return the user of a valid access token whose session is live; else NotAuthenticated.
-
-        verified: the token's claims when the caller has already checked its signature.
-        """
-        claims = verified or read_access_token(
-            token, keys=self.settings.jwt_keys, issuer=self.settings.jwt_issuer
-        )
+    def current_user(self, claims: AccessClaims) -> tuple[User, AccessClaims]:
+        """Return the user of a verified token whose session is live; else NotAuthenticated."""
         user = self.repo.live_session_user(claims.session_id, claims.user_id)
         if user is None:
             raise NotAuthenticated("this session has ended; sign in again")

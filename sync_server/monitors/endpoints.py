@@ -37,23 +37,23 @@ ReaderDep = Annotated[MonitorService, Depends(get_reader)]
 
 
 @router.get("", response_model=list[MonitorPublic])
-async def list_monitors(token: TokenDep, request: Request) -> Response:
+async def list_monitors(claims: TokenDep, request: Request) -> Response:
     """Your monitors."""
 
     def listed(session: Session, user: Caller) -> str:
         return MonitorService(MonitorRepository(session)).list_json(user)
 
-    return Response(await run_as_user(request, token, listed), media_type="application/json")
+    return Response(await run_as_user(request, claims, listed), media_type="application/json")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=MonitorPublic)
-async def create_monitor(body: MonitorIn, token: TokenDep, request: Request) -> Response:
+async def create_monitor(body: MonitorIn, claims: TokenDep, request: Request) -> Response:
     """Add a monitor (within your plan)."""
 
     def create(session: Session, user: Caller) -> str:
         return MonitorService(MonitorRepository(session)).create(user, body).model_dump_json()
 
-    created = await run_as_user(request, token, create)
+    created = await run_as_user(request, claims, create)
     return Response(created, status_code=status.HTTP_201_CREATED, media_type="application/json")
 
 
@@ -80,7 +80,7 @@ def delete_monitor(monitor_id: uuid.UUID, current: CurrentDep, service: ServiceD
 @router.get("/{monitor_id}/checks", response_model=CheckPage)
 async def list_checks(
     monitor_id: uuid.UUID,
-    token: TokenDep,
+    claims: TokenDep,
     request: Request,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: IsoTime | None = None,
@@ -92,7 +92,7 @@ async def list_checks(
         service = MonitorService(MonitorRepository(session))
         return service.checks_json(user, monitor_id, limit=limit, before=before, since=since)
 
-    body = await run_as_user(request, token, page, read_only=True)
+    body = await run_as_user(request, claims, page, read_only=True)
     return Response(body, media_type="application/json")
 
 

@@ -17,9 +17,8 @@ from fastapi import WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from sync_server.auth.cookies import allowed_origins
-from sync_server.auth.repository import AuthRepository
-from sync_server.auth.service import AuthService
-from sync_server.db import finish, open_session
+from sync_server.auth.tokens import read_access_token
+from sync_server.deps import as_caller
 from sync_server.errors import NotAuthenticated
 from sync_server.sync.hub import ChangeHub
 
@@ -30,16 +29,10 @@ def _authenticate(app: Any, token: object) -> uuid.UUID:
     """Return the user of a live access token; raise NotAuthenticated."""
     if not isinstance(token, str) or not token:
         raise NotAuthenticated('send {"token": <access token>} first')
-    session = open_session(app.state.engine)
-    error: BaseException | None = None
-    try:
-        user, _ = AuthService(AuthRepository(session), app.state.settings).current_user(token)
-        return user.id
-    except BaseException as exc:
-        error = exc
-        raise
-    finally:
-        finish(session, error)
+    settings = app.state.settings
+    claims = read_access_token(token, keys=settings.jwt_keys, issuer=settings.jwt_issuer)
+    engine = app.state.engine
+    return as_caller(engine, engine, settings, claims, lambda _, caller: caller.id)
 
 
 async def serve_changes(websocket: WebSocket) -> None:
