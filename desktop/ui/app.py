@@ -106,6 +106,7 @@ class TrayApp:
         self._quitting = False
         self._refresher: asyncio.Task[None] | None = None
         self.database_notice: QMessageBox | None = None
+        self._storage_alerted = False
 
     async def start(self) -> None:
         """Load the monitors, start checking, and show the window when there is no tray."""
@@ -165,7 +166,10 @@ class TrayApp:
             self.tray.showMessage(message.title, message.body, icon, 10_000)
 
     def _storage_problem(self, problem: str) -> None:
-        if problem and self.tray is not None:
+        # one balloon when saving starts to fail, not one per failed try (every few seconds,
+        # each with its own count); the status bar follows every change
+        alerted, self._storage_alerted = self._storage_alerted, bool(problem)
+        if problem and not alerted and self.tray is not None:
             self.tray.showMessage(
                 "Upwatch cannot save", problem, QSystemTrayIcon.MessageIcon.Critical, 10_000
             )
