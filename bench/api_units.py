@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -123,7 +124,7 @@ async def through_app(
         return f"Bearer {token}".encode()
 
     tokens: dict[uuid.UUID, bytes] = {}
-    numbers = iter(range(10**9))
+    numbers = itertools.count()
 
     async def call(method: str, path: str, claims: AccessClaims, body: bytes = b"") -> None:
         auth = tokens.get(claims.session_id) or tokens.setdefault(claims.session_id, bearer(claims))
@@ -194,17 +195,14 @@ def main(argv: list[str]) -> int:
         )
         lister = add_account(engine, "business")
         first = fill(engine, lister, options.monitors, options.checks)
-        numbers = iter(range(10**9))
+        numbers, creates = itertools.count(), itertools.count()
         creators: list[AccessClaims] = []
 
         def creator() -> AccessClaims:
-            """The account creates go to: a new one every 2000, within the plan's limit."""
-            if len(creators) * 2000 <= numbers_used[0]:
+            """The account a create goes to: a new one every 2000, within the plan's limit."""
+            if next(creates) % 2000 == 0:
                 creators.append(add_account(engine, "business"))
-            numbers_used[0] += 1
             return creators[-1]
-
-        numbers_used = [0]
 
         def create(session: Session, caller: Caller) -> str:
             n = next(numbers)
