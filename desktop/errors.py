@@ -55,6 +55,10 @@ class NotSignedIn(CloudError):
     exit_code = 2
 
 
+class SessionEnded(NotSignedIn):
+    """The server ended this computer's session (signed out elsewhere, revoked, expired)."""
+
+
 class CloudRefused(CloudError):
     """The server refused the request and said why (a 4xx with its message)."""
 

@@ -115,7 +115,9 @@ class _SyncPrinter:
 
     def __call__(self, status: SyncStatus) -> None:
         if not status.signed_in:
-            line = None  # not signed in: `upwatch run` works alone, nothing to say
+            # never signed in: `upwatch run` works alone, nothing to say; a session the
+            # server ended is said once, with what to do
+            line = f"sync stopped: {status.error}" if status.error else None
         elif status.error:
             line = f"sync: {status.error}"
         else:

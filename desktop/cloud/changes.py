@@ -38,11 +38,13 @@ class ChangeListener:
         token: TokenSource,
         on_change: Callable[[], None],
         *,
+        on_ready: Callable[[], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.url = socket_url(server)
         self._token = token
         self._on_change = on_change
+        self._on_ready = on_ready
         self._rng = rng or random.Random()  # jitter, not security
         self.connected = asyncio.Event()
         self.connections = 0
@@ -80,6 +82,8 @@ class ChangeListener:
                 return False
             self.connections += 1
             self.connected.set()
+            if self._on_ready is not None:
+                self._on_ready()
             self._on_change()  # anything missed while we were away
             async for message in socket:
                 if message.type == aiohttp.WSMsgType.TEXT and '"changed"' in message.data:

@@ -3,23 +3,41 @@
 The access token lives only in memory; the refresh token is handed to a callback to keep
 (the caller puts it in the OS keyring) every time the server rotates it. A refresh that the
 server refuses means the session is over (signed out elsewhere, revoked, or expired):
-NotSignedIn is raised and the caller forgets the token, keeping every local monitor.
+SessionEnded is raised and the caller forgets the token, keeping every local monitor.
+
+The server treats a second use of a refresh token as theft and ends the session, so a
+refresh happens once however many tasks need a new access token at the same moment (the
+sync loop and the change socket, say): the first starts it, the others wait for it. It is
+shielded from cancellation, because a refresh cut off after the server rotated the token
+would leave only the used one here. Across processes the FileLock does the same.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
 
 from desktop.cloud.lock import FileLock
-from desktop.errors import CloudRefused, CloudUnreachable, NotSignedIn, SignInFailed
+from desktop.errors import (
+    CloudRefused,
+    CloudUnreachable,
+    NotSignedIn,
+    SessionEnded,
+    SignInFailed,
+)
 from shared.status_page import SharedPage
 from shared.sync import PullResponse, PushRequest, PushResponse
 
 DEFAULT_SERVER = "https://cloud.upwatch.app"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+# an access token is renewed this share of its lifetime before it expires (at most 30 s)
+RENEW_SHARE = 0.2
+NOT_SIGNED_IN = "not signed in to Upwatch Cloud: run `upwatch login`"
 
 TokenSaver = Callable[[str | None], Awaitable[None] | None]
 
@@ -48,14 +66,24 @@ class CloudClient:
         self.server = server.rstrip("/")
         self._refresh_token = refresh_token
         self._access_token: str | None = None
+        self._renew_at = 0.0  # time.monotonic() after which the access token is renewed
+        self._refreshing: asyncio.Future[None] | None = None
         self._on_refresh_token = on_refresh_token
         self._load_refresh_token = load_refresh_token
         self._refresh_lock = refresh_lock
         self._http = httpx.AsyncClient(base_url=self.server, timeout=TIMEOUT, transport=transport)
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool (after a refresh in flight has kept its new token)."""
+        if self._refreshing is not None:
+            with contextlib.suppress(Exception):
+                await self._refreshing
         await self._http.aclose()
+
+    def resume(self, refresh_token: str) -> None:
+        """Take up a session signed in elsewhere (another Upwatch process), same server."""
+        self._refresh_token = refresh_token
+        self._access_token = None
 
     @property
     def signed_in(self) -> bool:
@@ -95,13 +123,10 @@ class CloudClient:
         assert isinstance(body, dict)
         return body
 
-    async def new_access_token(self) -> str:
-        """Return a freshly issued access token (for the change socket)."""
-        if self._refresh_token is None:
-            raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")
-        await self._refresh()
-        assert self._access_token is not None
-        return self._access_token
+    async def access_token(self) -> str:
+        """Return a valid access token (for the change socket): the one held while it is
+        fresh, else a new one."""
+        return await self._fresh_token()
 
     # -- sync ---------------------------------------------------------------------------------
 
@@ -154,28 +179,46 @@ class CloudClient:
     # -- plumbing -----------------------------------------------------------------------------
 
     async def _authorized(self, method: str, path: str, **kwargs: Any) -> Any:
-        if self._refresh_token is None:
-            raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")
-        if self._access_token is None:
-            await self._refresh()
+        token = await self._fresh_token()
         try:
-            return await self._send(method, path, token=self._access_token, **kwargs)
+            return await self._send(method, path, token=token, **kwargs)
         except NotSignedIn:
-            await self._refresh()  # the access token expired: once more with a fresh one
+            await self._refresh(stale=token)  # it expired early (clock, restart): once more
             return await self._send(method, path, token=self._access_token, **kwargs)
 
-    async def _refresh(self) -> None:
-        if self._refresh_lock is None:
-            await self._refresh_now()
-            return
-        async with self._refresh_lock.held():
-            await self._refresh_now()
+    async def _fresh_token(self) -> str:
+        if self._refresh_token is None:
+            raise NotSignedIn(NOT_SIGNED_IN)
+        if self._access_token is None or time.monotonic() >= self._renew_at:
+            await self._refresh(stale=self._access_token)
+        assert self._access_token is not None
+        return self._access_token
+
+    async def _refresh(self, *, stale: str | None) -> None:
+        """Replace the access token `stale`: once, however many tasks ask at the same time."""
+        if self._access_token is not None and self._access_token != stale:
+            return  # another task renewed it while this one waited for an answer
+        if self._refreshing is None:
+            self._refreshing = asyncio.ensure_future(self._refresh_once())
+        await asyncio.shield(self._refreshing)
+
+    async def _refresh_once(self) -> None:
+        try:
+            if self._refresh_lock is None:
+                await self._refresh_now()
+            else:
+                async with self._refresh_lock.held():
+                    await self._refresh_now()
+        finally:
+            self._refreshing = None
 
     async def _refresh_now(self) -> None:
         if self._load_refresh_token is not None:
             # another Upwatch process (the tray app, a CLI command) may have rotated it: using
             # the old one would count as reuse and end the session everywhere
             self._refresh_token = self._load_refresh_token() or self._refresh_token
+        if self._refresh_token is None:
+            raise NotSignedIn(NOT_SIGNED_IN)
         try:
             body = await self._send(
                 "POST", "/api/auth/refresh", json={"refresh_token": self._refresh_token}
@@ -183,7 +226,7 @@ class CloudClient:
         except NotSignedIn:
             self._access_token = None
             await self._save_refresh(None)
-            raise NotSignedIn(
+            raise SessionEnded(
                 "your Upwatch Cloud session has ended (signed out elsewhere, or the password"
                 " changed): sign in again with `upwatch login`; local monitors are kept"
             ) from None
@@ -191,6 +234,8 @@ class CloudClient:
 
     async def _keep(self, body: Any) -> None:
         self._access_token = str(body["access_token"])
+        lifetime = float(body.get("expires_in") or 0)
+        self._renew_at = time.monotonic() + lifetime - min(30.0, lifetime * RENEW_SHARE)
         await self._save_refresh(str(body["refresh_token"]))
 
     async def _save_refresh(self, token: str | None) -> None:
@@ -228,9 +273,11 @@ class CloudClient:
                 f"Upwatch Cloud asks to slow down ({_message(response)}); try again in {wait} s"
             )
         if response.status_code in (502, 503, 504):
-            retry = response.headers.get("Retry-After", "a few")
+            retry = response.headers.get("Retry-After")
+            if retry is None:  # not a pause the server asks for: say what it said
+                raise CloudRefused(_message(response))
             raise CloudUnreachable(
-                f"Upwatch Cloud is busy ({response.status_code}); retrying in {retry} seconds"
+                f"Upwatch Cloud is busy ({_message(response)}); try again in {retry} s"
             )
         if response.status_code >= 500:
             raise CloudUnreachable(f"Upwatch Cloud failed: {_message(response)}")

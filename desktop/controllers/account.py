@@ -37,7 +37,7 @@ class AccountView:
     def sync_line(self, now: datetime | None = None) -> str:
         """One line for the tray menu: "synced 2 min ago", "3 changes waiting", the error."""
         if not self.signed_in:
-            return "Not signed in"
+            return f"Signed out: {self.error}" if self.error else "Not signed in"
         if self.error:
             return f"Sync problem: {self.error}"
         if self.last_sync_at is None:

@@ -83,12 +83,17 @@ class CloudService:
         self._client: CloudClient | None = None
         # one sync at a time per process: the tray's loop and a Share may both ask for one
         self._sync_lock: asyncio.Lock | None = None
+        # one client per service, found once: the sync loop and the change socket ask at the
+        # same moment, and a second client would close the first one's connections under it
+        self._client_lock: asyncio.Lock | None = None
 
     # -- account ------------------------------------------------------------------------------
 
     async def sign_up(self, email: str, password: str, server: str | None = None) -> None:
         """Create an account and sign in to it."""
         address = server_address(server, await self._get("server"))
+        # before the account exists: with no place for its session, stop here
+        await asyncio.to_thread(self.secrets.ensure_available)
         client = self._new_client(address, None)
         try:
             await client.register(email, password)
@@ -112,6 +117,7 @@ class CloudService:
             "email": str(account["email"]),
             "plan": str(account["plan"]),
         }
+        fresh["last_error"] = None
         if previous != address or await self._get("account_id") != str(account["id"]):
             # another account or server: start its cursors from scratch
             fresh |= {"cursor": None, "results_cursor": None, "pushed_seq": None,
@@ -128,7 +134,9 @@ class CloudService:
             await client.logout()
         await self._close_client()
         await asyncio.to_thread(self.secrets.delete, REFRESH_KEY)
-        await asyncio.to_thread(self.store.set, email=None, plan=None, account_id=None)
+        await asyncio.to_thread(
+            self.store.set, email=None, plan=None, account_id=None, last_error=None
+        )
 
     async def whoami(self) -> dict[str, str]:
         """Return server, email, plan and any billing notice of the signed-in account (asking
@@ -177,9 +185,13 @@ class CloudService:
         await self._close_client()
 
     async def socket_token(self) -> str | None:
-        """A fresh access token for the change socket, or None when signed out."""
+        """A valid access token for the change socket, or None when signed out."""
         client = await self._signed_in_client(required=False)
-        return None if client is None else await client.new_access_token()
+        return None if client is None else await client.access_token()
+
+    def pending(self) -> int:
+        """How many local changes wait for a push (a blocking SQLite read)."""
+        return self.store.pending_count()
 
     def server(self) -> str | None:
         """The server of the signed-in account (None before the first sign-in)."""
@@ -340,6 +352,14 @@ class CloudService:
     async def _signed_in_client(self, *, required: bool) -> CloudClient | None:
         if self._client is not None and self._client.signed_in:
             return self._client
+        if self._client_lock is None:
+            self._client_lock = asyncio.Lock()
+        async with self._client_lock:
+            if self._client is not None and self._client.signed_in:
+                return self._client  # found by the task that held the lock
+            return await self._find_client(required=required)
+
+    async def _find_client(self, *, required: bool) -> CloudClient | None:
         server = await self._get("server")
         email = await self._get("email")
         token = None
@@ -355,8 +375,11 @@ class CloudService:
             if required:
                 raise NotSignedIn("not signed in to Upwatch Cloud: run `upwatch login`")
             return None
-        await self._close_client()
-        self._client = self._new_client(server, token)
+        if self._client is not None and self._client.server == server.rstrip("/"):
+            self._client.resume(token)  # signed in again (`upwatch login`): same connections
+        else:
+            await self._close_client()
+            self._client = self._new_client(server, token)
         return self._client
 
     async def _close_client(self) -> None:

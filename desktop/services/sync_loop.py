@@ -2,8 +2,11 @@
 
 It syncs on a period (the polling fallback), at once when kicked (a local change, or the
 server announcing one), and after a failure retries with exponential backoff and jitter
-so many desktops coming back online do not hit the server together. Signed out, it idles
-and looks again on the next period.
+so many desktops coming back online do not hit the server together; the change socket
+connecting again (the server is back) ends the wait early. Changes queued by another part
+or process (`upwatch add` next to a running app) are noticed within CHANGE_POLL_S. Signed
+out, it idles and looks again on the next period; a session the server ended is reported
+once, with what to do.
 """
 
 from __future__ import annotations
@@ -16,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desktop.cloud.changes import ChangeListener
-from desktop.errors import CloudError, NotSignedIn
+from desktop.errors import CloudError, NotSignedIn, SessionEnded
 from desktop.services.cloud import CloudService, SyncReport
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_S = 5.0
 MAX_RETRY_S = 600.0
+CHANGE_POLL_S = 2.0
 
 
 def retry_delay(failures: int, rng: random.Random) -> float:
@@ -39,7 +43,7 @@ class SyncStatus:
     signed_in: bool
     last_sync_at: datetime | None
     pending: int
-    error: str | None
+    error: str | None  # signed out: why the server ended the session (None: never signed in)
     report: SyncReport | None = None
 
 
@@ -53,12 +57,15 @@ class SyncLoop:
         period: float = 60.0,
         on_status: Callable[[SyncStatus], None] | None = None,
         rng: random.Random | None = None,
+        change_poll: float = CHANGE_POLL_S,
     ) -> None:
         self.cloud = cloud
         self.period = period
         self.on_status = on_status
+        self.change_poll = change_poll
         self._rng = rng or random.Random()  # jitter, not security
         self._kick = asyncio.Event()
+        self._reconnected = asyncio.Event()
         self.failures = 0
         self.runs = 0
         self.listener: ChangeListener | None = None
@@ -70,12 +77,14 @@ class SyncLoop:
     async def run(self) -> None:
         """Sync until cancelled; listen to the server's change socket meanwhile."""
         listener = asyncio.create_task(self._listen(), name="change-socket")
+        watcher = asyncio.create_task(self._watch_changes(), name="sync-outbox-watch")
         try:
             await self._sync_forever()
         finally:
             listener.cancel()
+            watcher.cancel()
             # closing the socket waits for the server's goodbye: not for long when quitting
-            await asyncio.wait([listener], timeout=3.0)
+            await asyncio.wait([listener, watcher], timeout=3.0)
 
     async def _listen(self) -> None:
         while True:
@@ -83,26 +92,31 @@ class SyncLoop:
             if server is None:
                 await asyncio.sleep(self.period)  # never signed in: look again later
                 continue
-            self.listener = ChangeListener(server, self.cloud.socket_token, self.kick)
+            self.listener = ChangeListener(
+                server, self.cloud.socket_token, self.kick, on_ready=self._reconnected.set
+            )
             await self.listener.run()
+
+    async def _watch_changes(self) -> None:
+        """Kick when more changes wait than before: made by another part or process."""
+        seen = await asyncio.to_thread(self.cloud.pending)
+        while True:
+            await asyncio.sleep(self.change_poll)
+            waiting = await asyncio.to_thread(self.cloud.pending)
+            if waiting > seen:
+                self.kick()
+            seen = waiting
 
     async def _sync_forever(self) -> None:
         while True:
+            self._reconnected.clear()
             delay = await self.run_once()
             if self.failures:
-                await asyncio.sleep(delay)  # backing off: kicks wait too
+                # backing off: kicks wait too, but not the server coming back
+                await _wait_for(self._reconnected, delay)
             else:
-                await self._wait_for_kick(delay)
+                await _wait_for(self._kick, delay)
             self._kick.clear()
-
-    async def _wait_for_kick(self, delay: float) -> None:
-        # not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives as
-        # the kick does, and then the loop would not stop when the app quits
-        waiter = asyncio.ensure_future(self._kick.wait())
-        try:
-            await asyncio.wait({waiter}, timeout=delay)
-        finally:
-            waiter.cancel()
 
     async def run_once(self) -> float:
         """Sync once, report the status; return the seconds to wait before the next run."""
@@ -111,7 +125,7 @@ class SyncLoop:
             report = await self.cloud.sync()
         except NotSignedIn as exc:
             self.failures = 0
-            await self._report(False, exc.message, None)
+            await self._report(False, exc.message if isinstance(exc, SessionEnded) else None, None)
             return self.period
         except CloudError as exc:
             self.failures += 1
@@ -138,3 +152,14 @@ class SyncLoop:
                 report=report,
             )
         )
+
+
+async def _wait_for(event: asyncio.Event, seconds: float) -> None:
+    """Wait until event is set or the seconds pass."""
+    # not asyncio.wait_for: on Python 3.11 it can swallow a cancellation that arrives as the
+    # event is set, and then the loop would not stop when the app quits
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        await asyncio.wait({waiter}, timeout=seconds)
+    finally:
+        waiter.cancel()

@@ -45,7 +45,10 @@ class TrayIcon(QSystemTrayIcon):
         self.menu.aboutToShow.connect(self.rebuild_menu)
         self.setContextMenu(self.menu)
         self.activated.connect(self._activated)
+        self._summary_text = ""
         controller.summary_changed.connect(self._summary_changed)
+        if account is not None:
+            account.account_changed.connect(self._show_tooltip)
         self._summary_changed(*[str(x) for x in self._summary()])
         self.rebuild_menu()
 
@@ -55,7 +58,15 @@ class TrayIcon(QSystemTrayIcon):
 
     def _summary_changed(self, status: str, text: str) -> None:
         self.setIcon(tray_icon(Status(status)))
-        self.setToolTip(f"Upwatch — {text}")
+        self._summary_text = text
+        self._show_tooltip()
+
+    def _show_tooltip(self) -> None:
+        tip = f"Upwatch — {self._summary_text}"
+        view = self._account.view if self._account is not None else None
+        if view is not None and view.error:  # a sync problem, or why the session ended
+            tip += f"\n{view.sync_line()}"
+        self.setToolTip(tip)
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason in (

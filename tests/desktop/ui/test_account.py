@@ -103,6 +103,45 @@ async def test_an_unreachable_server_is_explained(app: TrayApp) -> None:
         await until(lambda: "cannot reach Upwatch Cloud" in page.form_message.text())
 
 
+async def test_a_session_the_server_ended_shows_in_the_tooltip_and_the_account_page(
+    app: TrayApp, api: ApiServer
+) -> None:
+    import keyring
+
+    async with running(app):
+        page = app.account_page
+        assert isinstance(page, AccountPage)
+        page.server.setText(api.url)
+        page.email.setText("al@example.com")
+        page.password.setText(PASSWORD)
+        page.create_button.click()
+        await until(lambda: app.account.view.last_sync_at is not None)
+        tray = TrayIcon(
+            app.monitors,
+            open_window=app.show_window,
+            open_monitor=app.show_monitor,
+            add_monitor=app.add_monitor,
+            open_account=app.show_account,
+            pause_all=lambda pause: None,
+            quit_app=lambda: None,
+            account=app.account,
+        )
+        assert "\n" not in tray.toolTip()  # no sync problem: the summary only
+        # this session signed out elsewhere (its tokens taken to another client)
+        token = keyring.get_password("upwatch", "cloud:refresh")
+        async with httpx.AsyncClient(base_url=api.url) as http:
+            pair = (await http.post("/api/auth/refresh", json={"refresh_token": token})).json()
+            bearer = {"Authorization": f"Bearer {pair['access_token']}"}
+            assert (await http.post("/api/auth/logout", headers=bearer)).is_success
+        app.account.sync_now()
+        await until(lambda: not app.account.view.signed_in)
+        assert "Signed out: your Upwatch Cloud session has ended" in tray.toolTip()
+        assert "upwatch login" in tray.toolTip()
+        assert page.stack.currentIndex() == 0  # the sign-in form, saying why
+        assert "session has ended" in page.form_message.text()
+        await dispose_tray(tray)
+
+
 async def dispose_tray(tray: TrayIcon) -> None:
     tray.hide()
     tray.deleteLater()
