@@ -31,7 +31,7 @@ def cmd_channel_add(ctx: Context, args: argparse.Namespace) -> int:
     )
     scope = "all monitors" if info.is_default else f"{info.monitors} monitor(s)"
     out(f"Added channel {info.name} ({info.kind}: {info.target}) for {scope}")
-    out("Its URL is kept in the OS keyring. Try it with: upwatch channel test " + info.name)
+    out(f"Its URL is kept in {ctx.secrets.where}. Try it with: upwatch channel test {info.name}")
     return 0
 
 

@@ -46,18 +46,23 @@ def _credentials(args: argparse.Namespace, *, confirm: bool) -> tuple[str, str]:
 
 def cmd_signup(ctx: Context, args: argparse.Namespace) -> int:
     """Create an Upwatch Cloud account and sign in to it."""
+    # before the password is asked for and the account exists: with no place for its
+    # session, stop here rather than leave an account this computer cannot sign in to
+    ctx.secrets.ensure_available()
     email, password = _credentials(args, confirm=True)
     _run(ctx, lambda s: s.sign_up(email, password, args.server))
     out(f"Signed up and signed in as {email}. Your monitors sync with `upwatch sync`")
     out("(the tray app and `upwatch run` keep them in step by themselves).")
+    out(f"The session is kept in {ctx.secrets.where}.")
     return 0
 
 
 def cmd_login(ctx: Context, args: argparse.Namespace) -> int:
     """Sign in to Upwatch Cloud."""
+    ctx.secrets.ensure_available()
     email, password = _credentials(args, confirm=False)
     plan = _run(ctx, lambda s: s.sign_in(email, password, args.server))
-    out(f"Signed in as {email} ({plan} plan). The session is kept in the OS keyring.")
+    out(f"Signed in as {email} ({plan} plan). The session is kept in {ctx.secrets.where}.")
     return 0
 
 

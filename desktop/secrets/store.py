@@ -1,91 +1,111 @@
-"""SecretStore: the one door to the OS keyring, refusing backends that would write plaintext."""
+"""SecretStore: the one door to secrets — the OS keyring, or a 0600 file when the user asks.
+
+UPWATCH_SECRET_STORE picks the place for the whole process: unset, empty or "keyring" is the
+OS keyring (refusing backends that would write plaintext); "file" is the data folder's
+secrets.json, which only its permissions protect. Nothing falls back from one to the other.
+"""
 
 from __future__ import annotations
 
-import keyring
+import os
+from collections.abc import Mapping
+from typing import Literal, Protocol
+
 import keyring.backend
-import keyring.errors
-from keyring.backends import chainer
 
-from desktop.errors import SecretStoreUnavailable
-
-SERVICE = "upwatch"
-
-# Backends that store nothing, or store secrets as plain text: never used silently.
-REFUSED_BACKENDS = frozenset(
-    {
-        "keyring.backends.fail.Keyring",
-        "keyring.backends.null.Keyring",
-        "keyrings.alt.file.PlaintextKeyring",
-        "keyrings.alt.file.EncryptedKeyring",  # its key is kept beside the file
-    }
+from desktop.config import data_dir
+from desktop.errors import InvalidInput
+from desktop.secrets.file_store import SECRETS_FILE, FileSecrets
+from desktop.secrets.keyring_store import (
+    HOW_TO_FIX,
+    REFUSED_BACKENDS,
+    SERVICE,
+    KeyringSecrets,
+    backend_name,
 )
 
-HOW_TO_FIX = (
-    "No usable OS keyring was found, so Upwatch cannot keep its secrets (alert channel URLs,"
-    " which hold tokens and passwords, and your Upwatch Cloud sign-in) safely, and it will not"
-    " write them to a plain file. Start your desktop's"
-    " keyring (GNOME Keyring, KWallet, macOS Keychain, Windows Credential Manager), or on a"
-    " headless machine set PYTHON_KEYRING_BACKEND to a backend you trust, such as"
-    " keyrings.cryptfile.cryptfile.CryptFileKeyring."
-)
+__all__ = [
+    "ENV_VAR",
+    "HOW_TO_FIX",
+    "REFUSED_BACKENDS",
+    "SERVICE",
+    "SecretStore",
+    "backend_name",
+    "channel_secret_key",
+    "store_choice",
+]
+
+ENV_VAR = "UPWATCH_SECRET_STORE"
+StoreKind = Literal["keyring", "file"]
+CHOICES: tuple[StoreKind, ...] = ("keyring", "file")
+
+
+class SecretPlace(Protocol):
+    """Where secrets are kept: each method raises SecretStoreUnavailable when it cannot."""
+
+    @property
+    def where(self) -> str: ...
+
+    def ensure_available(self) -> None: ...
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
 
 
 def channel_secret_key(channel_id: str) -> str:
-    """Return the keyring entry name of a channel's Apprise URL."""
+    """Return the secret's name of a channel's Apprise URL."""
     return f"channel:{channel_id}"
 
 
-def backend_name(backend: keyring.backend.KeyringBackend) -> str:
-    """Return the dotted class name of a keyring backend."""
-    cls = type(backend)
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
-def _usable(backend: keyring.backend.KeyringBackend) -> bool:
-    if isinstance(backend, chainer.ChainerBackend):
-        return any(_usable(inner) for inner in backend.backends)
-    return backend_name(backend) not in REFUSED_BACKENDS
+def store_choice(environ: Mapping[str, str] = os.environ) -> StoreKind:
+    """Return the store UPWATCH_SECRET_STORE asks for ("keyring" when unset); raise
+    InvalidInput naming the variable and its values for anything else."""
+    raw = environ.get(ENV_VAR, "").strip()
+    value = raw.lower() or "keyring"
+    for choice in CHOICES:
+        if value == choice:
+            return choice
+    raise InvalidInput(
+        f"{ENV_VAR}={raw!r} is not a secret store: use {ENV_VAR}=keyring (the OS keyring, the"
+        f" default) or {ENV_VAR}=file (a file of the data folder that only you can read)"
+    )
 
 
 class SecretStore:
-    """Reads and writes secrets under the "upwatch" service of the OS keyring."""
+    """Reads and writes secrets in the place this process was told to use."""
 
-    def __init__(self, backend: keyring.backend.KeyringBackend | None = None) -> None:
-        self._backend = backend
+    def __init__(self, backend: keyring.backend.KeyringBackend | FileSecrets | None = None) -> None:
+        """Use backend when given; otherwise what UPWATCH_SECRET_STORE asks for (raise
+        InvalidInput when it names no store)."""
+        place: SecretPlace
+        if isinstance(backend, FileSecrets):
+            place = backend
+        elif backend is None and store_choice() == "file":
+            place = FileSecrets(data_dir() / SECRETS_FILE)
+        else:
+            place = KeyringSecrets(backend)
+        self._place = place
 
     @property
-    def backend(self) -> keyring.backend.KeyringBackend:
-        """The keyring backend in use."""
-        return self._backend or keyring.get_keyring()
+    def where(self) -> str:
+        """Where the secrets are kept ("the OS keyring", or the file's path), for a user."""
+        return self._place.where
 
     def ensure_available(self) -> None:
         """Raise SecretStoreUnavailable (with how to fix it) when secrets cannot be kept."""
-        if not _usable(self.backend):
-            raise SecretStoreUnavailable(HOW_TO_FIX)
+        self._place.ensure_available()
 
     def set(self, key: str, value: str) -> None:
-        """Store value under key; raise SecretStoreUnavailable when the keyring refuses."""
-        self.ensure_available()
-        try:
-            self.backend.set_password(SERVICE, key, value)
-        except keyring.errors.KeyringError as exc:
-            raise SecretStoreUnavailable(f"the keyring refused to store a secret: {exc}") from exc
+        """Store value under key; raise SecretStoreUnavailable when that is not possible."""
+        self._place.set(key, value)
 
     def get(self, key: str) -> str | None:
         """Return the secret under key, or None when there is none."""
-        self.ensure_available()
-        try:
-            return self.backend.get_password(SERVICE, key)
-        except keyring.errors.KeyringError as exc:
-            raise SecretStoreUnavailable(f"the keyring could not be read: {exc}") from exc
+        return self._place.get(key)
 
     def delete(self, key: str) -> None:
         """Remove the secret under key; a missing one is not an error."""
-        self.ensure_available()
-        try:
-            self.backend.delete_password(SERVICE, key)
-        except keyring.errors.PasswordDeleteError:
-            return
-        except keyring.errors.KeyringError as exc:
-            raise SecretStoreUnavailable(f"the keyring could not delete a secret: {exc}") from exc
+        self._place.delete(key)

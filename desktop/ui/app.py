@@ -24,7 +24,7 @@ from desktop.controllers.sharing import SharingController
 from desktop.errors import UpwatchError
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
-from desktop.secrets.store import SecretStore
+from desktop.secrets.store import SecretStore, store_choice
 from desktop.services.channels import ChannelService
 from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
@@ -212,6 +212,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     lock = RunnerLock(data_dir())
     try:
         lock.acquire()
+        store_choice()  # a wrong UPWATCH_SECRET_STORE is said here, not as a traceback
         db = Database(database_path())
     except UpwatchError as exc:
         sys.stderr.write(f"upwatch: error: {exc.message}\n")

@@ -58,3 +58,30 @@ def test_removing_a_channel_removes_its_secret(db: Database, memory_keyring: Mem
 
 def test_reading_a_secret_that_is_not_there_gives_none() -> None:
     assert SecretStore().get("nothing") is None
+
+
+def test_the_advice_without_a_keyring_names_the_file_store() -> None:
+    keyring.set_keyring(fail.Keyring())
+    with pytest.raises(SecretStoreUnavailable) as caught:
+        SecretStore().ensure_available()
+    assert "set UPWATCH_SECRET_STORE=file" in caught.value.message
+    assert "only the file's permissions protect it" in caught.value.message
+
+
+def test_a_backend_that_asks_for_a_password_with_no_terminal_is_a_clear_error() -> None:
+    """A keyring that prompts (keyrings.cryptfile does) under systemd gets EOFError from
+    getpass: the user reads why and what to do, not a traceback."""
+
+    class PromptingKeyring(MemoryKeyring):
+        def get_password(self, service: str, username: str) -> str | None:
+            raise EOFError
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            raise EOFError
+
+    store = SecretStore(PromptingKeyring())
+    advice = r"no terminal to type it in .* set UPWATCH_SECRET_STORE=file"
+    with pytest.raises(SecretStoreUnavailable, match=advice):
+        store.get("k")
+    with pytest.raises(SecretStoreUnavailable, match=advice):
+        store.set("k", "v")
