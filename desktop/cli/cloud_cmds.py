@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from desktop.cli.context import Context, out
-from desktop.errors import InvalidInput, NotSignedIn
+from desktop.errors import CloudUnreachable, InvalidInput, NotSignedIn
 from desktop.services.cloud import CloudService, SyncReport
 
 T = TypeVar("T")
@@ -74,12 +74,25 @@ def cmd_logout(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def cmd_whoami(ctx: Context, args: argparse.Namespace) -> int:
-    """Show the account and the state of sync (exit 1 when not signed in)."""
+    """Show the account and the state of sync (exit 1 when not signed in or the server cannot
+    be asked)."""
+    code = 0
     try:
         account = _run(ctx, lambda s: s.whoami())
     except NotSignedIn as exc:
         out(exc.message[:1].upper() + exc.message[1:])
+        ended = CloudService(ctx.db, ctx.secrets).status()["last_error"]
+        if ended and ended != exc.message:
+            out(f"last error: {ended}")  # why the session ended, as the runner found out
         return 1
+    except CloudUnreachable as exc:
+        status = CloudService(ctx.db, ctx.secrets).status()
+        if not status["email"]:
+            raise
+        # what this computer knows, and that the server could not confirm it
+        account = {k: str(status[k]) for k in ("email", "server", "plan")}
+        out(f"the server cannot be asked now: {exc.message}")
+        code = 1
     status = CloudService(ctx.db, ctx.secrets).status()
     out(f"{account['email']} on {account['server']} ({account['plan']} plan)")
     if account.get("notice"):
@@ -87,7 +100,7 @@ def cmd_whoami(ctx: Context, args: argparse.Namespace) -> int:
     out(f"last sync: {status['last_sync_at'] or 'never'}; changes waiting: {status['pending']}")
     if status["last_error"]:
         out(f"last error: {status['last_error']}")
-    return 0
+    return code
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:

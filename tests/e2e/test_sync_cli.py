@@ -170,3 +170,40 @@ def test_share_puts_a_monitor_on_a_status_page_from_the_terminal(
     code, _, err = run(capsys, monkeypatch, "share", "Nope")
     assert code == 2
     assert "Nope" in err
+
+
+def test_whoami_says_why_the_session_ended_and_what_it_knows_when_offline(
+    api: ApiServer,
+    upwatch_home: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpx
+    import keyring
+
+    from tests.support.cutting_proxy import CuttingProxy
+
+    proxy = CuttingProxy(api.port).start()
+    try:
+        run(capsys, monkeypatch, "signup", "--server", proxy.url, "--email", "al@example.com",
+            "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+        assert run(capsys, monkeypatch, "sync")[0] == 0
+    finally:
+        proxy.stop()
+    code, out, _ = run(capsys, monkeypatch, "whoami")
+    assert code == 1
+    assert "the server cannot be asked now: cannot reach Upwatch Cloud" in out
+    assert f"al@example.com on {proxy.url} (free plan)" in out
+    assert "changes waiting: 0" in out
+    # back on the real address; then someone else uses this computer's refresh token first
+    run(capsys, monkeypatch, "login", "--server", api.url, "--email", "al@example.com",
+        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    token = keyring.get_password("upwatch", "cloud:refresh")
+    assert httpx.post(f"{api.url}/api/auth/refresh", json={"refresh_token": token}).is_success
+    code, _, err = run(capsys, monkeypatch, "sync")
+    assert code == 2
+    assert "your Upwatch Cloud session has ended" in err
+    code, out, _ = run(capsys, monkeypatch, "whoami")
+    assert code == 1
+    assert out.startswith("Not signed in to Upwatch Cloud: run `upwatch login`")
+    assert "last error: your Upwatch Cloud session has ended" in out
