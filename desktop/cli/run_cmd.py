@@ -38,6 +38,7 @@ def configure_logging(verbose: bool) -> None:
 def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     """Run every active monitor until Ctrl-C or SIGTERM, then stop with nothing lost."""
     configure_logging(args.verbose)
+    secrets = ctx.secrets  # a wrong UPWATCH_SECRET_STORE stops here, before anything starts
     lock = RunnerLock(ctx.db.path.parent)
     lock.acquire()
     monitors = MonitorService(ctx.db).summaries()
@@ -49,9 +50,9 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
         out("New monitors are picked up within a few seconds.")
     channels = 0
     try:
-        channels = len(ChannelService(ctx.db, ctx.secrets).list())
+        channels = len(ChannelService(ctx.db, secrets).list())
         if channels:
-            ctx.secrets.ensure_available()
+            secrets.ensure_available()
     except UpwatchError as exc:
         err(f"warning: alert channels are off: {exc.message}")
     if not channels:
