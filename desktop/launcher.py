@@ -71,7 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             server_cli = importlib.import_module(SERVER_COMMANDS[args[0]])
         except ImportError as exc:
             hint = "pip install 'upwatch[server]'"
-            sys.stderr.write(f"upwatch: error: the server needs its extras: {hint} ({exc})\n")
+            sys.stderr.write(
+                f"upwatch: error: the {args[0]} needs the server extras: {hint} ({exc})\n"
+            )
             return 2
         code: int = server_cli.main(args[1:])
         return code

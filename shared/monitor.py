@@ -28,7 +28,12 @@ DEFAULT_INTERVAL_S = 300
 DEFAULT_TIMEOUT_S = 30.0
 MAX_TIMEOUT_S = 120.0
 MAX_REDIRECTS = 10
-RECHECK_AFTER_S = 20
+# An unconfirmed failure is checked again after a quarter of the interval, at least 5 s
+# (a blip gets a moment to pass) and at most 20 s (a long interval still alerts soon):
+# with the default 2 confirmations an outage then alerts within 1.5 intervals from 10 s up.
+RECHECK_MIN_S = 5.0
+RECHECK_MAX_S = 20.0
+RECHECK_FRACTION = 0.25
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 # Headers the HTTP client must own: a user value would corrupt the request framing.
@@ -37,6 +42,13 @@ FRAMING_HEADERS = frozenset(
 )
 # The hosted checker also refuses these (DESIGN.md section 6); the desktop may set Host.
 HOSTED_FORBIDDEN_HEADERS = FRAMING_HEADERS | {"host", "proxy-authorization", "proxy-connection"}
+
+
+def recheck_delay(interval_s: float) -> float:
+    """Seconds from a failure that waits for confirmation to its recheck (never past the
+    interval): the one rule of the desktop scheduler and the cloud workers."""
+    quarter = max(RECHECK_MIN_S, interval_s * RECHECK_FRACTION)
+    return float(min(interval_s, RECHECK_MAX_S, quarter))
 
 
 def _now() -> datetime:
@@ -189,7 +201,7 @@ class MonitorSpec(BaseModel):
     @property
     def recheck_after(self) -> float:
         """Seconds to wait before re-checking an unconfirmed failure."""
-        return float(min(self.interval, RECHECK_AFTER_S))
+        return recheck_delay(self.interval)
 
     @property
     def host(self) -> str:

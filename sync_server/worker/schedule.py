@@ -11,7 +11,7 @@ import math
 import uuid
 from datetime import UTC, datetime, timedelta
 
-RECHECK_AFTER_S = 20.0  # an unconfirmed failure is checked again this soon (or sooner)
+from shared.monitor import recheck_delay
 
 
 def phase(monitor_id: uuid.UUID, interval_s: float) -> float:
@@ -42,5 +42,5 @@ def after_check(
     """When to check next: the next grid point, or sooner to confirm a failure."""
     due = next_due(monitor_id, interval_s, now)
     if recheck:
-        due = min(due, now + timedelta(seconds=min(interval_s, RECHECK_AFTER_S)))
+        due = min(due, now + timedelta(seconds=recheck_delay(interval_s)))
     return due

@@ -143,6 +143,19 @@ async def test_an_unconfirmed_failure_is_rechecked_after_twenty_seconds() -> Non
     assert second - first == pytest.approx(20.0, abs=0.1)
 
 
+async def test_a_failure_at_20_s_is_rechecked_after_5_s_so_it_alerts_within_30_s() -> None:
+    clock = FakeClock()
+    recorder = Recorder(clock)
+    [spec] = monitors(1, interval=20)
+    recorder.recheck_once.add(spec.id)
+    scheduler = await start(clock, recorder, [spec])
+    await clock.advance(60)
+    await finish(scheduler, clock)
+    first, second, third = recorder.starts[spec.id][:3]
+    assert second - first == pytest.approx(5.0, abs=0.1)
+    assert third - first == pytest.approx(20.0, abs=0.1)  # the grid did not move
+
+
 async def test_check_now_runs_at_once_without_breaking_the_grid() -> None:
     clock = FakeClock()
     recorder = Recorder(clock)

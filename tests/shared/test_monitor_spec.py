@@ -19,6 +19,17 @@ def test_it_fills_in_the_defaults_of_design_section_2() -> None:
     assert spec.recheck_after == 20.0
 
 
+@pytest.mark.parametrize("interval", [10, 12, 15, 20, 30, 45, 60, 80, 120, 300, 3600, 86400])
+def test_an_outage_alerts_within_one_and_a_half_intervals_with_two_confirmations(
+    interval: int,
+) -> None:
+    """Worst case: the site goes down just after a check; the next check fails, its
+    recheck confirms."""
+    recheck = MonitorSpec(url="http://a.example", interval=interval).recheck_after
+    assert 5 <= recheck <= 20
+    assert interval + recheck <= 1.5 * interval
+
+
 def test_a_short_interval_shortens_the_default_timeout() -> None:
     spec = MonitorSpec.model_validate({"url": "http://a.example", "interval": 10})
     assert spec.timeout == 10.0

@@ -78,7 +78,7 @@ def test_the_grid_is_fixed_and_spread_by_id() -> None:
     late = first + timedelta(seconds=200)  # a worker down for a while skips the missed points
     assert next_due(monitor_id, 60, late) == first + timedelta(seconds=240)
     recheck = after_check(monitor_id, 60, first, recheck=True)
-    assert recheck == first + timedelta(seconds=20)
+    assert recheck == first + timedelta(seconds=15)  # a quarter of the interval
     for _ in range(2000):  # a grid point given back (as stored, to the microsecond) is not due
         some = uuid.uuid4()
         point = next_due(some, 10, start + timedelta(seconds=random.uniform(0, 1000)))
@@ -146,6 +146,42 @@ async def test_an_outage_opens_an_incident_and_queues_one_alert_per_channel(
     assert len(alerts) == 2
     assert {a.event for a in alerts} == {"down"}
     assert alerts[0].payload["title"].endswith("is down")
+
+
+@pytest.mark.parametrize(
+    ("interval", "recheck_s"), [(5, 5), (10, 5), (20, 5), (40, 10), (60, 15), (300, 20)]
+)
+def test_a_first_failure_is_rechecked_a_quarter_interval_later_between_5_and_20_s(
+    interval: int, recheck_s: float
+) -> None:
+    monitor_id = uuid.uuid4()
+    point = next_due(monitor_id, interval, datetime(2026, 11, 26, 12, 0, tzinfo=UTC))
+    assert after_check(monitor_id, interval, point, recheck=True) - point == timedelta(
+        seconds=recheck_s
+    )
+    assert after_check(monitor_id, interval, point, recheck=False) - point == timedelta(
+        seconds=interval
+    )
+
+
+async def test_a_first_failure_at_20_s_is_due_again_5_s_after_it_was_checked(
+    settings: ServerSettings, db: Engine, target: TargetServer
+) -> None:
+    """With the default 2 confirmations an outage alerts at the recheck: 5 s after the
+    failing check, well inside 1.5 intervals (the old 20 s put it a full interval later)."""
+    monitor = insert_monitor(
+        db, add_user(db), target.url("status/503"), interval=20, confirmations=2,
+        due=datetime.now(UTC),
+    )  # fmt: skip
+    await work_until(settings, lambda w: w.stats.stored >= 1)
+    with db.connect() as conn:
+        checked_at = conn.execute(text("SELECT checked_at FROM checks")).scalar_one()
+        row = conn.execute(
+            text("SELECT next_check_at, state FROM monitors WHERE id = :id"), {"id": monitor}
+        ).one()
+    assert '"down_streak":1' in row.state
+    # about 5 s (the old rule: 20 s); a loaded machine may start the check a little late
+    assert abs(row.next_check_at - (checked_at + timedelta(seconds=5))) < timedelta(seconds=2)
 
 
 async def test_the_cloud_never_reaches_an_internal_address(
