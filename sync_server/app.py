@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request, Response
 
+from sync_server.apidocs.endpoints import docs_router
 from sync_server.auth.endpoints import router as auth_router
 from sync_server.billing.endpoints import pages as billing_pages
 from sync_server.billing.endpoints import router as billing_router
@@ -51,6 +52,8 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
         responses=error_responses(400, 429),  # a body that is not JSON; rate limits
+        docs_url=None,  # served below from the package's own copy of Swagger UI
+        redoc_url=None,  # ReDoc would come from a CDN: /docs is the one docs page
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
@@ -72,6 +75,7 @@ def create_app(
         app.include_router(router, dependencies=[Depends(reject_unknown_query)])
     app.include_router(billing_pages)
     app.include_router(public_router)  # no unknown-query check: shared links gather tags
+    app.include_router(docs_router(app.openapi_url or "/openapi.json", app.title))
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

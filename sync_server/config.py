@@ -16,6 +16,8 @@ from sync_server.channels.sealing import ConfigSealer
 DEV_SECRET = "dev-only-secret-change-me-dev-only-secret"  # noqa: S105 - refused outside --dev
 DEV_DATA_KEY = "ZGV2LW9ubHktZGF0YS1rZXktY2hhbmdlLW1lLWRldiE="  # refused outside --dev
 NEW_KEY_HINT = "make one with `upwatch server new-key`"
+ACCESS_SECONDS_RANGE = (5, 86400)  # an access token lives 5 s to a day
+ACCESS_MINUTES_RANGE = (1, 1440)
 
 
 @lru_cache(maxsize=8)
@@ -54,6 +56,8 @@ class ServerSettings(BaseSettings):
     )
     jwt_issuer: str = "upwatch"
     access_minutes: int = 15
+    # the same in seconds, which wins when set: a short life lets tests see tokens expire
+    access_seconds: int | None = None
     refresh_days: int = 7
     dev: bool = False
     rate_limit_ip: str = "100/minute"
@@ -95,6 +99,11 @@ class ServerSettings(BaseSettings):
     metrics_token: str | None = Field(default=None, min_length=16)
 
     @property
+    def access_token_seconds(self) -> int:
+        """How long an access token (and a change socket opened with it) lives, in seconds."""
+        return self.access_seconds if self.access_seconds is not None else self.access_minutes * 60
+
+    @property
     def jwt_keys(self) -> SigningKeys:
         """The key access tokens are signed with and the keys still accepted."""
         return _signing_keys(self.jwt_secret, tuple(self.jwt_previous_secrets))
@@ -132,6 +141,18 @@ class ServerSettings(BaseSettings):
     def billing_configured(self) -> bool:
         """True when Stripe can be used: a key, the webhook secret and at least one price."""
         return bool(self.stripe_secret_key and self.stripe_webhook_secret and self.stripe_prices)
+
+    @field_validator("access_seconds", mode="before")
+    @classmethod
+    def _access_seconds_in_range(cls, value: object) -> object:
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return _whole_number_in(value, "UPWATCH_ACCESS_SECONDS", ACCESS_SECONDS_RANGE)
+
+    @field_validator("access_minutes", mode="before")
+    @classmethod
+    def _access_minutes_in_range(cls, value: object) -> object:
+        return _whole_number_in(value, "UPWATCH_ACCESS_MINUTES", ACCESS_MINUTES_RANGE)
 
     @field_validator("data_keys", mode="before")
     @classmethod
@@ -174,3 +195,12 @@ class ServerSettings(BaseSettings):
             if parts.scheme not in ("http", "https") or not parts.netloc or "*" in url:
                 raise ValueError(f"{url!r} is not an origin like https://upwatch.example.com")
         return self
+
+
+def _whole_number_in(value: object, name: str, bounds: tuple[int, int]) -> int:
+    """Return value as an int within bounds; raise ValueError naming the setting otherwise."""
+    low, high = bounds
+    text = "" if isinstance(value, bool) else str(value).strip()
+    if not text.isascii() or not text.isdigit() or not low <= int(text) <= high:
+        raise ValueError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(text)

@@ -12,12 +12,12 @@ from sync_server.auth.cookies import (
 )
 from sync_server.auth.schemas import (
     CookieSession,
-    Credentials,
     Login,
     PasswordChange,
     Preferences,
     RefreshRequest,
     Registered,
+    Registration,
     TokenPair,
     UserPublic,
 )
@@ -28,9 +28,22 @@ router = APIRouter(prefix="/api/auth", tags=["auth"], responses=error_responses(
 
 
 @router.post("/register", status_code=status.HTTP_202_ACCEPTED)
-def register(body: Credentials, auth: AuthDep) -> Registered:
-    """Create an account; a taken email gets the same answer (then sign in)."""
-    auth.register(body)
+def register(
+    body: Registration, request: Request, response: Response, auth: AuthDep, settings: SettingsDep
+) -> Registered:
+    """Create an account; a taken email gets the same status and body (then sign in).
+
+    With use_cookies, a browser that made a new account is signed in at once, with the cookies
+    login sets; for a taken email it gets none, even with the right password: sign in then.
+    """
+    if body.use_cookies:
+        require_same_origin(request, settings)  # a foreign page picks no account for you
+    user = auth.register(body)
+    # Whether cookies come back tells a new email from a taken one, as a sign-up followed by
+    # a sign-in with the chosen password always could; never signing in an existing account
+    # here keeps register from being a way to guess passwords around the sign-in limits.
+    if body.use_cookies and user is not None:
+        set_session_cookies(response, auth.open_session(user), settings)
     return Registered(email=body.email.lower())
 
 
@@ -38,7 +51,7 @@ def register(body: Credentials, auth: AuthDep) -> Registered:
 def login(
     body: Login, request: Request, response: Response, auth: AuthDep, settings: SettingsDep
 ) -> TokenPair | CookieSession:
-    """Sign in: a 15-minute access token and a 7-day refresh token (in cookies if asked)."""
+    """Sign in: a short-lived access token and a 7-day refresh token (in cookies if asked)."""
     if body.use_cookies:
         require_same_origin(request, settings)
     pair = auth.login(body)

@@ -43,12 +43,17 @@ class AuthRepository:
         return self.session.get(User, user_id)
 
     def add_user_if_new(self, user: User) -> bool:
-        """Insert a user unless the email is taken (even by a concurrent request)."""
+        """Insert a user unless the email is taken (even by a concurrent request); return
+        True when this call inserted it."""
         values = {c.name: getattr(user, c.name) for c in User.__table__.columns}  # type: ignore[attr-defined]
-        inserted = self.session.exec(
-            insert(User).values(values).on_conflict_do_nothing(index_elements=["email"])
+        # RETURNING, not rowcount: the driver reports -1 rows for this statement
+        statement = (
+            insert(User)
+            .values(values)
+            .on_conflict_do_nothing(index_elements=["email"])
+            .returning(col(User.id))
         )
-        return bool(inserted.rowcount)
+        return self.session.execute(statement).first() is not None
 
     def save_user(self, user: User) -> None:
         """Write a changed user."""

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StrictBool, field_validator
+
+from sync_server.auth.tables import NAME_MAX
+
+# control characters (NUL among them), lone surrogates and line or paragraph separators:
+# PostgreSQL refuses NUL and surrogates, and none belongs in a name shown in mails and pages
+REFUSED_IN_NAMES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 
 class Credentials(BaseModel):
@@ -21,6 +28,20 @@ class Login(Credentials):
     """Credentials, and whether the tokens go in cookies (browsers) or the body (desktop)."""
 
     use_cookies: StrictBool = False
+
+
+class Registration(Login):
+    """A new account: credentials, an optional name, and whether a browser is signed in."""
+
+    name: str | None = Field(default=None, max_length=NAME_MAX)
+
+    @field_validator("name")
+    @classmethod
+    def _printable(cls, name: str | None) -> str | None:
+        """Refuse control characters; an empty name (after trimming) is no name."""
+        if name is not None and any(unicodedata.category(c) in REFUSED_IN_NAMES for c in name):
+            raise ValueError("a name cannot hold control characters")
+        return name or None
 
 
 class PasswordChange(BaseModel):
@@ -50,7 +71,8 @@ class TokenPair(BaseModel):
 
 
 class Registered(BaseModel):
-    """The one answer to a registration, whether or not the email was taken (C3)."""
+    """The one answer to a registration, whether or not the email was taken: the same status
+    and body, so that the answer cannot tell who has an account."""
 
     email: str
     message: str = "If this email was new, the account is ready: sign in with your password."
@@ -68,6 +90,7 @@ class UserPublic(BaseModel):
 
     id: uuid.UUID
     email: str
+    name: str | None
     plan: str
     created_at: datetime
     weekly_report: bool

@@ -8,7 +8,13 @@ from datetime import UTC, datetime, timedelta
 from sync_server.auth.caller import Caller
 from sync_server.auth.passwords import hash_password, needs_rehash, verify_password
 from sync_server.auth.repository import AuthRepository
-from sync_server.auth.schemas import Credentials, PasswordChange, Preferences, TokenPair
+from sync_server.auth.schemas import (
+    Credentials,
+    PasswordChange,
+    Preferences,
+    Registration,
+    TokenPair,
+)
 from sync_server.auth.tables import AuthSession, RefreshToken, User
 from sync_server.auth.tokens import (
     AccessClaims,
@@ -30,16 +36,21 @@ class AuthService:
         self.repo = repo
         self.settings = settings
 
-    def register(self, credentials: Credentials) -> None:
-        """Create an account unless the email is taken; the caller cannot tell which (C3).
+    def register(self, registration: Registration) -> User | None:
+        """Create an account unless the email is taken; return it, or None when taken.
 
-        The password is hashed either way, so both answers take as long.
+        The password is hashed either way, so both take as long; what the caller answers must
+        not tell the two apart (see the register endpoint).
         """
         user = User(
-            email=credentials.email.lower(), password_hash=hash_password(credentials.password)
+            email=registration.email.lower(),
+            password_hash=hash_password(registration.password),
+            name=registration.name,
         )
         if not self.repo.add_user_if_new(user):
             log.info("registration for a taken email ignored")
+            return None
+        return user
 
     def login(self, credentials: Credentials) -> TokenPair:
         """Return tokens for a new session; raise one generic NotAuthenticated otherwise."""
@@ -49,6 +60,10 @@ class AuthService:
         assert user is not None
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(credentials.password)
+        return self.open_session(user)
+
+    def open_session(self, user: User) -> TokenPair:
+        """Return tokens for a new session of user (who has just proved who they are)."""
         auth_session = self.repo.add_session(AuthSession(user_id=user.id))
         return self._issue(user, auth_session)
 
@@ -111,7 +126,7 @@ class AuthService:
 
     def _issue(self, user: User, auth_session: AuthSession) -> TokenPair:
         now = datetime.now(UTC)
-        ttl = timedelta(minutes=self.settings.access_minutes)
+        ttl = timedelta(seconds=self.settings.access_token_seconds)
         access = make_access_token(
             AccessClaims(user.id, auth_session.id),
             keys=self.settings.jwt_keys,

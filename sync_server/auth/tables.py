@@ -10,6 +10,8 @@ from sqlmodel import Field
 
 from sync_server.models import ServerModel, utc_column, utc_now
 
+NAME_MAX = 100  # characters in an account's name
+
 
 class User(ServerModel, table=True):
     """An account."""
@@ -19,6 +21,8 @@ class User(ServerModel, table=True):
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     email: str = Field(unique=True, index=True, max_length=254)
     password_hash: str
+    # what the account is called, if its owner said (trimmed, no control characters)
+    name: str | None = Field(default=None, max_length=NAME_MAX)
     plan: str = "free"
     change_seq: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
     created_at: datetime = Field(default_factory=utc_now, sa_column=utc_column(nullable=False))

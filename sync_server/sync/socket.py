@@ -62,7 +62,7 @@ async def serve_changes(websocket: WebSocket) -> None:
     if queue is None:
         await websocket.close(code=4429, reason="too many open sockets for this account")
         return
-    lifetime = websocket.app.state.settings.access_minutes * 60.0
+    lifetime = float(websocket.app.state.settings.access_token_seconds)
     try:
         await websocket.send_json({"type": "ready"})
         await asyncio.wait_for(_relay(websocket, queue), timeout=lifetime)

@@ -22,7 +22,7 @@ ALICE = {"email": "Alice@Example.com", "password": "correct horse battery"}
 
 def sign_up_and_in(client: TestClient, who: dict[str, str] = ALICE) -> dict[str, str]:
     assert client.post("/api/auth/register", json=who).status_code == 202
-    response = client.post("/api/auth/login", json=who)
+    response = client.post("/api/auth/login", json={k: who[k] for k in ("email", "password")})
     assert response.status_code == 200
     tokens: dict[str, str] = response.json()
     return tokens
@@ -332,3 +332,58 @@ def test_the_weekly_report_is_opt_in(client: TestClient) -> None:
     bad = client.put("/api/auth/me", json={"plan": "business"}, headers=headers)
     assert bad.status_code == 422
     assert client.get("/api/auth/me", headers=headers).json()["plan"] == "free"
+
+
+def test_a_name_given_at_sign_up_is_trimmed_and_comes_back_from_me(client: TestClient) -> None:
+    alice = {**ALICE, "name": "  Alice Liddell \t"}
+    tokens = sign_up_and_in(client, alice)
+    me = client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()
+    assert me["name"] == "Alice Liddell"
+    bob = {"email": "bob@example.com", "password": "bob's long password"}
+    tokens = sign_up_and_in(client, bob)
+    assert client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()["name"] is None
+    blank = {"email": "carol@example.com", "password": "carol's long password", "name": "   "}
+    tokens = sign_up_and_in(client, blank)
+    assert client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()["name"] is None
+
+
+def test_a_name_of_the_longest_length_is_kept_whole(client: TestClient) -> None:
+    name = "Zoë " + "é" * 96  # 100 characters, more bytes
+    tokens = sign_up_and_in(client, {**ALICE, "name": name})
+    assert client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()["name"] == name
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Alice\u0000",  # PostgreSQL refuses NUL in text
+        "Alice\nLiddell",
+        "Alice\x1b[31m",
+        "Alice\x7f",
+        "Ali\x85ce",  # NEL: trimmed at the ends, refused inside
+        "Alice\u2028Liddell",
+        "Alice\ud800",  # a lone surrogate: no UTF-8 for the database
+        "A" * 101,
+        5,
+        ["Alice"],
+    ],
+)
+def test_a_bad_name_gets_a_422_naming_it_and_makes_no_account(
+    client: TestClient, name: object
+) -> None:
+    # as JSON text with escapes, which is how a lone surrogate can arrive at all
+    body = json.dumps({**ALICE, "name": name})
+    response = client.post(
+        "/api/auth/register", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("name: ")
+    assert client.post("/api/auth/login", json=ALICE).status_code == 401
+
+
+def test_a_sign_up_for_a_taken_email_does_not_rename_the_account(client: TestClient) -> None:
+    tokens = sign_up_and_in(client, {**ALICE, "name": "Alice"})
+    first = client.post("/api/auth/register", json={**ALICE, "name": "Mallory"})
+    assert first.status_code == 202
+    me = client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()
+    assert me["name"] == "Alice"

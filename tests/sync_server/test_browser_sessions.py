@@ -124,6 +124,83 @@ def test_a_cross_site_sign_in_is_refused(browser: TestClient) -> None:
     assert not set_cookies(response)
 
 
+BOB = {"email": "bob@example.com", "password": "bob's long password", "name": "Bob"}
+ANSWER = "If this email was new, the account is ready: sign in with your password."
+
+
+def test_a_browser_that_signs_up_is_signed_in_with_strict_cookies(browser: TestClient) -> None:
+    """A sign-up asking for cookies gets the cookies a sign-in gives, and the usual body."""
+    response = browser.post(
+        "/api/auth/register", json={**BOB, "use_cookies": True}, headers=SAME_SITE
+    )
+    assert response.status_code == 202
+    assert response.json() == {"email": "bob@example.com", "message": ANSWER}
+    cookies = set_cookies(response)
+    access = cookies["__Host-upwatch_access"]["__Host-upwatch_access"]
+    refresh = cookies["__Secure-upwatch_refresh"]["__Secure-upwatch_refresh"]
+    for morsel in (access, refresh):
+        assert morsel["httponly"] is True
+        assert morsel["secure"] is True
+        assert morsel["samesite"].lower() == "strict"
+    assert int(access["max-age"]) == 900
+    assert refresh["path"] == "/api/auth/refresh"
+    me = browser.get("/api/auth/me")
+    assert me.status_code == 200
+    assert (me.json()["email"], me.json()["name"]) == ("bob@example.com", "Bob")
+    assert browser.post("/api/auth/refresh", headers=SAME_SITE).status_code == 200
+
+
+@pytest.mark.parametrize("password", ["correct horse battery", "mallory's own password"])
+def test_a_browser_sign_up_for_a_taken_email_answers_alike_and_signs_no_one_in(
+    browser: TestClient, password: str
+) -> None:
+    """The same status and body as for a new email; no cookies, even with the right password:
+    a sign-up must not become a way to guess passwords outside the sign-in limits."""
+    taken = {"email": "ALICE@example.com", "password": password, "use_cookies": True}
+    response = browser.post("/api/auth/register", json=taken, headers=SAME_SITE)
+    assert response.status_code == 202
+    assert response.json() == {"email": "alice@example.com", "message": ANSWER}
+    assert not set_cookies(response)
+    assert browser.get("/api/auth/me").status_code == 401
+    sign_in(browser)  # the account and its password are as they were
+
+
+def test_a_sign_up_without_use_cookies_sets_no_cookie(browser: TestClient) -> None:
+    response = browser.post("/api/auth/register", json=BOB, headers=SAME_SITE)
+    assert response.status_code == 202
+    assert not set_cookies(response)
+    assert browser.get("/api/auth/me").status_code == 401
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"},
+        {"Origin": "https://evil.example"},
+        {},
+    ],
+)
+def test_a_cross_site_sign_up_into_cookies_is_refused_and_makes_no_account(
+    browser: TestClient, headers: dict[str, str]
+) -> None:
+    """A foreign page cannot sign a browser in to an account it made for it."""
+    response = browser.post(
+        "/api/auth/register", json={**BOB, "use_cookies": True}, headers=headers
+    )
+    assert response.status_code == 403
+    assert not set_cookies(response)
+    login = {"email": BOB["email"], "password": BOB["password"]}
+    assert browser.post("/api/auth/login", json=login).status_code == 401
+
+
+def test_use_cookies_must_be_true_or_false(browser: TestClient) -> None:
+    response = browser.post(
+        "/api/auth/register", json={**BOB, "use_cookies": "yes"}, headers=SAME_SITE
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["message"].startswith("use_cookies: ")
+
+
 def test_the_refresh_cookie_rotates_and_logout_clears_both(browser: TestClient) -> None:
     """C6 and C8 through cookies."""
     sign_in(browser)

@@ -14,6 +14,10 @@ PUBLIC_ROUTES = {
     ("POST", "/api/auth/refresh"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),  # a scraper token or a private peer (sync_server/ops/metrics.py)
+    ("GET", "/docs"),  # the API's docs and Swagger UI's files (sync_server/apidocs/)
+    ("GET", "/docs-assets/swagger-ui-bundle.js"),
+    ("GET", "/docs-assets/swagger-ui.css"),
+    ("GET", "/docs-assets/favicon-32x32.png"),
     ("POST", "/api/webhooks/stripe"),  # Stripe's signature instead (checklist F)
     ("GET", "/billing/done"),  # static pages Stripe sends the browser back to
     ("GET", "/billing/cancelled"),
