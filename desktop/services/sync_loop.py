@@ -130,7 +130,9 @@ class SyncLoop:
         except CloudError as exc:
             self.failures += 1
             delay = retry_delay(self.failures, self._rng)
-            log.warning("sync failed (%s); retrying in %.0f s", exc.message, delay)
+            # a warning once per run of failures: `upwatch run` prints the status line too
+            level = logging.WARNING if self.failures == 1 else logging.INFO
+            log.log(level, "sync failed (%s); retrying in %.0f s", exc.message, delay)
             await self._report(True, exc.message, None)
             return delay
         self.failures = 0
