@@ -79,20 +79,27 @@ def bars_html(bars: list[DayBar]) -> Markup:
 
 @dataclass(frozen=True, slots=True)
 class Chart:
-    """An inline SVG chart's geometry: one polyline (and area) per run of known hours."""
+    """An inline SVG chart's geometry: one polyline (and area) per run of known hours; an
+    hour alone between unknown ones is a short bold dash across its hour (points), since a
+    polyline of one point draws nothing."""
 
     width: int
     height: int
     lines: list[str]
+    points: list[str]
     areas: list[str]
     summary: str
 
 
-def chart(monitor: MonitorView, width: int = 240, height: int = 48) -> Chart | None:
-    """Return the response-time chart of the last 24 hours, or None with no answered hour."""
+Run = tuple[list[tuple[float, float]], bool]  # (x, y) points, and whether an hour alone
+
+
+def _runs(monitor: MonitorView, width: int, height: int) -> list[Run]:
+    """The chart's runs of consecutive known hours ([] with no answered hour); an hour alone
+    is widened to its own hour, half an hour each side (inside the chart)."""
     values = [v for _, v in monitor.chart if v is not None]
     if not values:
-        return None
+        return []
     top = max(values) * 1.15 or 1.0
     step = width / max(len(monitor.chart) - 1, 1)
     runs: list[list[tuple[float, float]]] = [[]]
@@ -101,15 +108,36 @@ def chart(monitor: MonitorView, width: int = 240, height: int = 48) -> Chart | N
             if runs[-1]:
                 runs.append([])
             continue
-        runs[-1].append((round(index * step, 1), round(height - value / top * height, 1)))
-    runs = [run if len(run) > 1 else run * 2 for run in runs if run]
-    lines = [" ".join(f"{x},{y}" for x, y in run) for run in runs]
+        runs[-1].append((index * step, height - value / top * height))
+    shaped: list[Run] = []
+    for run in filter(None, runs):
+        alone = len(run) == 1
+        if alone:
+            (x, y), half = run[0], step / 2
+            run = [(max(x - half, 0.0), y), (min(x + half, float(width)), y)]
+        shaped.append(([(round(x, 1), round(y, 1)) for x, y in run], alone))
+    return shaped
+
+
+def chart(monitor: MonitorView, width: int = 240, height: int = 48) -> Chart | None:
+    """Return the response-time chart of the last 24 hours, or None with no answered hour."""
+    runs = _runs(monitor, width, height)
+    if not runs:
+        return None
+    known = [v for _, v in monitor.chart if v is not None]
+    lines = [(" ".join(f"{x},{y}" for x, y in points), alone) for points, alone in runs]
     areas = [
-        f"{run[0][0]},{height} {line} {run[-1][0]},{height}"
-        for run, line in zip(runs, lines, strict=True)
+        f"{points[0][0]},{height} {line} {points[-1][0]},{height}"
+        for (points, _), (line, _) in zip(runs, lines, strict=True)
     ]
-    summary = f"lowest {ms(min(values))}, highest {ms(max(values))}"
-    return Chart(width, height, lines, areas, summary)
+    return Chart(
+        width,
+        height,
+        lines=[line for line, alone in lines if not alone],
+        points=[line for line, alone in lines if alone],
+        areas=areas,
+        summary=f"lowest {ms(min(known))}, highest {ms(max(known))}",
+    )
 
 
 def favicon(status: str) -> str:

@@ -1,7 +1,7 @@
 """PublicRepository: what published status pages show, read from rollups and a few checks.
 
 Every query here is bounded by a published, live page: a monitor that is on no such page
-is never read (checklist D3). Nothing here scans raw history beyond each monitor's latest
+is never read. Nothing here scans raw history beyond each monitor's latest
 few checks (an index lookup).
 """
 
@@ -46,25 +46,53 @@ CROSS JOIN LATERAL (
     WHERE monitor_id = m.id AND source = s.source
     ORDER BY checked_at DESC LIMIT :depth) AS c
 """)
-# Per monitor and bucket, the primary source's rollup, or the other source's when the
-# primary knows nothing of that bucket (a monitor the cloud began checking last week still
-# shows the desktop's earlier days). The bars and windows need counts only.
-# (one index range per monitor and source: the key is (monitor_id, source, bucket))
+# One timeline per monitor, the same rule for every figure: an hour is the cloud's results
+# when the cloud checked the monitor in that hour (the cloud checks only while the account's
+# plan has the monitor checked there), else the desktop's pushed results. Both sources are
+# never added up: a desktop keeps checking a cloud-checked monitor, and counting both would
+# count those minutes twice.
+#
+# A day is the cloud's daily rollup when the cloud checked it, else the desktop's, except a
+# day both checked that the cloud did not check all day (a takeover: the desktop before, the
+# cloud after; or the reverse; or today): such a day is made of its hours, picked as above,
+# so the desktop's part of a takeover day is kept. The cloud checks on a fixed grid: it
+# missed part of a day when its checks fall more than an hour's worth short of a day's at
+# the monitor's interval (a check missed here and there does not make every day a mixed one;
+# the desktop's count is no guide: two desktops checking one monitor push twice as many).
+# So at most about an hour of the desktop's results is passed over at a takeover: the rest
+# of the hour, or of the day, that the cloud checked.
 _DAILY_COUNTS = text("""
 SELECT monitor_id, array_agg(day ORDER BY day) AS days, array_agg(ok ORDER BY day) AS ok,
-       array_agg(down ORDER BY day) AS down
+       array_agg(down ORDER BY day) AS down, array_agg(mixed ORDER BY day) AS mixed
 FROM (
-    SELECT DISTINCT ON (p.id, r.bucket) p.id AS monitor_id,
+    SELECT m.id AS monitor_id,
            CAST(r.bucket AT TIME ZONE 'UTC' AS date) - CAST(:first AS date) AS day,
-           r.up + r.degraded AS ok, r.down
-    FROM unnest(CAST(:monitors AS uuid[]), CAST(:sources AS text[])) AS p(id, source)
+           coalesce(sum(r.ok) FILTER (WHERE r.source = 'cloud'), sum(r.ok)) AS ok,
+           coalesce(sum(r.down) FILTER (WHERE r.source = 'cloud'), sum(r.down)) AS down,
+           count(*) = 2 AND sum(r.ok + r.down) FILTER (WHERE r.source = 'cloud')
+                            * m.interval < 86400 - 3600 AS mixed
+    FROM unnest(CAST(:monitors AS uuid[]), CAST(:intervals AS int[])) AS m(id, interval)
     CROSS JOIN LATERAL (
-        SELECT source, bucket, up, degraded, down FROM rollups_daily
-        WHERE monitor_id = p.id AND source IN ('cloud', 'local') AND bucket >= :since
+        SELECT source, bucket, up + degraded AS ok, down FROM rollups_daily
+        WHERE monitor_id = m.id AND source IN ('cloud', 'local') AND bucket >= :since
           AND up + degraded + down > 0) AS r
-    ORDER BY p.id, r.bucket, r.source = p.source DESC
+    GROUP BY m.id, m.interval, r.bucket
 ) AS picked
 GROUP BY monitor_id
+""")
+# The mixed days made of their hours (a separate statement: given the days, PostgreSQL
+# reads one index range per day; inside the statement above it guessed a scan of them all).
+_DAYS_FROM_HOURS = text("""
+SELECT x.monitor_id, x.day, sum(h.ok) AS ok, sum(h.down) AS down
+FROM unnest(CAST(:monitors AS uuid[]), CAST(:days AS int[])) AS x(monitor_id, day)
+CROSS JOIN LATERAL (
+    SELECT DISTINCT ON (r.bucket) r.up + r.degraded AS ok, r.down FROM rollups_hourly AS r
+    WHERE r.monitor_id = x.monitor_id AND r.source IN ('cloud', 'local')
+      AND r.bucket >= :since + make_interval(hours => 24 * x.day)
+      AND r.bucket < :since + make_interval(hours => 24 * x.day + 24)
+      AND r.up + r.degraded + r.down > 0
+    ORDER BY r.bucket, r.source = 'cloud' DESC) AS h
+GROUP BY x.monitor_id, x.day
 """)
 _HOURLY = text("""
 SELECT monitor_id, array_agg(hour ORDER BY hour) AS hours, sum(up) AS up,
@@ -72,25 +100,32 @@ SELECT monitor_id, array_agg(hour ORDER BY hour) AS hours, sum(up) AS up,
        array_agg(rt_count ORDER BY hour) AS rt_counts, array_agg(rt_sum ORDER BY hour) AS rt_sums,
        min(rt_min) AS rt_min, max(rt_max) AS rt_max, array_agg(histogram) AS histograms
 FROM (
-    SELECT DISTINCT ON (p.id, r.bucket) p.id AS monitor_id,
+    SELECT DISTINCT ON (m.id, r.bucket) m.id AS monitor_id,
            CAST(extract(epoch FROM r.bucket - :since) AS int) / 3600 AS hour, r.up, r.degraded,
            r.down, r.unknown, r.rt_count, r.rt_sum, r.rt_min, r.rt_max,
            -- one shape for array_agg: a histogram of another size counts as none
            CASE WHEN cardinality(r.histogram) = :bins THEN r.histogram
                 ELSE array_fill(0, ARRAY[:bins]) END AS histogram
-    FROM unnest(CAST(:monitors AS uuid[]), CAST(:sources AS text[])) AS p(id, source)
+    FROM unnest(CAST(:monitors AS uuid[])) AS m(id)
     CROSS JOIN LATERAL (
         SELECT * FROM rollups_hourly
-        WHERE monitor_id = p.id AND source IN ('cloud', 'local') AND bucket >= :since
+        WHERE monitor_id = m.id AND source IN ('cloud', 'local') AND bucket >= :since
           AND up + degraded + down > 0) AS r
-    ORDER BY p.id, r.bucket, r.source = p.source DESC
+    ORDER BY m.id, r.bucket, r.source = 'cloud' DESC
 ) AS picked
 GROUP BY monitor_id
 """)
+# Incidents on the same timeline: the cloud's, and the desktop's that began in an hour the
+# cloud did not check (a desktop that kept checking after a takeover opens its own incidents
+# of outages the cloud already tells; the cloud's figures for that hour are the ones shown).
 _INCIDENTS = text("""
 SELECT i.id, i.monitor_id, i.source, i.started_at, i.ended_at, i.first_error
 FROM incidents AS i
 WHERE i.monitor_id = ANY(CAST(:monitors AS uuid[])) AND i.started_at >= :since
+  AND (i.source = 'cloud' OR NOT EXISTS (
+      SELECT 1 FROM rollups_hourly AS r
+      WHERE r.monitor_id = i.monitor_id AND r.source = 'cloud'
+        AND r.bucket = date_trunc('hour', i.started_at, 'UTC') AND r.up + r.degraded + r.down > 0))
 ORDER BY i.started_at DESC LIMIT :limit
 """)
 
@@ -155,29 +190,36 @@ class PublicRepository:
         return self.session.execute(_LATEST, params).all()
 
     def daily_counts(
-        self, monitors: Sequence[uuid.UUID], sources: Sequence[str], since: datetime
-    ) -> Sequence[Row[Any]]:
-        """Return per monitor (monitor_id, days, ok, down): arrays of day numbers from since
-        (0 = since's day) with the up + degraded and down counts of that day, from the
-        monitor's source in sources (the other where that one knows nothing of the day)."""
-        params = {"monitors": list(monitors), "sources": list(sources), "since": since,
-                  "first": since.date()}  # fmt: skip
-        return self.session.execute(_DAILY_COUNTS, params).all()
+        self, monitors: Sequence[MonitorRow], since: datetime
+    ) -> dict[uuid.UUID, dict[int, tuple[int, int]]]:
+        """Return per monitor id its days on its timeline (see above): day number from since
+        (0 = since's day, a UTC midnight) -> (up + degraded, down) of that day."""
+        params = {"monitors": [m.id for m in monitors], "since": since, "first": since.date(),
+                  "intervals": [m.interval for m in monitors]}  # fmt: skip
+        days: dict[uuid.UUID, dict[int, tuple[int, int]]] = {m.id: {} for m in monitors}
+        mixed: list[tuple[uuid.UUID, int]] = []
+        for row in self.session.execute(_DAILY_COUNTS, params):
+            counts = zip(row.days, zip(row.ok, row.down, strict=True), strict=True)
+            days[row.monitor_id] = {day: (int(ok), int(down)) for day, (ok, down) in counts}
+            mixed += [(row.monitor_id, d) for d, m in zip(row.days, row.mixed, strict=True) if m]
+        if mixed:
+            params = {"monitors": [m for m, _ in mixed], "days": [d for _, d in mixed],
+                      "since": since}  # fmt: skip
+            for row in self.session.execute(_DAYS_FROM_HOURS, params):
+                days[row.monitor_id][row.day] = (int(row.ok), int(row.down))
+        return days
 
-    def hourly(
-        self, monitors: Sequence[uuid.UUID], sources: Sequence[str], since: datetime
-    ) -> Sequence[Row[Any]]:
-        """Return per monitor its hours from since picked like daily_counts, summed: (monitor_id,
-        hours (0 = since's hour), up, degraded, down, unknown, rt_counts and rt_sums per hour,
+    def hourly(self, monitors: Sequence[uuid.UUID], since: datetime) -> Sequence[Row[Any]]:
+        """Return per monitor its hours from since on its timeline, summed: (monitor_id, hours
+        (0 = since's hour), up, degraded, down, unknown, rt_counts and rt_sums per hour,
         rt_min, rt_max, histograms per hour)."""
-        params = {"monitors": list(monitors), "sources": list(sources), "since": since,
-                  "bins": HISTOGRAM_SIZE}  # fmt: skip
+        params = {"monitors": list(monitors), "since": since, "bins": HISTOGRAM_SIZE}
         return self.session.execute(_HOURLY, params).all()
 
     def incidents(
         self, monitors: Sequence[uuid.UUID], since: datetime, limit: int
     ) -> Sequence[Row[Any]]:
         """Return (id, monitor_id, source, started_at, ended_at, first_error) of the newest
-        incidents started since, newest first."""
+        incidents on the monitors' timelines started since, newest first."""
         params = {"monitors": list(monitors), "since": since, "limit": limit}
         return self.session.execute(_INCIDENTS, params).all()

@@ -30,7 +30,7 @@ class MonitorStatusPublic(BaseModel):
     label: str
     last_checked: datetime | None
     last_response_ms: int | None
-    source: str  # cloud or local (the desktop's pushed results)
+    source: str  # what the current state comes from: cloud, or local (a desktop's results)
     uptime: dict[str, float | None]  # 24h, 30d, 90d
     mean_ms_24h: float | None
     p95_ms_24h: int | None

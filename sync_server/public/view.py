@@ -1,15 +1,19 @@
 """What a status page shows, computed from rollups and each monitor's latest checks.
 
-Per monitor the page reads its primary source (the cloud's results for a cloud-checked
-monitor, the desktop's pushed results otherwise), and for any hour or day the primary
-source knows nothing about, the other one.
+Each monitor has one timeline, whatever checked it: an hour is the cloud's results when
+the cloud checked the monitor then, else the desktop's pushed results (the repository's
+queries pick them, and a takeover day is made of its hours). The two are never added up:
+a desktop keeps checking a monitor the cloud took over. The current state is the cloud's
+while its checks are recent, else the desktop's. So a monitor that moves to the cloud
+keeps its history, and every figure (uptime, bars, chart, state, badges, JSON) comes from
+the same pick.
 """
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,6 +22,7 @@ from shared.uptime import Rollup
 from sync_server.public.repository import MonitorRow, PageRow, PublicRepository
 
 DAYS = 90
+SOURCES = ("cloud", "local")  # which results a moment is shown from, when both checked it
 STALE_AFTER = timedelta(minutes=10)  # or three intervals, whichever is longer
 INCIDENTS_SHOWN = 20
 LABELS = {
@@ -80,7 +85,7 @@ class MonitorView:
     status: str
     last_checked: datetime | None
     last_response_ms: int | None
-    source: str
+    source: str  # what the current state comes from: "cloud" or "local" (the desktop's)
     uptime: dict[str, float | None] = field(default_factory=dict)
     bars: list[DayBar] = field(default_factory=list)
     # (hour, mean response ms) over the last 24 hours, None where nothing answered
@@ -182,6 +187,22 @@ def current_status(
     return status, newest.checked_at, newest.response_time_ms
 
 
+def latest_state(
+    monitor: MonitorRow, latest: Mapping[str, Sequence[Any]], now: datetime
+) -> tuple[str, str, datetime | None, int | None]:
+    """(source, status, last checked, last response ms) from each source's newest checks:
+    the cloud's while they are recent, else the desktop's; when neither is recent, the
+    source checked last (its state is then "unknown")."""
+    states = [(source, *current_status(monitor, latest[source], now))
+              for source in SOURCES if latest.get(source)]  # fmt: skip
+    for state in states:
+        if state[1] != "unknown":
+            return state
+    if states:
+        return max(states, key=lambda state: state[2] or now)
+    return ("cloud" if monitor.cloud else "local", *current_status(monitor, [], now))
+
+
 def overall_status(monitors: Sequence[MonitorView]) -> str:
     """The banner: up, degraded, partial (some down), major (all down) or unknown."""
     watched = [m for m in monitors if m.status != "paused"]
@@ -239,50 +260,37 @@ class PublicViews:
     def incidents(
         self, monitors: Sequence[MonitorRow], now: datetime, limit: int = INCIDENTS_SHOWN
     ) -> list[IncidentView]:
-        """Return the monitors' incidents of the last 90 days as their primary source saw them."""
+        """Return the monitors' incidents of the last 90 days on their timelines."""
         by_id = {m.id: m for m in monitors}
-        rows = self.repo.incidents(list(by_id), now - timedelta(days=DAYS), limit * 2)
-        views = [
+        rows = self.repo.incidents(list(by_id), now - timedelta(days=DAYS), limit)
+        return [
             IncidentView(r.id, r.monitor_id, by_id[r.monitor_id].name, r.started_at,
                          r.ended_at, public_cause(r.first_error))
             for r in rows
-            if r.source == ("cloud" if by_id[r.monitor_id].cloud else "local")
         ]  # fmt: skip
-        return views[:limit]
 
     def monitors(self, monitors: Sequence[MonitorRow], now: datetime) -> list[MonitorView]:
         """Return the views of these monitors, in the same order."""
         ids = [m.id for m in monitors]
-        primary = {m.id: "cloud" if m.cloud else "local" for m in monitors}
         today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
         hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
         first_hour = hour - timedelta(hours=23)
         depth = max((m.confirmations for m in monitors), default=1)
-        latest: dict[tuple[uuid.UUID, str], list[Any]] = {}
+        latest: dict[uuid.UUID, dict[str, list[Any]]] = {m: {} for m in ids}
         for row in self.repo.latest_checks(ids, min(max(depth, 1), 10)):
-            latest.setdefault((row.id, row.source), []).append(row)
-        sources = [primary[m] for m in ids]
+            latest[row.id].setdefault(row.source, []).append(row)
         first_day = today - timedelta(days=DAYS - 1)
-        daily: dict[uuid.UUID, dict[int, Counts]] = {m: {} for m in ids}
-        for row in self.repo.daily_counts(ids, sources, first_day):
-            daily[row.monitor_id] = dict(
-                zip(row.days, zip(row.ok, row.down, strict=True), strict=True)
-            )
+        daily = self.repo.daily_counts(monitors, first_day)
         dates = [(first_day + timedelta(days=n)).date() for n in range(DAYS)]
         covered = [86400.0] * (DAYS - 1) + [max((now - today).total_seconds(), 1.0)]
         month_start = DAYS - 30
         hourly: dict[uuid.UUID, tuple[Rollup, dict[int, float]]] = {}
-        for row in self.repo.hourly(ids, sources, first_hour):
+        for row in self.repo.hourly(ids, first_hour):
             hourly[row.monitor_id] = _day_rollup(row)
         hours = [first_hour + timedelta(hours=h) for h in range(24)]
         views = []
         for monitor in monitors:
-            source = primary[monitor.id]
-            checks = latest.get((monitor.id, source))
-            if not checks:
-                source = "local" if source == "cloud" else "cloud"
-                checks = latest.get((monitor.id, source), [])
-            status, last, response = current_status(monitor, checks, now)
+            source, status, last, response = latest_state(monitor, latest[monitor.id], now)
             last_day, means = hourly.get(monitor.id, (Rollup(), {}))
             days = daily[monitor.id]
             views.append(
@@ -292,7 +300,7 @@ class PublicViews:
                     status=status,
                     last_checked=last,
                     last_response_ms=response,
-                    source=primary[monitor.id],
+                    source=source,
                     uptime={
                         "24h": last_day.uptime,
                         "30d": _uptime(c for n, c in days.items() if n >= month_start),

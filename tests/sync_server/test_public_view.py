@@ -12,6 +12,7 @@ from sync_server.public.view import (
     DayBar,
     MonitorView,
     current_status,
+    latest_state,
     overall_status,
     public_cause,
 )
@@ -59,6 +60,29 @@ def test_a_monitor_without_recent_checks_is_unknown_not_up() -> None:
     assert current_status(slow, checks("up", age=timedelta(minutes=50)), NOW)[0] == "up"
     assert current_status(monitor(), [], NOW)[0] == "unknown"
     assert current_status(monitor(is_active=False), checks("down", "down"), NOW)[0] == "paused"
+
+
+RECENT, OLD = timedelta(seconds=30), timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("cloud", "local", "expected"),
+    [
+        ((("down", "down"), RECENT), (("up",), RECENT), ("cloud", "down")),  # the cloud's view
+        ((("up",), OLD), (("up",), RECENT), ("local", "up")),  # the cloud stopped checking
+        ((("up",), RECENT), (("down", "down"), OLD), ("cloud", "up")),
+        ((("up",), OLD), ((), RECENT), ("cloud", "unknown")),
+        ((("up",), OLD), (("up",), timedelta(minutes=20)), ("local", "unknown")),  # newer
+        (((), RECENT), ((), RECENT), ("local", "unknown")),  # nothing: the monitor's flag
+    ],
+)
+def test_the_state_is_the_clouds_while_recent_else_the_desktops(
+    cloud: tuple[tuple[str, ...], timedelta],
+    local: tuple[tuple[str, ...], timedelta],
+    expected: tuple[str, str],
+) -> None:
+    latest = {"cloud": checks(*cloud[0], age=cloud[1]), "local": checks(*local[0], age=local[1])}
+    assert latest_state(monitor(), latest, NOW)[:2] == expected
 
 
 def view(status: str) -> MonitorView:
@@ -137,3 +161,26 @@ def test_the_chart_breaks_where_nothing_answered() -> None:
     assert drawn.summary == "lowest 100 ms, highest 200 ms"
     m.chart = [(h, None) for h in hours]
     assert chart(m) is None
+
+
+def test_an_hour_alone_is_drawn_across_its_hour() -> None:
+    """A polyline of one point draws nothing: an hour with no answered neighbour is a dash
+    as wide as its hour (half of it at the chart's edges)."""
+    hours = [NOW + timedelta(hours=h) for h in range(24)]
+    m = view("up")
+    for alone in (0, 10, 23):
+        m.chart = [(at, 120.0 if n == alone else None) for n, at in enumerate(hours)]
+        drawn = chart(m)
+        assert drawn is not None
+        assert drawn.lines == []
+        (dash,) = drawn.points
+        (x1, y1), (x2, y2) = (tuple(map(float, p.split(","))) for p in dash.split())
+        step = drawn.width / 23
+        assert x2 - x1 == pytest.approx(step if alone == 10 else step / 2, abs=0.1)
+        assert x1 <= alone * step <= x2
+        assert y1 == y2 < drawn.height
+        assert len(drawn.areas) == 1
+    m.chart = [(at, 100.0 if n in (3, 7, 8) else None) for n, at in enumerate(hours)]
+    drawn = chart(m)
+    assert drawn is not None
+    assert (len(drawn.lines), len(drawn.points)) == (1, 1)
