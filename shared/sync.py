@@ -4,7 +4,8 @@ Entities carry an updated_at and the device that made the change; the newer chan
 (last-writer-wins, ties broken by the device id), and a delete is a change like any other
 (a tombstone). Results are pushed with their derived UUIDs, so pushing one twice stores it
 once. Pulls go by cursors: the account's change number (seq) for entities, an opaque
-string for cloud results.
+string for results (the cloud's, and a device that names itself gets its account's other
+devices' local results too, marked with where they were checked).
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ MAX_PUSH_INCIDENTS = 1000
 MAX_PULL_CHANGES = 500
 MAX_PULL_RESULTS = 5000
 
-DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+DEVICE_ID_PATTERN = r"^[A-Za-z0-9_.:-]+$"
+DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=DEVICE_ID_PATTERN)]
+# what a device calls itself (its host name by default), shown next to the results it checked
+DeviceName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 ResultStatus = Literal["up", "degraded", "down", "unknown"]
 
 
@@ -137,6 +141,7 @@ class PushRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     device_id: DeviceId
+    device_name: DeviceName | None = None  # None: the name given before (or none) stays
     monitors: Annotated[list[MonitorChange], Field(max_length=MAX_PUSH_CHANGES)] = []
     channels: Annotated[list[ChannelChange], Field(max_length=MAX_PUSH_CHANGES)] = []
     results: Annotated[list[ResultIn], Field(max_length=MAX_PUSH_RESULTS)] = []
@@ -190,7 +195,7 @@ class RemoteChannel(BaseModel):
 
 
 class ResultOut(BaseModel):
-    """One cloud result as a pull returns it."""
+    """One result as a pull returns it: a cloud check, or another device's local check."""
 
     id: uuid.UUID
     monitor_id: uuid.UUID
@@ -199,6 +204,8 @@ class ResultOut(BaseModel):
     response_time_ms: int | None
     error: str | None
     checked_at: datetime
+    device_id: str | None = None  # the device that checked it; None: the cloud did
+    origin: str = "cloud"  # "cloud", or that device's name for people
 
 
 class PullResponse(BaseModel):

@@ -8,7 +8,8 @@ import sync_server.billing.tables
 import sync_server.channels.tables
 import sync_server.history.tables
 import sync_server.monitors.tables
-import sync_server.status_pages.tables  # noqa: F401
+import sync_server.status_pages.tables
+import sync_server.sync.tables  # noqa: F401
 from sync_server.models import ServerModel
 
 metadata = ServerModel.metadata

@@ -14,8 +14,10 @@ from desktop.errors import InvalidInput
 from desktop.services.checks import check_now
 from desktop.services.monitors import MonitorService
 from desktop.services.validation import make_spec
+from desktop.storage.history import THIS_COMPUTER, StoredCheck
 from desktop.storage.sync_store import SyncStore
 from shared.report import render_text
+from shared.result import CheckResult
 from shared.uptime import format_uptime
 
 
@@ -115,6 +117,7 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
         rows = [
             [
                 c.checked_at.strftime("%Y-%m-%d %H:%M:%S"),
+                _origin(c),
                 status_label(c.status),
                 str(c.status_code or "—"),
                 ms(c.response_time_ms),
@@ -122,7 +125,8 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
             ]
             for c in checks
         ]
-        out(table(["CHECKED (UTC)", "STATUS", "CODE", "RESPONSE", "ERROR"], rows))
+        headers = ["CHECKED (UTC)", "CHECKED FROM", "STATUS", "CODE", "RESPONSE", "ERROR"]
+        out(table(headers, rows))
     if incidents:
         out("")
         out("Incidents:")
@@ -131,6 +135,11 @@ def cmd_history(ctx: Context, args: argparse.Namespace) -> int:
             start = incident.started_at.strftime("%Y-%m-%d %H:%M:%S")
             out(f"  {start} → {end}  {incident.first_error or ''}")
     return 0
+
+
+def _origin(check: CheckResult) -> str:
+    """Who checked it: "this computer", "cloud" or the account's other device's name."""
+    return check.origin if isinstance(check, StoredCheck) else THIS_COMPUTER
 
 
 def cmd_edit(ctx: Context, args: argparse.Namespace) -> int:

@@ -142,9 +142,14 @@ class CloudClient:
         )
         return PushResponse.model_validate_json(response.content)
 
-    async def pull(self, cursor: int, results_cursor: str) -> PullResponse:
-        """Return what changed after the cursors."""
-        params = {"cursor": cursor, "results_cursor": results_cursor}
+    async def pull(
+        self, cursor: int, results_cursor: str, device_id: str | None = None
+    ) -> PullResponse:
+        """Return what changed after the cursors (with device_id: also the results of the
+        account's other devices)."""
+        params: dict[str, str | int] = {"cursor": cursor, "results_cursor": results_cursor}
+        if device_id is not None:
+            params["device_id"] = device_id
         response = await self._authorized("GET", "/api/sync/pull", params=params, raw=True)
         return PullResponse.model_validate_json(response.content)
 

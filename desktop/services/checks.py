@@ -31,6 +31,7 @@ async def check_now(db: Database, specs: list[MonitorSpec]) -> list[CheckResult]
 
     The alert state (confirmations, incidents) belongs to the runner, `upwatch run` or the
     tray app: a check from the terminal never changes it, so it can never swallow an alert.
+    The status shown (`upwatch list`) is the one just found, until the runner's next check.
     """
     results = await probe_once(specs)
     connectivity = Connectivity(SystemClock())
@@ -46,6 +47,11 @@ async def check_now(db: Database, specs: list[MonitorSpec]) -> list[CheckResult]
     try:
         conn.execute("BEGIN IMMEDIATE")
         write_outcomes(conn, outcomes)
+        conn.executemany(
+            # a paused monitor stays paused: checking it by hand does not resume it
+            "UPDATE monitors SET status = ? WHERE pk = ? AND is_active",
+            [(o.result.status.value, o.monitor_pk) for o in outcomes],
+        )
         conn.execute("COMMIT")
     finally:
         conn.close()

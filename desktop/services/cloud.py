@@ -189,9 +189,13 @@ class CloudService:
         client = await self._signed_in_client(required=False)
         return None if client is None else await client.access_token()
 
-    def pending(self) -> int:
-        """How many local changes wait for a push (a blocking SQLite read)."""
-        return self.store.pending_count()
+    def account(self) -> str | None:
+        """The email of the account signed in here, as stored (a blocking SQLite read)."""
+        return self.store.get("email")
+
+    def untried(self) -> int:
+        """How many local changes no push has tried yet (a blocking SQLite read)."""
+        return self.store.untried_count()
 
     def server(self) -> str | None:
         """The server of the signed-in account (None before the first sign-in)."""
@@ -250,6 +254,7 @@ class CloudService:
         self, client: CloudClient, device: str, report: SyncReport, now: datetime
     ) -> None:
         first_from = to_ms(now - FIRST_PUSH_WINDOW)
+        name = await asyncio.to_thread(self.store.device_name)
         since, top = await asyncio.to_thread(self.store.results_window, first_from)
         if since is None:
             return
@@ -266,7 +271,7 @@ class CloudService:
                     if len(in_flight) >= PUSHES_IN_FLIGHT:
                         report.results_pushed += await _first_done(in_flight)
                     request = PushRequest.model_construct(
-                        device_id=device, monitors=[], results=page
+                        device_id=device, device_name=name, monitors=[], results=page
                     )
                     in_flight.add(asyncio.ensure_future(_stored(client, request)))
                 if key is None:
@@ -295,12 +300,12 @@ class CloudService:
     async def _pull(self, client: CloudClient, device: str, report: SyncReport) -> None:
         cursor = int(await self._get("cursor") or 0)
         results_cursor = await self._get("results_cursor") or ""
-        page = await client.pull(cursor, results_cursor)
+        page = await client.pull(cursor, results_cursor, device)
         while True:
             # store this page (in a thread) while the next one is fetched; pages are still
             # stored in order, each with its cursors, so an interruption resumes cleanly
             fetch = (
-                asyncio.ensure_future(client.pull(page.cursor, page.results_cursor))
+                asyncio.ensure_future(client.pull(page.cursor, page.results_cursor, device))
                 if page.more
                 else None
             )

@@ -68,6 +68,8 @@ class SyncLoop:
         self._reconnected = asyncio.Event()
         self.failures = 0
         self.runs = 0
+        self.signed_in = True  # as far as we know: the first run tells
+        self.syncing = False
         self.listener: ChangeListener | None = None
 
     def kick(self) -> None:
@@ -98,14 +100,21 @@ class SyncLoop:
             await self.listener.run()
 
     async def _watch_changes(self) -> None:
-        """Kick when more changes wait than before: made by another part or process."""
-        seen = await asyncio.to_thread(self.cloud.pending)
+        """Kick when a change waits that no push has tried: made by another part or process
+        since the last sync, or while it ran. Not while signed out or backing off."""
+        signed_out_as: str | None = None
         while True:
             await asyncio.sleep(self.change_poll)
-            waiting = await asyncio.to_thread(self.cloud.pending)
-            if waiting > seen:
+            if self.failures or self.syncing or self._kick.is_set():
+                continue
+            if not self.signed_in:
+                # `upwatch login` in a terminal: sync now, not on the next period
+                account = await asyncio.to_thread(self.cloud.account)
+                if account is not None and account != signed_out_as:
+                    self.kick()
+                signed_out_as = account
+            elif await asyncio.to_thread(self.cloud.untried):
                 self.kick()
-            seen = waiting
 
     async def _sync_forever(self) -> None:
         while True:
@@ -121,13 +130,16 @@ class SyncLoop:
     async def run_once(self) -> float:
         """Sync once, report the status; return the seconds to wait before the next run."""
         self.runs += 1
+        self.syncing = True
         try:
             report = await self.cloud.sync()
         except NotSignedIn as exc:
             self.failures = 0
+            self.signed_in = False
             await self._report(False, exc.message if isinstance(exc, SessionEnded) else None, None)
             return self.period
         except CloudError as exc:
+            self.signed_in = True
             self.failures += 1
             delay = retry_delay(self.failures, self._rng)
             # a warning once per run of failures: `upwatch run` prints the status line too
@@ -135,6 +147,9 @@ class SyncLoop:
             log.log(level, "sync failed (%s); retrying in %.0f s", exc.message, delay)
             await self._report(True, exc.message, None)
             return delay
+        finally:
+            self.syncing = False
+        self.signed_in = True
         self.failures = 0
         await self._report(True, None, report)
         return self.period

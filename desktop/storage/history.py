@@ -1,4 +1,12 @@
-"""Reads for views and the CLI: uptime from rollups, recent checks, incidents."""
+"""Reads for views and the CLI: uptime from rollups, recent checks, incidents.
+
+A monitor can have results from several origins here: this computer's own checks (source
+0), the cloud's (1) and other devices' of the account (their code in sync_devices, from 2).
+Uptime figures come from one origin at a time, never a sum: this computer's own checks
+when it has any in the window, else the origin with the most checks there. The same minute
+checked from two computers is not counted twice, and an outage seen from here is not
+diluted by another computer that could still reach the site.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +15,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from desktop.storage.codes import SOURCE_OF, STATUS_OF
+from desktop.storage.codes import SOURCE_CODE, STATUS_OF
 from shared.result import CheckResult, Source, from_ms, to_ms
 from shared.uptime import HISTOGRAM_SIZE, Rollup
+
+THIS_COMPUTER = "this computer"
+CLOUD = "cloud"
+ANOTHER_COMPUTER = "another computer"  # a device whose name never arrived
+_LOCAL = SOURCE_CODE[Source.LOCAL]
+_CLOUD = SOURCE_CODE[Source.CLOUD]
 
 _COLS = "sum(up), sum(degraded), sum(down), sum(unknown), sum(rt_count), sum(rt_sum)," + (
     " min(rt_min), max(rt_max), " + ", ".join(f"sum(h{i})" for i in range(HISTOGRAM_SIZE))
@@ -46,40 +60,65 @@ def window_start(window: timedelta, now: datetime) -> tuple[str, int]:
     return "rollups_daily", today - (days - 1) * 86400
 
 
+def one_origin(by_source: dict[int, Rollup]) -> Rollup:
+    """Return this computer's rollup when it has known checks, else the one of the origin
+    with the most (the lowest source code on a tie); an empty Rollup when there is none."""
+    own = by_source.get(_LOCAL)
+    if own is not None and own.known:
+        return own
+    best = own or Rollup()
+    for _, rollup in sorted(by_source.items()):
+        if rollup.known > best.known:
+            best = rollup
+    return best
+
+
 def uptime_by_monitor(
     conn: sqlite3.Connection,
     window: timedelta,
     now: datetime,
-    source: Source = Source.LOCAL,
+    source: Source | None = None,
     *,
     monitor_pk: int | None = None,
 ) -> dict[int, Rollup]:
-    """Return each monitor's (or one monitor's) rollup over the window, keyed by pk."""
+    """Return each monitor's (or one monitor's) rollup over the window, keyed by pk: from
+    source only, or (None) from one origin as the module says."""
     table, first = window_start(window, now)
-    source_code = 0 if source == Source.LOCAL else 1
     only = "" if monitor_pk is None else " AND monitor_pk = ?"
-    params: tuple[int, ...] = (first, source_code)
+    params: tuple[int, ...] = (first,)
+    if source is not None:
+        only += " AND source = ?"
+        params += (SOURCE_CODE[source],)
     if monitor_pk is not None:
         params += (monitor_pk,)
     rows = conn.execute(
-        f"SELECT monitor_pk, {_COLS} FROM {table} WHERE bucket >= ? AND source = ?{only}"  # noqa: S608
-        " GROUP BY monitor_pk",
+        f"SELECT monitor_pk, source, {_COLS} FROM {table} WHERE bucket >= ?{only}"  # noqa: S608
+        " GROUP BY monitor_pk, source",
         params,
     ).fetchall()
-    return {row[0]: _rollup(row[1:]) for row in rows}
+    by_monitor: dict[int, dict[int, Rollup]] = {}
+    for row in rows:
+        by_monitor.setdefault(row[0], {})[row[1]] = _rollup(row[2:])
+    return {pk: one_origin(sources) for pk, sources in by_monitor.items()}
 
 
 def daily_rollups(
     conn: sqlite3.Connection, monitor_pk: int, days: int, now: datetime
 ) -> list[tuple[datetime, Rollup]]:
-    """Return (day, rollup) for the last days UTC days that have data, oldest first."""
+    """Return (day, rollup) for the last days UTC days that have data, oldest first; each
+    day from one origin as the module says."""
     _, first = window_start(timedelta(days=days), now)
     rows = conn.execute(
-        f"SELECT bucket, {_COLS} FROM rollups_daily WHERE monitor_pk = ? AND bucket >= ?"  # noqa: S608
-        " AND source = 0 GROUP BY bucket ORDER BY bucket",
+        f"SELECT bucket, source, {_COLS} FROM rollups_daily"  # noqa: S608
+        " WHERE monitor_pk = ? AND bucket >= ? GROUP BY bucket, source ORDER BY bucket",
         (monitor_pk, first),
     ).fetchall()
-    return [(datetime.fromtimestamp(row[0], UTC), _rollup(row[1:])) for row in rows]
+    by_day: dict[int, dict[int, Rollup]] = {}
+    for row in rows:
+        by_day.setdefault(row[0], {})[row[1]] = _rollup(row[2:])
+    return [
+        (datetime.fromtimestamp(day, UTC), one_origin(sources)) for day, sources in by_day.items()
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +131,23 @@ class IncidentView:
     first_error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class StoredCheck(CheckResult):
+    """A check as stored here, with who checked it: "this computer", "cloud", or the name
+    of the account's other device (its result is a local one there, so source is LOCAL)."""
+
+    origin: str = THIS_COMPUTER
+
+
+def origin_label(source: int, device_name: str | None) -> str:
+    """Return who checked a result stored with this source code, for people."""
+    if source == _LOCAL:
+        return THIS_COMPUTER
+    if source == _CLOUD:
+        return CLOUD
+    return device_name or ANOTHER_COMPUTER
+
+
 def recent_checks(
     conn: sqlite3.Connection,
     monitor_pk: int,
@@ -100,22 +156,26 @@ def recent_checks(
     limit: int = 50,
     since: datetime | None = None,
 ) -> list[CheckResult]:
-    """Return the newest checks of a monitor, newest first."""
+    """Return the newest checks of a monitor from every origin, newest first, each a
+    StoredCheck (which says who checked it)."""
     since_ms = to_ms(since) if since else 0
     rows = conn.execute(
-        "SELECT checked_at, source, status, status_code, response_ms, error FROM checks"
-        " WHERE monitor_pk = ? AND checked_at >= ? ORDER BY checked_at DESC LIMIT ?",
+        "SELECT c.checked_at, c.source, c.status, c.status_code, c.response_ms, c.error, d.name"
+        " FROM checks AS c LEFT JOIN sync_devices AS d ON d.code = c.source"
+        " WHERE c.monitor_pk = ? AND c.checked_at >= ?"
+        " ORDER BY c.checked_at DESC, c.source LIMIT ?",
         (monitor_pk, since_ms, limit),
     ).fetchall()
     return [
-        CheckResult(
+        StoredCheck(
             monitor_id=monitor_id,
             status=STATUS_OF[row[2]],
             checked_at=from_ms(row[0]),
             status_code=row[3],
             response_time_ms=row[4],
             error=row[5],
-            source=SOURCE_OF[row[1]],
+            source=Source.CLOUD if row[1] == _CLOUD else Source.LOCAL,
+            origin=origin_label(row[1], row[6]),
         )
         for row in rows
     ]

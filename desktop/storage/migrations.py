@@ -158,7 +158,15 @@ V5 = [
     "ALTER TABLE alert_channels ADD COLUMN cloud_monitors TEXT",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5]
+# Version 6: the account's other devices whose results sync brought here. Their checks and
+# rollups carry the device's code as their source (0 is this computer, 1 the cloud), so one
+# device's result never mixes with another's, nor counts twice.
+V6 = [
+    "CREATE TABLE sync_devices (code INTEGER PRIMARY KEY CHECK (code >= 2),"
+    " device_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
+]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6]
 LATEST = len(MIGRATIONS)
 
 

@@ -7,6 +7,7 @@ stores nothing twice.
 
 from __future__ import annotations
 
+import socket
 import uuid
 from contextlib import closing
 from dataclasses import dataclass
@@ -18,22 +19,37 @@ from desktop.storage.channel_sync import apply_remote_channels
 from desktop.storage.codes import SOURCE_CODE, STATUS_CODE, STATUS_OF
 from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository
-from desktop.storage.tables import MonitorRow, OutboxRow
+from desktop.storage.tables import FIRST_DEVICE_CODE, MonitorRow, OutboxRow
 from desktop.storage.writer import UPSERT_DAILY, UPSERT_HOURLY, rollup_row
 from shared.result import Source, from_ms, result_id, to_ms
 from shared.status import Status
 from shared.sync import RemoteChannel, RemoteMonitor, ResultIn, ResultOut, wins
 from shared.uptime import Rollup
+from shared.vantage import STALE_FLOOR_S, STALE_INTERVALS
 
 # SQLite allows 32,766 parameters per statement; 7 per row
 INSERT_ROWS_PER_STATEMENT = 4000
 _INSERT_RETURNING = (
     "INSERT OR IGNORE INTO checks"
     " (monitor_pk, checked_at, source, status, status_code, response_ms, error)"
-    " VALUES {values} RETURNING monitor_pk, checked_at, status, response_ms"
+    " VALUES {values} RETURNING monitor_pk, checked_at, source, status, response_ms, error"
+)
+# A pulled result becomes the monitor's latest state here when it is newer than the one
+# shown and no computer's view is fresh: no check of this computer's own (nor, for a cloud
+# result, of another device's) within the time after which a result no longer tells
+# anything about now. A computer that runs a monitor shows its own view; one that does not
+# shows another computer's, else the cloud's, so "down from the cloud only" keeps meaning
+# that the computers checking it can reach it.
+_MIRROR_LATEST = (
+    "UPDATE monitors SET status = ?, last_checked_at = ?, last_response_ms = ?, last_error = ?"
+    " WHERE pk = ? AND is_active AND (last_checked_at IS NULL OR last_checked_at < ?)"
+    " AND NOT EXISTS (SELECT 1 FROM checks WHERE monitor_pk = monitors.pk"
+    " AND checked_at >= ? - 1000 * max(? * monitors.interval, ?)"
+    " AND (source = ? OR (? AND source >= ?)))"
 )
 LOCAL = SOURCE_CODE[Source.LOCAL]
 CLOUD = SOURCE_CODE[Source.CLOUD]
+DEVICE_NAME_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +96,13 @@ class SyncStore:
             self.set(device_id=found)
         return found
 
+    def device_name(self) -> str:
+        """Return what this computer is called next to the results it pushes: the name set
+        in the sync settings (device_name), else its host name."""
+        chosen = self.get("device_name") or socket.gethostname()
+        printable = "".join(c for c in chosen if c.isprintable()).strip()
+        return printable[:DEVICE_NAME_MAX] or "desktop"
+
     # -- outbox -------------------------------------------------------------------------------
 
     def pending(self) -> list[Pending]:
@@ -101,6 +124,13 @@ class SyncStore:
         """Return how many local changes (monitors and channels) wait for a push."""
         with closing(self.db.raw()) as conn:
             return int(conn.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
+
+    def untried_count(self) -> int:
+        """Return how many queued changes no push has tried yet (a refused one keeps its
+        reason): new since the last sync, or changed again while it ran."""
+        with closing(self.db.raw()) as conn:
+            query = "SELECT count(*) FROM sync_outbox WHERE error IS NULL"
+            return int(conn.execute(query).fetchone()[0])
 
     def queue_all_monitors(self) -> None:
         """Queue every local monitor (on sign-in: the account gets what this computer has)."""
@@ -242,58 +272,102 @@ class SyncStore:
     # -- cloud results pulled -----------------------------------------------------------------
 
     def save_cloud_results(self, results: list[ResultOut], results_cursor: str) -> int:
-        """Store cloud results (each once, with its rollups) and the cursor; return how many
-        were new."""
+        """Store pulled results (the cloud's and other devices', each once, with its rollups,
+        under its origin; this device's own never) and the cursor; return how many were new.
+        """
+        own = self.get("device_id")
         with self.db.session() as session:
             conn = session.connection()
             pks: dict[str, int] = {
                 str(row[0]): int(row[1])
                 for row in conn.exec_driver_sql("SELECT id, pk FROM monitors")
             }
+            sources = _device_codes(conn, results, own)
             rows = [
-                (pks[str(r.monitor_id)], to_ms(r.checked_at), CLOUD,
+                (pks[str(r.monitor_id)], to_ms(r.checked_at), sources[r.device_id],
                  STATUS_CODE[Status(r.status)], r.status_code, r.response_time_ms, r.error)
                 for r in results
-                if str(r.monitor_id) in pks  # a monitor deleted here since: its results go too
+                # a monitor deleted here since: its results go too; this device's own are here
+                if str(r.monitor_id) in pks and r.device_id in sources
             ]  # fmt: skip
-            hourly: dict[tuple[int, int, int], Rollup] = {}
-            daily: dict[tuple[int, int, int], Rollup] = {}
-            new = 0
-            rows_inserted: list[Any] = []
+            inserted: list[Any] = []
             # many rows per statement, and only the new ones come back for the rollups
             for first in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
                 chunk = rows[first : first + INSERT_ROWS_PER_STATEMENT]
-                inserted = conn.exec_driver_sql(
+                inserted += conn.exec_driver_sql(
                     _INSERT_RETURNING.format(
                         values=", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                     ),
                     tuple(value for row in chunk for value in row),
                 ).fetchall()
-                rows_inserted.extend(inserted)
-                for pk, at_ms, status, response_ms in inserted:
-                    new += 1
-                    seconds = at_ms // 1000
-                    for table, size in ((hourly, 3600), (daily, 86400)):
-                        key = (pk, seconds - seconds % size, CLOUD)
-                        table.setdefault(key, Rollup()).add(STATUS_OF[status], response_ms)
-            newest: dict[int, tuple[int, int]] = {}
-            for pk, at_ms, status, _ in rows_inserted:
-                if pk not in newest or at_ms > newest[pk][0]:
-                    newest[pk] = (at_ms, status)
-            for pk, (at_ms, status) in newest.items():
-                conn.exec_driver_sql(
-                    "UPDATE monitors SET cloud_status = ?, cloud_checked_at = ? WHERE pk = ?"
-                    " AND (cloud_checked_at IS NULL OR cloud_checked_at < ?)",
-                    (STATUS_OF[status].value, at_ms, pk, at_ms),
-                )
-            _upsert(conn, UPSERT_HOURLY, hourly)
-            _upsert(conn, UPSERT_DAILY, daily)
+            _add_rollups(conn, inserted)
+            _update_latest(conn, inserted)
             conn.exec_driver_sql(
                 "INSERT INTO sync_meta (key, value) VALUES ('results_cursor', ?) ON CONFLICT (key)"
                 " DO UPDATE SET value = excluded.value",
                 (results_cursor,),
             )
-        return new
+        return len(inserted)
+
+
+def _device_codes(conn: Any, results: list[ResultOut], own: str | None) -> dict[str | None, int]:
+    """Return the source code of each origin among results (None: the cloud), recording new
+    devices and renamed ones; this device's own id is left out (its results are here)."""
+    named = {r.device_id: r.origin for r in results if r.device_id is not None}
+    if own is not None:
+        named.pop(own, None)
+    codes: dict[str | None, int] = {None: CLOUD}
+    for device_id, name in named.items():
+        found = conn.exec_driver_sql(
+            "SELECT code, name FROM sync_devices WHERE device_id = ?", (device_id,)
+        ).fetchone()
+        if found is None:
+            found = conn.exec_driver_sql(
+                "INSERT INTO sync_devices (code, device_id, name) VALUES"
+                " ((SELECT coalesce(max(code) + 1, ?) FROM sync_devices), ?, ?)"
+                " RETURNING code, name",
+                (FIRST_DEVICE_CODE, device_id, name),
+            ).fetchone()
+        elif found[1] != name:
+            conn.exec_driver_sql(
+                "UPDATE sync_devices SET name = ? WHERE code = ?", (name, int(found[0]))
+            )
+        codes[device_id] = int(found[0])
+    return codes
+
+
+def _add_rollups(conn: Any, inserted: list[Any]) -> None:
+    """Add new checks (rows as _INSERT_RETURNING gives them) to the rollups of their origin."""
+    hourly: dict[tuple[int, int, int], Rollup] = {}
+    daily: dict[tuple[int, int, int], Rollup] = {}
+    for pk, at_ms, source, status, response_ms, _ in inserted:
+        seconds = at_ms // 1000
+        for table, size in ((hourly, 3600), (daily, 86400)):
+            key = (pk, seconds - seconds % size, source)
+            table.setdefault(key, Rollup()).add(STATUS_OF[status], response_ms)
+    _upsert(conn, UPSERT_HOURLY, hourly)
+    _upsert(conn, UPSERT_DAILY, daily)
+
+
+def _update_latest(conn: Any, inserted: list[Any]) -> None:
+    """Keep each monitor's newest cloud result, and its latest state where no computer's
+    view is fresh (see _MIRROR_LATEST), up to date with the new checks."""
+    newest: dict[tuple[bool, int], tuple[Any, ...]] = {}  # (from the cloud, pk) -> check
+    for row in inserted:
+        key = (row[2] == CLOUD, row[0])
+        if key not in newest or row[1] > newest[key][1]:
+            newest[key] = row
+    # other devices' results first: a cloud result then yields to a fresh one of theirs
+    for (cloud, pk), (_, at_ms, _, status, response_ms, error) in sorted(newest.items()):
+        if cloud:
+            conn.exec_driver_sql(
+                "UPDATE monitors SET cloud_status = ?, cloud_checked_at = ? WHERE pk = ?"
+                " AND (cloud_checked_at IS NULL OR cloud_checked_at < ?)",
+                (STATUS_OF[status].value, at_ms, pk, at_ms),
+            )
+        latest = (STATUS_OF[status].value, at_ms, response_ms, error, pk, at_ms)
+        fresh = (at_ms, STALE_INTERVALS, STALE_FLOOR_S, LOCAL, cloud, FIRST_DEVICE_CODE)
+        conn.exec_driver_sql(_MIRROR_LATEST, (*latest, *fresh))
 
 
 def _result_in(owner: uuid.UUID, row: tuple[Any, ...]) -> ResultIn:

@@ -68,6 +68,20 @@ class MonitorRow(SQLModel, table=True):
     cloud_checked_at: int | None = None  # and when it was checked (Unix ms)
 
 
+# the source of a check or rollup pulled from another device: that device's code, from this
+FIRST_DEVICE_CODE = 2
+
+
+class SyncDeviceRow(SQLModel, table=True):
+    """Another device of the account whose results were pulled, by its sync id and name."""
+
+    __tablename__ = "sync_devices"
+
+    code: int = Field(primary_key=True)  # the source of its checks and rollups here
+    device_id: str = Field(unique=True)
+    name: str
+
+
 class ChannelRow(SQLModel, table=True):
     """An alert channel; target is a redacted description, the URL itself is in the keyring."""
 

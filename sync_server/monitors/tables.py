@@ -73,6 +73,9 @@ class Check(ServerModel, table=True):
     error: str | None = None
     checked_at: datetime = Field(sa_column=utc_column())
     source: str = "local"
+    # the device that pushed a local result (None: a cloud result, or pushed before this was
+    # recorded): pulls hand a device's results to the account's other devices
+    device_id: str | None = Field(default=None, max_length=64)
 
 
 # The writing transaction's id, filled in by PostgreSQL: pulls hand out cloud results by it
@@ -92,4 +95,10 @@ Index(
     Check.__table__.c.monitor_id,  # type: ignore[attr-defined]
     Check.__table__.c.xact,  # type: ignore[attr-defined]
     postgresql_where=text("source = 'cloud'"),
+)
+Index(
+    "checks_shared_xact",
+    Check.__table__.c.monitor_id,  # type: ignore[attr-defined]
+    Check.__table__.c.xact,  # type: ignore[attr-defined]
+    postgresql_where=text("source = 'cloud' OR device_id IS NOT NULL"),
 )

@@ -7,7 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from shared.netguard import NetGuard
-from shared.sync import MAX_PULL_CHANGES, PullResponse, PushRequest, PushResponse
+from shared.sync import (
+    DEVICE_ID_PATTERN,
+    MAX_PULL_CHANGES,
+    PullResponse,
+    PushRequest,
+    PushResponse,
+)
 from sync_server.deps import CurrentDep, SessionDep, SettingsDep
 from sync_server.errors import error_responses
 from sync_server.monitors.repository import MonitorRepository
@@ -45,6 +51,10 @@ def pull(
     cursor: Annotated[int, Query(ge=0)] = 0,
     results_cursor: Annotated[str, Query(max_length=80)] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_CHANGES)] = MAX_PULL_CHANGES,
+    device_id: Annotated[
+        str | None, Query(min_length=1, max_length=64, pattern=DEVICE_ID_PATTERN)
+    ] = None,
 ) -> PullResponse:
-    """Changes after cursor and cloud results after results_cursor; call again while more."""
-    return service.pull(current[0], cursor, results_cursor, limit)
+    """Changes after cursor and results after results_cursor (the cloud's; with device_id,
+    the account's other devices' too, never its own); call again while more."""
+    return service.pull(current[0], cursor, results_cursor, limit, device_id)

@@ -15,12 +15,13 @@ from sync_server.monitors.repository import owned_live_ids
 from sync_server.monitors.tables import Monitor
 
 # One statement: insert the new results (a result pushed before is skipped), add exactly
-# those to the rollups, and count them.
+# those to the rollups, and count them. device: the device that pushed (and checked) them.
 _INSERT_NEW = """
 WITH new AS (
     INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error,
-                        checked_at, source)
-    SELECT id, monitor_id, status, status_code, response_time_ms, error, checked_at, 'local'
+                        checked_at, source, device_id)
+    SELECT id, monitor_id, status, status_code, response_time_ms, error, checked_at, 'local',
+           CAST(:device AS text)
     FROM unnest(CAST(:ids AS uuid[]), CAST(:monitors AS uuid[]), CAST(:statuses AS text[]),
                 CAST(:codes AS int[]), CAST(:times AS int[]), CAST(:errors AS text[]),
                 CAST(:at AS timestamptz[]))
@@ -31,20 +32,40 @@ WITH new AS (
 _COUNT_NEW = " SELECT count(*) FROM new"
 INSERT_LOCAL_RESULTS = text(_INSERT_NEW + rollups_from("new", "local") + _COUNT_NEW)
 
-# Cloud results after the cursor (xact, id), below the oldest transaction still running:
+# A device's name, written only when it changed (most pushes send the same one).
+UPSERT_DEVICE = text("""
+INSERT INTO devices (user_id, device_id, name, updated_at)
+VALUES (:user, :device, :name, now())
+ON CONFLICT (user_id, device_id) DO UPDATE SET name = excluded.name, updated_at = now()
+WHERE devices.name IS DISTINCT FROM excluded.name
+""")
+
+# Results after the cursor (xact, id), below the oldest transaction still running:
 # everything under that horizon has committed (or never will), so nothing is skipped.
-PULL_RESULTS = text("""
+# {which} picks the results: the cloud's, or also the other devices' local ones.
+_PULL_RESULTS = """
 SELECT c.id, c.monitor_id, c.status, c.status_code, c.response_time_ms, c.error,
-       c.checked_at, c.xact, h.horizon
+       c.checked_at, c.xact, h.horizon, c.device_id, d.name
 FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) AS h
 JOIN monitors AS m ON m.user_id = :user
 JOIN checks AS c ON c.monitor_id = m.id
-WHERE c.source = 'cloud' AND c.xact < h.horizon
+LEFT JOIN devices AS d ON d.user_id = m.user_id AND d.device_id = c.device_id
+WHERE ({which}) AND c.xact < h.horizon
   AND (c.xact, c.id) > (:xact, CAST(:after_id AS uuid))
   AND c.checked_at >= :not_before
 ORDER BY c.xact, c.id
 LIMIT :limit
-""")
+"""
+PULL_CLOUD_RESULTS = text(_PULL_RESULTS.format(which="c.source = 'cloud'"))
+# a device's own results never come back to it; local results stored before devices were
+# recorded (device_id NULL) are nobody's to hand out. The first condition is the predicate
+# of the index checks_shared_xact, so each monitor is read along its xact range.
+PULL_SHARED_RESULTS = text(
+    _PULL_RESULTS.format(
+        which="(c.source = 'cloud' OR c.device_id IS NOT NULL)"
+        " AND c.device_id IS DISTINCT FROM :device"
+    )
+)
 # A desktop's incidents of the account's live monitors: new ones stored, ended ones updated;
 # an id that is another monitor's (anyone's) changes nothing (checklist I4).
 UPSERT_LOCAL_INCIDENTS = text("""
@@ -80,10 +101,16 @@ class SyncRepository:
         """Return which of ids are the user's monitors and not deleted."""
         return owned_live_ids(self.session, user_id, ids)
 
-    def insert_local_results(self, rows: dict[str, list[Any]]) -> int:
-        """Insert results (unnest arrays) and add the new ones to the rollups; return how
-        many were new."""
-        return int(self.session.execute(INSERT_LOCAL_RESULTS, rows).scalar_one())
+    def insert_local_results(self, device_id: str, rows: dict[str, list[Any]]) -> int:
+        """Insert a device's results (unnest arrays) and add the new ones to the rollups;
+        return how many were new."""
+        params = {**rows, "device": device_id}
+        return int(self.session.execute(INSERT_LOCAL_RESULTS, params).scalar_one())
+
+    def name_device(self, user_id: uuid.UUID, device_id: str, name: str) -> None:
+        """Record what the user's device calls itself."""
+        params = {"user": user_id, "device": device_id, "name": name}
+        self.session.execute(UPSERT_DEVICE, params)
 
     def upsert_local_incidents(self, user_id: uuid.UUID, rows: dict[str, list[Any]]) -> int:
         """Store a desktop's incidents (unnest arrays) of the user's live monitors; return how
@@ -100,7 +127,7 @@ class SyncRepository:
         )
         return self.session.exec(query).all()
 
-    def cloud_results_after(
+    def results_after(
         self,
         user_id: uuid.UUID,
         *,
@@ -108,16 +135,21 @@ class SyncRepository:
         after_id: uuid.UUID,
         not_before: datetime,
         limit: int,
+        device_id: str | None = None,
     ) -> Sequence[Any]:
-        """Return up to limit cloud results after (xact, after_id), each with the horizon."""
+        """Return up to limit results after (xact, after_id), each with the horizon and the
+        device that checked it (id, name; None for the cloud): the cloud's, and with
+        device_id also the other devices' local results (never that device's own)."""
         params = {
             "user": user_id,
             "xact": xact,
             "after_id": after_id,
             "not_before": not_before,
             "limit": limit,
+            "device": device_id,
         }
-        return self.session.execute(PULL_RESULTS, params).all()
+        query = PULL_CLOUD_RESULTS if device_id is None else PULL_SHARED_RESULTS
+        return self.session.execute(query, params).all()
 
     def horizon(self) -> int:
         """Return the id of the oldest transaction still running (or the next one)."""

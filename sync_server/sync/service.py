@@ -62,7 +62,9 @@ class SyncService:
             channels = self.channels.apply(user, request.channels, request.device_id, latest)
         if any(answer.applied and answer.seq is not None for answer in applied + channels):
             announce(self.repo.session, user.id)
-        stored, refused = self._store_results(user, request.results)
+        if request.device_name is not None:
+            self.repo.name_device(user.id, request.device_id, request.device_name)
+        stored, refused = self._store_results(user, request.device_id, request.results)
         incidents = self._store_incidents(user, request.incidents)
         return PushResponse(
             monitors=applied,
@@ -72,8 +74,16 @@ class SyncService:
             incidents_stored=incidents,
         )
 
-    def pull(self, user: User, cursor: int, results_cursor: str, limit: int) -> PullResponse:
-        """Return changes after cursor and cloud results after results_cursor."""
+    def pull(
+        self,
+        user: User,
+        cursor: int,
+        results_cursor: str,
+        limit: int,
+        device_id: str | None = None,
+    ) -> PullResponse:
+        """Return changes after cursor and results after results_cursor: the cloud's, and
+        when the pulling device says who it is, the other devices' too."""
         size = min(limit, MAX_PULL_CHANGES)
         # the oldest `size` changes of both kinds: each list holds its kind's oldest size + 1
         rows = self.repo.changes_after(user.id, cursor, size + 1)
@@ -95,8 +105,8 @@ class SyncService:
                 results_cursor=results_cursor,
                 more=True,
             )
-        results, new_results_cursor, results_more = self._cloud_results(
-            user, results_cursor, min(limit * 10, MAX_PULL_RESULTS)
+        results, new_results_cursor, results_more = self._results(
+            user, results_cursor, min(limit * 10, MAX_PULL_RESULTS), device_id
         )
         return PullResponse(
             monitors=monitors,
@@ -182,7 +192,9 @@ class SyncService:
         }
         return self.repo.upsert_local_incidents(user.id, rows)
 
-    def _store_results(self, user: User, results: list[ResultIn]) -> tuple[int, int]:
+    def _store_results(
+        self, user: User, device_id: str, results: list[ResultIn]
+    ) -> tuple[int, int]:
         if not results:
             return 0, 0
         mine = self.repo.live_monitor_ids(user.id, list({r.monitor_id for r in results}))
@@ -201,18 +213,23 @@ class SyncService:
             "errors": [r.error for r in kept],
             "at": [r.checked_at for r in kept],
         }
-        new = self.repo.insert_local_results(rows) if kept else 0
+        new = self.repo.insert_local_results(device_id, rows) if kept else 0
         return new, len(results) - len(kept)
 
     # -- pull ---------------------------------------------------------------------------------
 
-    def _cloud_results(
-        self, user: User, raw_cursor: str, limit: int
+    def _results(
+        self, user: User, raw_cursor: str, limit: int, device_id: str | None
     ) -> tuple[list[ResultOut], str, bool]:
         start = ResultsCursor.parse(raw_cursor)
         not_before = datetime.now(UTC) - FIRST_PULL_WINDOW if start.is_first else _EPOCH
-        rows = self.repo.cloud_results_after(
-            user.id, xact=start.xact, after_id=start.after_id, not_before=not_before, limit=limit
+        rows = self.repo.results_after(
+            user.id,
+            xact=start.xact,
+            after_id=start.after_id,
+            not_before=not_before,
+            limit=limit,
+            device_id=device_id,
         )
         results = [
             ResultOut.model_construct(  # our own rows: validating them again costs a third
@@ -223,6 +240,8 @@ class SyncService:
                 response_time_ms=row[4],
                 error=row[5],
                 checked_at=row[6],
+                device_id=row[9],
+                origin=origin_of(row[9], row[10]),
             )
             for row in rows
         ]
@@ -231,6 +250,14 @@ class SyncService:
         horizon = int(rows[0][8]) if rows else self.repo.horizon()
         # everything below the horizon has been seen: start the next pull there
         return results, ResultsCursor.below(horizon).format(), False
+
+
+def origin_of(device_id: str | None, name: str | None) -> str:
+    """Return who checked a result for people: "cloud", the device's name, or (a device
+    that never said its name) "device " and the start of its id."""
+    if device_id is None:
+        return "cloud"
+    return name or f"device {device_id[:8]}"
 
 
 def _hosted(change: MonitorChange) -> MonitorIn:

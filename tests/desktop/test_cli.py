@@ -2,12 +2,18 @@
 
 import json
 import sqlite3
+import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
 from desktop.cli.main import main
+from desktop.services.monitors import MonitorService
+from desktop.storage.database import Database
+from desktop.storage.sync_store import SyncStore
+from shared.sync import ResultOut
 from tests.support.target import TargetServer
 from tests.support.webhook import WebhookReceiver
 
@@ -57,12 +63,87 @@ def test_add_list_check_and_history(
     assert "100%" in out
     code, out, _ = run(capsys, "list", "--json")
     [item] = json.loads(out)
-    # the alert state belongs to the runner: a terminal check records history only
-    assert (item["name"], item["status"], item["uptime_24h"]) == ("API", "unknown", 100.0)
+    # the list shows what the check found (the alert state stays the runner's: see below)
+    assert (item["name"], item["status"], item["uptime_24h"]) == ("API", "up", 100.0)
     assert item["last_response_ms"] is not None
     code, out, _ = run(capsys, "history", "API")
     assert code == 0
     assert "● up" in out
+    assert "this computer" in out
+
+
+def test_list_shows_the_states_check_all_just_reported(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    run(capsys, "add", target.url("status/200"), "--name", "ok")
+    run(capsys, "add", target.url("status/503"), "--name", "broken")
+    run(capsys, "add", target.url("status/200"), "--name", "resting", "--paused")
+    assert run(capsys, "check", "--all")[0] == 1
+    _, out, _ = run(capsys, "list")
+    lines = {line.split()[3]: line for line in out.splitlines()[1:]}
+    assert "● up" in lines["ok"]
+    assert "✖ down" in lines["broken"]
+    assert "‖ paused" in lines["resting"]
+    assert "? unknown" not in out
+    assert "never" not in lines["ok"]
+    run(capsys, "check", "resting")  # checked by hand, it is still paused
+    _, out, _ = run(capsys, "list", "--json")
+    assert {item["name"]: item["status"] for item in json.loads(out)} == {
+        "ok": "up",
+        "broken": "down",
+        "resting": "paused",
+    }
+
+
+def pulled(monitor_id: str, at: datetime, status: str, **origin: str) -> ResultOut:
+    """A result as a pull hands it out (the cloud's unless origin names a device)."""
+    return ResultOut(
+        id=uuid.uuid4(),
+        monitor_id=uuid.UUID(monitor_id),
+        status=status,  # type: ignore[arg-type]
+        status_code=200 if status == "up" else 503,
+        response_time_ms=42,
+        error=None if status == "up" else "expected 200-299, got 503",
+        checked_at=at,
+        **origin,
+    )
+
+
+def test_history_says_where_each_result_was_checked(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
+) -> None:
+    run(capsys, "add", target.url("status/200"), "--name", "API")
+    run(capsys, "check", "API")
+    db = Database(upwatch_home / "upwatch.sqlite3")
+    [row] = MonitorService(db).summaries()
+    now, monitor_id = datetime.now(UTC), str(row.spec.id)
+    results = [
+        pulled(monitor_id, now - timedelta(minutes=2), "down"),
+        pulled(monitor_id, now - timedelta(minutes=3), "up", device_id="a1", origin="laptop-A"),
+    ]
+    assert SyncStore(db).save_cloud_results(results, "1:x") == 2
+    db.close()
+    _, out, _ = run(capsys, "history", "API")
+    header, *lines = out.splitlines()[1:5]
+    column = slice(header.index("CHECKED FROM"), header.index("STATUS"))
+    assert [line[column].strip() for line in lines] == ["this computer", "cloud", "laptop-A"]
+    assert "✖ down" in lines[1]
+
+
+def test_list_shows_when_another_computer_last_checked(
+    upwatch_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "add", "https://shop.example.com", "--name", "Shop")
+    db = Database(upwatch_home / "upwatch.sqlite3")
+    [row] = MonitorService(db).summaries()
+    at = datetime.now(UTC) - timedelta(minutes=2)
+    result = pulled(str(row.spec.id), at, "down", device_id="a1", origin="laptop-A")
+    SyncStore(db).save_cloud_results([result], "1:x")
+    db.close()
+    _, out, _ = run(capsys, "list")
+    assert "never" not in out
+    assert "2 min ago" in out
+    assert "✖ down" in out
 
 
 def test_check_exits_1_when_a_site_is_down(

@@ -155,3 +155,45 @@ async def test_billing_on_a_server_without_stripe_says_what_the_server_said(
         await a.cloud.checkout_url("pro")
     assert "billing is not configured" in refused.value.message
     assert "retrying" not in refused.value.message
+
+
+async def test_a_change_made_just_after_a_sync_is_not_left_for_the_next_period(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, b = desktops
+    await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
+    await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
+    runner_a, runner_b = restarted(a), restarted(b)
+    loops = [SyncLoop(runner_a, period=3600, change_poll=1.0), SyncLoop(runner_b, period=3600)]
+    tasks = [asyncio.create_task(loop.run()) for loop in loops]
+    other_process = MonitorService(a.db)
+    try:
+        await until(lambda: loops[0].runs >= 1 and not loops[0].syncing, "A's first sync")
+        other_process.add(MonitorSpec(name="One", url="https://one.example.com"))
+        await until(lambda: a.cloud.status()["pending"] == 0, "A pushed One")
+        # within the same poll: the count of waiting changes is what it was a second ago
+        other_process.add(MonitorSpec(name="Two", url="https://two.example.com"))
+        await until(lambda: "Two" in b.urls(), "B has Two", timeout=6.0)
+    finally:
+        await stop(tasks)
+        await runner_a.aclose()
+        await runner_b.aclose()
+
+
+async def test_a_running_loop_signed_out_syncs_as_soon_as_a_terminal_signs_in(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, _ = desktops
+    a.monitors.add(MonitorSpec(name="Shop", url="https://shop.example.com"))
+    runner = restarted(a)
+    seen: list[SyncStatus] = []
+    syncing = SyncLoop(runner, period=3600, change_poll=0.5, on_status=seen.append)
+    task = asyncio.create_task(syncing.run())
+    try:
+        await until(lambda: seen, "a first run")
+        assert not seen[-1].signed_in
+        await a.cloud.sign_up("al@example.com", PASSWORD, api.url)  # `upwatch signup`
+        await until(lambda: seen[-1].signed_in and seen[-1].pending == 0, "synced", timeout=5)
+    finally:
+        await stop([task])
+        await runner.aclose()

@@ -271,6 +271,27 @@ async def test_an_unreachable_server_gets_a_clear_message(desktops: list[Desktop
         await a.cloud.sign_in(EMAIL, PASSWORD, "http://127.0.0.1:9")
 
 
+def checked_here(
+    desktop: Desktop,
+    monitor_id: uuid.UUID,
+    checks: list[tuple[Status, datetime]],
+    holds: Status | None = None,
+) -> None:
+    """This computer checked the monitor at these times (and its runner holds it as holds)."""
+    with sqlite3.connect(desktop.db.path, isolation_level=None) as conn:
+        (pk,) = conn.execute("SELECT pk FROM monitors WHERE id = ?", (str(monitor_id),)).fetchone()
+        outcomes = [
+            Outcome(pk, CheckResult(monitor_id, status, at, response_time_ms=30), None)
+            for status, at in checks
+        ]
+        conn.execute("BEGIN IMMEDIATE")
+        write_outcomes(conn, outcomes)
+        if holds is not None:
+            conn.execute("UPDATE monitors SET status = ? WHERE pk = ?", (holds.value, pk))
+        conn.execute("COMMIT")
+    conn.close()
+
+
 def cloud_result(api: ApiServer, monitor_id: uuid.UUID, status: str, at: datetime) -> None:
     """A result as a cloud worker writes it."""
     engine = create_engine(api.settings.database_url)
@@ -290,9 +311,8 @@ async def test_the_desktop_tells_down_from_here_only_from_down_everywhere(
     made = a.monitors.add(spec("Shop"))
     await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
     await a.cloud.sync()
-    with sqlite3.connect(a.db.path) as conn:  # this computer sees it down
-        conn.execute("UPDATE monitors SET status = 'down'")
     now = datetime.now(UTC)
+    checked_here(a, made.id, [(Status.DOWN, now - timedelta(seconds=30))], holds=Status.DOWN)
     cloud_result(api, made.id, "up", now - timedelta(seconds=40))
     report = await a.cloud.sync()
     assert report.results_pulled == 1
@@ -303,8 +323,8 @@ async def test_the_desktop_tells_down_from_here_only_from_down_everywhere(
     cloud_result(api, made.id, "down", now - timedelta(seconds=10))
     await a.cloud.sync()
     assert a.monitors.summaries()[0].where_down() == "down everywhere"
-    with sqlite3.connect(a.db.path) as conn:  # recovered here, still down from the cloud
-        conn.execute("UPDATE monitors SET status = 'up'")
+    # recovered here, still down from the cloud
+    checked_here(a, made.id, [(Status.UP, now - timedelta(seconds=5))], holds=Status.UP)
     assert a.monitors.summaries()[0].where_down() == "down from the cloud only"
 
 
