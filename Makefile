@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-app
-TEST_TIMEOUT ?= 1200
+TEST_TIMEOUT ?= 1800
 PACKAGE_TIMEOUT ?= 600
 
 .PHONY: run test check lint types contracts bench screenshots system-deps format clean package package-test audit
