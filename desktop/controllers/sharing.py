@@ -18,6 +18,7 @@ class SharingController(QObject):
         super().__init__()
         self.service = service
         self.pages: list[SharedPage] = []
+        self.problem: str | None = None  # why the last read of the pages failed
 
     @property
     def link(self) -> str | None:
@@ -26,11 +27,13 @@ class SharingController(QObject):
 
     async def refresh(self) -> str | None:
         """Read the account's pages; return None, or what went wrong (signed out: no pages)."""
+        self.problem = None
         try:
             self.pages = await self.service.pages()
         except NotSignedIn:
             self.pages = []
         except UpwatchError as exc:
+            self.problem = exc.message
             return exc.message
         finally:
             self.pages_changed.emit()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
@@ -62,6 +64,7 @@ class AccountPage(QWidget):
         self._controller = controller
         self._sharing = sharing
         self._pages_loaded = False
+        self._pages_synced_at: datetime | None = None
         self._billing_said_waiting = False
         self.stack = QStackedWidget()
         self.stack.addWidget(self._sign_in_form())
@@ -165,8 +168,17 @@ class AccountPage(QWidget):
         """Show the controller's account state."""
         view = self._controller.view
         self.stack.setCurrentIndex(1 if view.signed_in else 0)
-        if self._sharing is not None and view.signed_in != self._pages_loaded:
-            self._pages_loaded = view.signed_in  # read the pages once per sign-in
+        # the pages are read once per sign-in, and again after a sync that worked when the
+        # last read failed (the server was away)
+        retry = (
+            self._sharing is not None
+            and self._sharing.problem is not None
+            and not view.error
+            and view.last_sync_at != self._pages_synced_at
+        )
+        if self._sharing is not None and (view.signed_in != self._pages_loaded or retry):
+            self._pages_loaded = view.signed_in
+            self._pages_synced_at = view.last_sync_at
             spawn(self._sharing.refresh())
         for button in (self.sign_in_button, self.create_button, self.sign_out_button):
             button.setEnabled(not view.busy)
@@ -228,6 +240,13 @@ class AccountPage(QWidget):
         link = self._sharing.link if self._sharing is not None else None
         for button in (self.copy_link_button, self.open_page_button):
             button.setVisible(link is not None)
+        problem = self._sharing.problem if self._sharing is not None else None
+        if link is None and problem is not None:
+            self.status_page_label.setText(
+                f"<b>Status page:</b> could not be read ({_escape(problem)}); it shows here"
+                " once Upwatch Cloud answers."
+            )
+            return
         if link is None:
             self.status_page_label.setText(
                 "<b>Status page:</b> none yet. Select a monitor on the Monitors tab and press"

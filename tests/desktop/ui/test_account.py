@@ -244,3 +244,41 @@ async def test_share_puts_the_selected_monitor_on_a_public_page_and_copies_its_l
             shown = await visitor.get(api.url + link.removeprefix(api.settings.public_origin))
         assert shown.status_code == 200
         assert "Shop" in shown.text
+
+
+async def test_a_status_page_that_could_not_be_read_says_so_and_shows_once_the_server_answers(
+    app: TrayApp, api: ApiServer, target: TargetServer
+) -> None:
+    from desktop.secrets.store import SecretStore
+    from desktop.services.cloud import CloudService
+    from desktop.services.monitors import MonitorService
+    from desktop.services.sharing import ShareService
+    from shared.monitor import MonitorSpec
+    from tests.support.cutting_proxy import CuttingProxy
+
+    proxy = CuttingProxy(api.port).start()
+    try:
+        # signed in and shared from a terminal before the app starts
+        shop = MonitorService(app.db).add(MonitorSpec(name="Shop", url=target.url("/")))
+        cloud = CloudService(app.db, SecretStore())
+        await cloud.sign_up("al@example.com", PASSWORD, proxy.url)
+        await ShareService(cloud, MonitorService(app.db)).share([str(shop.id)])
+        await cloud.aclose()
+        # then the server is away as the app starts: no request reaches it (a cut answer
+        # would be worse: a refresh the server took but whose new token never arrived ends
+        # the session, as a refresh token used twice must)
+        proxy.cut_uploads = 10_000
+        async with running(app):
+            page = app.account_page
+            assert isinstance(page, AccountPage)
+            await until(lambda: "could not be read" in page.status_page_label.text())
+            assert "none yet" not in page.status_page_label.text()  # not a false "no page"
+            proxy.cut_uploads = 0
+            app.account.sync_now()  # a sync that works: the pages are read again
+            await until(
+                lambda: "/s/shop-" in page.status_page_label.text(),
+                timeout=15,
+                state=lambda: (page.status_page_label.text(), app.account.view),
+            )
+    finally:
+        proxy.stop()
