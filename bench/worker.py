@@ -262,7 +262,7 @@ def start_workers(
     }
     command = [sys.executable, "-m", "desktop.launcher", "worker", "--role", "checks"]
     command += ["--concurrency", str(options.concurrency), "--batch", str(batch)]
-    # one local target stands in for every monitored site: no per-host cap (A14) here
+    # one local target stands in for every monitored site: no per-host cap here
     command += ["--per-host", str(options.concurrency)]
     return [
         subprocess.Popen(

@@ -29,7 +29,7 @@ def build_request(spec: MonitorSpec) -> ProbeRequest:
 def evaluate(
     spec: MonitorSpec, response: ProbeResponse
 ) -> tuple[Status, str | None, FailureKind | None]:
-    """Return (status, error, failure kind) for an answer, by the rules of DESIGN.md section 2."""
+    """Return (status, error, failure kind) for an answer: its status code, keyword and speed."""
     expected = spec.expected
     if not expected.accepts(response.status):
         return Status.DOWN, f"expected {expected}, got {response.status}", FailureKind.STATUS

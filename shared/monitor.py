@@ -40,7 +40,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 FRAMING_HEADERS = frozenset(
     {"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer"}
 )
-# The hosted checker also refuses these (DESIGN.md section 6); the desktop may set Host.
+# The hosted checker also refuses these; the desktop may set Host.
 HOSTED_FORBIDDEN_HEADERS = FRAMING_HEADERS | {"host", "proxy-authorization", "proxy-connection"}
 
 
@@ -62,7 +62,7 @@ _DOTTED_QUAD = re.compile(r"^(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){3}$")
 def _looks_like_short_ipv4(host: str) -> bool:
     """True for hosts every part of which is a number (2130706433, 0x7f000001, 127.1, 0,
     017.0.0.1) but which are not a plain dotted quad: resolvers read them as IPv4 addresses
-    in ways that differ between libraries, so neither side checks them (checklist A2)."""
+    in ways that differ between libraries, so neither side checks them."""
     parts = host.rstrip(".").lower().split(".")
     if not all(_IPV4_PART.match(part) for part in parts):
         return False

@@ -1,4 +1,4 @@
-"""The hosted side's guard on outbound requests (DESIGN.md section 6; checklist A).
+"""The hosted side's guard on outbound requests.
 
 A check or webhook from the cloud must never reach loopback, private, link-local, CGNAT,
 multicast, reserved or cloud-metadata addresses, in any IPv4 or IPv6 spelling. Two gates:

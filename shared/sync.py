@@ -1,4 +1,4 @@
-"""The sync protocol between a desktop and the hosted service (DESIGN.md section 5).
+"""The sync protocol between a desktop and the hosted service.
 
 Entities carry an updated_at and the device that made the change; the newer change wins
 (last-writer-wins, ties broken by the device id), and a delete is a change like any other

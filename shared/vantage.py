@@ -1,4 +1,4 @@
-"""Where a monitor is down from: this computer, the cloud, or both (DESIGN.md section 5)."""
+"""Where a monitor is down from: this computer, the cloud, or both."""
 
 from __future__ import annotations
 

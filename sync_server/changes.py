@@ -1,4 +1,4 @@
-"""Per-account change numbers (seq) shared by every synced entity (DESIGN.md section 5)."""
+"""Per-account change numbers (seq) shared by every synced entity."""
 
 from __future__ import annotations
 

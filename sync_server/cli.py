@@ -143,7 +143,7 @@ def main(argv: Sequence[str]) -> int:
         # way: a full collection walking them all stalled requests (tail latency, bench/api.py)
         gc.collect()
         gc.freeze()
-        # proxy_headers off: the client address behind proxies is ours to decide (E4)
+        # proxy_headers off: the client address behind proxies is ours to decide
         uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_config=None)
         return 0
     except UpwatchError as exc:

@@ -46,7 +46,7 @@ class ServerSettings(BaseSettings):
         validation_alias=_env("DATABASE_URL"),
     )
     jwt_secret: str = Field(default=DEV_SECRET, min_length=32)
-    # secrets rotated out that still verify tokens until they are removed from here (C5),
+    # secrets rotated out that still verify tokens until they are removed from here,
     # e.g. UPWATCH_JWT_PREVIOUS_SECRETS='["<the old secret>"]' for the 15 minutes after a change
     jwt_previous_secrets: list[str] = Field(default_factory=list)
     # keys that seal alert channels' configs at rest (Fernet, comma-separated): the first
@@ -66,10 +66,10 @@ class ServerSettings(BaseSettings):
     rate_limit_login_email: str = "10/hour"
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
     trusted_proxies: list[str] = Field(default_factory=list)
-    # where users reach the service; its origin may write with cookies (C11)
+    # where users reach the service; its origin may write with cookies
     public_url: str = "http://127.0.0.1:8000"
     # where status pages are served; another host than public_url's keeps the dashboard's
-    # cookies away from them (checklist D5); unset: public_url
+    # cookies away from them; unset: public_url
     status_url: str | None = None
     allowed_origins: list[str] = Field(default_factory=list)
     # read-heavy queries (lists, check history) may go to a replica

@@ -18,7 +18,7 @@ def make_engine(url: str) -> Engine:
     No pre-ping: it cost a round trip and ~0.08 ms of CPU on every request (bench/README.md).
     A connection that died with its server fails the request that meets it (503 with
     Retry-After), and SQLAlchemy then drops every connection older than the failure, so a
-    PostgreSQL restart costs a few 503s, not one per pooled connection (checklist L1)."""
+    PostgreSQL restart costs a few 503s, not one per pooled connection."""
     return create_engine(
         url,
         pool_size=POOL_SIZE,

@@ -111,7 +111,7 @@ def get_current(
 ) -> tuple[User, AccessClaims]:
     """The signed-in user and token claims, from a bearer token or a browser's cookie.
 
-    401 without a valid token of a live session; 403 for a cross-site cookie write (C11).
+    401 without a valid token of a live session; 403 for a cross-site cookie write.
     """
     return auth.current_user(verified_claims(request, settings))
 
@@ -121,7 +121,7 @@ CurrentDep = Annotated[tuple[User, AccessClaims], Depends(get_current)]
 
 def verified_claims(request: Request, settings: ServerSettings) -> AccessClaims:
     """The claims of the request's access token, checked (by the rate limiter when it did);
-    401 without a valid one, 403 for a cross-site cookie write (C11). Its session is not
+    401 without a valid one, 403 for a cross-site cookie write. Its session is not
     checked here."""
     found = access_token_of(request)
     if found is None:
@@ -161,7 +161,7 @@ async def run_as_user(
     thread hop per request instead of three (user lookup, endpoint, commit).
 
     read_only: work reads from the replica (DATABASE_READ_URL) when there is one; the session
-    check stays on the primary, so a sign-out counts at once (C8).
+    check stays on the primary, so a sign-out counts at once.
     """
     state = request.app.state
     reader = state.read_engine if read_only else state.engine

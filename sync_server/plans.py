@@ -1,4 +1,4 @@
-"""The one plans table (DESIGN.md section 4), read by the API and, later, the workers."""
+"""The one plans table, read by the API and, later, the workers."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ class Plan:
     raw_history_days: int
 
 
-# DESIGN.md sets the free plan's synced monitors (10) and every plan's cloud-checked ones;
+# The free plan syncs up to 10 monitors and each plan checks a set number from the cloud;
 # a paid plan syncs five times as many monitors as it checks from the cloud, so a
 # desktop's local-only monitors fit beside the cloud ones.
 PLANS: dict[str, Plan] = {

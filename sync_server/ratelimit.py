@@ -1,12 +1,12 @@
 """Rate limits: per client IP and per signed-in user (in this process, or in Redis via REDIS_URL).
 
 The client IP is the connection's peer unless that peer is a configured trusted proxy; then
-it is the rightmost X-Forwarded-For address that is not a trusted proxy (E3, E4). The user
-key comes from a verified access token only, so a forged token cannot get its own bucket (E8).
-Sign-in attempts are also limited per IP and per normalized email (C13).
+it is the rightmost X-Forwarded-For address that is not a trusted proxy. The user
+key comes from a verified access token only, so a forged token cannot get its own bucket.
+Sign-in attempts are also limited per IP and per normalized email.
 
 When the shared counter store (Redis) cannot be reached, sign-in, registration and refresh
-fail closed with 503, and every other request is let through and logged (E7): an outage of
+fail closed with 503, and every other request is let through and logged: an outage of
 Redis must not take the whole API down with it, but must not open the door to guessing.
 """
 
@@ -38,7 +38,7 @@ REDIS_TIMEOUT_S = 0.5
 
 
 def client_ip(request: Request, trusted: frozenset[str]) -> str:
-    """Return the address limits are keyed on (IPv6 clients by their /64, E5)."""
+    """Return the address limits are keyed on (IPv6 clients by their /64)."""
     peer = request.client.host if request.client else "unknown"
     if peer in trusted:
         hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",")]
@@ -56,7 +56,7 @@ def client_ip(request: Request, trusted: frozenset[str]) -> str:
 
 
 def normalized_email(email: str) -> str:
-    """One key for every spelling of a mailbox: case, dots and +tags do not count (C13)."""
+    """One key for every spelling of a mailbox: case, dots and +tags do not count."""
     local, _, domain = email.strip().lower().partition("@")
     return f"{local.split('+', 1)[0].replace('.', '')}@{domain}"
 

@@ -129,7 +129,7 @@ def upwatch_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture(autouse=True)
 def no_external_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
-    """F12: refuse connections outside loopback/AF_UNIX, and fail the test if one was tried."""
+    """Refuse connections outside loopback/AF_UNIX, and fail the test if one was tried."""
     guard = NetworkGuard()
     guard.install(monkeypatch)
     yield guard

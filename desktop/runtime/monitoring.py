@@ -244,7 +244,7 @@ class Monitoring:
         for channel in channels.for_monitor(monitor_pk):
             assert channel.pk is not None
             if cloud_checked and channel.cloud == SYNCED:
-                continue  # the cloud alerts through it: one alert per outage (DESIGN.md 5)
+                continue  # the cloud alerts through it: one alert per outage
             if channel.id not in urls:
                 try:
                     urls[channel.id] = self._secrets.get(channel_secret_key(channel.id))

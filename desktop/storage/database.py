@@ -26,7 +26,7 @@ class Database:
     """One SQLite file: migrated on open, sessions that commit once per unit of work.
 
     A file SQLite calls damaged (malformed, not a database) is moved aside and a fresh one
-    made (H6); moved_aside then says where it went, for the UI and the CLI to tell the user.
+    made; moved_aside then says where it went, for the UI and the CLI to tell the user.
     """
 
     def __init__(self, path: Path) -> None:

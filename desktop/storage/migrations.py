@@ -121,7 +121,7 @@ CREATE TABLE deliveries (
 # Version 2: user settings of the desktop app (key/value, JSON values).
 V2 = ["CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID"]
 
-# Version 3: sync with Upwatch Cloud (DESIGN.md section 5).
+# Version 3: sync with Upwatch Cloud.
 V3 = [
     "ALTER TABLE monitors ADD COLUMN cloud INTEGER NOT NULL DEFAULT 0",
     # local changes not yet acknowledged by the server, one row per entity (edits coalesce);

@@ -1,4 +1,4 @@
-"""A damaged database file is moved aside (never deleted) so Upwatch can start fresh (H6)."""
+"""A damaged database file is moved aside (never deleted) so Upwatch can start fresh."""
 
 from __future__ import annotations
 

@@ -71,10 +71,10 @@ class Deliverer:
         """Deliver payload through a channel of channel_type with config; return how it went.
 
         A webhook carries event_id (the same on every retry) and, when its config has a
-        secret, a signature over the exact body (checklist G3).
+        secret, a signature over the exact body.
         """
         if channel_type == "webhook":
-            body = json.dumps(payload).encode()  # serialized, never templated (checklist G1)
+            body = json.dumps(payload).encode()  # serialized, never templated
             headers = {"Content-Type": "application/json"}
             if event_id is not None:
                 headers[EVENT_ID_HEADER] = event_id

@@ -1,4 +1,4 @@
-"""Signed webhooks (checklist G3), the way Stripe and GitHub sign theirs.
+"""Signed webhooks, the way Stripe and GitHub sign theirs.
 
 Every webhook carries `Upwatch-Event-Id` (the outbox row's id: the same on each retry, so a
 receiver can drop repeats). A channel with a secret also gets

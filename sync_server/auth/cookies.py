@@ -1,4 +1,4 @@
-"""Browser sessions: HttpOnly cookies (C10) and the Origin check on cookie writes (C11).
+"""Browser sessions: HttpOnly cookies and the Origin check on cookie writes.
 
 The desktop sends bearer tokens and is never subject to the Origin check: a cross-site page
 cannot make a browser send an Authorization header, only cookies.

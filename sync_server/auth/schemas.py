@@ -79,7 +79,7 @@ class Registered(BaseModel):
 
 
 class CookieSession(BaseModel):
-    """A browser's sign-in: the tokens are in HttpOnly cookies, never in the body (C10)."""
+    """A browser's sign-in: the tokens are in HttpOnly cookies, never in the body."""
 
     token_type: str = "cookie"  # noqa: S105 - where the tokens are, not a secret
     expires_in: int

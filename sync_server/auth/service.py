@@ -94,7 +94,7 @@ class AuthService:
             self.repo.revoke_session(auth_session, datetime.now(UTC), "signed out")
 
     def change_password(self, user: User, claims: AccessClaims, body: PasswordChange) -> None:
-        """Set a new password and end every other session (C9); raise NotAuthenticated."""
+        """Set a new password and end every other session; raise NotAuthenticated."""
         if not verify_password(user.password_hash, body.current_password):
             # 403, not 401: the session is fine, and a client must not sign out over this
             raise Forbidden("the current password is wrong")

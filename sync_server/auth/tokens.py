@@ -31,7 +31,7 @@ class AccessClaims:
 class SigningKeys:
     """The key new access tokens are signed with and every key still accepted, by key id.
 
-    Rotation (checklist C5): the new secret becomes the current one and the old one moves to
+    Rotation: the new secret becomes the current one and the old one moves to
     the previous list, so tokens it signed keep working until they expire; removing it from
     the list retires it, and its tokens are refused from then on.
     """

@@ -1,8 +1,8 @@
 """Stripe webhook events: each processed once, in any order, ending in Stripe's state.
 
 Every subscription event re-reads the subscription from Stripe instead of trusting the
-event's copy: an older event arriving late then changes nothing (F5). The claim of the
-event id is in the same transaction as its effects (F4, F9).
+event's copy: an older event arriving late then changes nothing. The claim of the
+event id is in the same transaction as its effects.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ class StripeEvents:
         if row is None:
             return
         attempt = int(invoice.get("attempt_count") or 1)
-        # one notice per failed attempt, even when it comes again under a new event id (F8)
+        # one notice per failed attempt, even when it comes again under a new event id
         if invoice.get("id") and not self.repo.claim_event(
             _failure_key(str(invoice["id"]), attempt), "invoice.payment_failed.notice"
         ):

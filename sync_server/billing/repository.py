@@ -64,7 +64,7 @@ class BillingRepository:
         """Record an event as processed; False when it was before (it takes effect once).
 
         In the caller's transaction: a failure later rolls the claim back too, so a
-        redelivery is processed again (F9); a concurrent duplicate waits here and skips (F4).
+        redelivery is processed again; a concurrent duplicate waits here and skips.
         """
         found = self.session.execute(_CLAIM_EVENT, {"id": event_id, "type": kind[:100]})
         return found.first() is not None

@@ -1,4 +1,4 @@
-"""Stripe webhook signatures, checked against the raw body (checklist F1-F3)."""
+"""Stripe webhook signatures, checked against the raw body."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Channel bodies: one strict shape per type, validated without Apprise (checklist A13)."""
+"""Channel bodies: one strict shape per type, validated without Apprise."""
 
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ class TelegramConfig(BaseModel):
 class WebhookConfig(BaseModel):
     """A generic JSON webhook (the sender re-checks the address against the SSRF rules).
 
-    With a secret, each request is signed with it (checklist G3); like every config it is
-    stored sealed and never shown again (D6).
+    With a secret, each request is signed with it; like every config it is
+    stored sealed and never shown again.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -126,7 +126,7 @@ class ChannelIn(BaseModel):
 
 
 class ChannelPublic(BaseModel):
-    """A channel as the API shows it: its target, with secrets hidden (checklist D6)."""
+    """A channel as the API shows it: its target, with secrets hidden."""
 
     id: uuid.UUID
     name: str

@@ -20,7 +20,7 @@ from sync_server.sync.hub import announce
 
 
 def refuse_internal(config: ChannelConfig, guard: NetGuard) -> None:
-    """Raise Invalid for a webhook at an address the cloud may not reach (checklist A).
+    """Raise Invalid for a webhook at an address the cloud may not reach.
 
     Literal addresses and localhost are refused here, when the channel is saved; names that
     resolve to internal addresses are refused by the sender at delivery time.

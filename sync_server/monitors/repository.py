@@ -128,7 +128,7 @@ class MonitorRepository:
 
     def lock_owner(self, user_id: uuid.UUID) -> None:
         """Serialize plan-limit checks and change numbers of one owner until the transaction
-        ends (D7): the same row lock next_seq takes, so either may come first."""
+        ends: the same row lock next_seq takes, so either may come first."""
         self.session.execute(_LOCK_OWNER, {"user": user_id})
 
     def next_seq(self, user_id: uuid.UUID) -> int:

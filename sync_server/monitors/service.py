@@ -61,7 +61,7 @@ class MonitorService:
 
     def create(self, user: Owner, body: MonitorIn) -> MonitorPublic:
         """Store a new monitor within the plan; raise PlanLimit or Conflict."""
-        seq = self.repo.next_seq(user.id)  # locks the account's row first: counts hold (D7)
+        seq = self.repo.next_seq(user.id)  # locks the account's row first: counts hold
         plan = plan_of(user.plan)
         now = datetime.now(UTC)
         fields = {**body.model_dump(), "created_at": now, "updated_at": now}

@@ -1,4 +1,4 @@
-"""Structured logs: one JSON object per line, with secrets scrubbed from every message (M2)."""
+"""Structured logs: one JSON object per line, with secrets scrubbed from every message."""
 
 from __future__ import annotations
 

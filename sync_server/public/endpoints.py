@@ -1,7 +1,7 @@
 """Public routes: /s/{slug} (HTML), its Atom feed, the page and monitor JSON, SVG badges.
 
 No sign-in: a published, live page is the permission, and a monitor on no such page
-answers 404 everywhere (checklist D3). Responses carry an ETag (a repeat visit with
+answers 404 everywhere. Responses carry an ETag (a repeat visit with
 If-None-Match gets 304), a short public Cache-Control and, for HTML, a strict CSP.
 Unknown query parameters are ignored here: shared links collect tracking parameters.
 """
@@ -96,7 +96,7 @@ HTML: dict[int | str, dict[str, Any]] = {
 
 
 def elsewhere(request: Request, settings: ServerSettings) -> Response | None:
-    """A redirect to the status origin when pages have their own and this is not it (D5)."""
+    """A redirect to the status origin when pages have their own and this is not it."""
     if not settings.status_url or request.url.netloc == urlsplit(settings.status_url).netloc:
         return None
     query = f"?{request.url.query}" if request.url.query else ""

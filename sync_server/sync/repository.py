@@ -67,7 +67,7 @@ PULL_SHARED_RESULTS = text(
     )
 )
 # A desktop's incidents of the account's live monitors: new ones stored, ended ones updated;
-# an id that is another monitor's (anyone's) changes nothing (checklist I4).
+# an id that is another monitor's (anyone's) changes nothing.
 UPSERT_LOCAL_INCIDENTS = text("""
 INSERT INTO incidents (id, monitor_id, source, status, started_at, ended_at, first_error)
 SELECT v.id, v.monitor_id, 'local', 'down', v.started_at, v.ended_at, v.first_error

@@ -38,7 +38,7 @@ def _authenticate(app: Any, token: object) -> uuid.UUID:
 async def serve_changes(websocket: WebSocket) -> None:
     """Authenticate, then send {"type": "changed"} whenever the account changes.
 
-    A browser page from another site is refused before the upgrade (C12): browsers send
+    A browser page from another site is refused before the upgrade: browsers send
     Origin on WebSocket upgrades; the desktop sends none.
     """
     origin = websocket.headers.get("origin")

@@ -1,4 +1,4 @@
-"""A cap on checks in flight to one host, whoever's monitors they are (checklist A14).
+"""A cap on checks in flight to one host, whoever's monitors they are.
 
 Many tenants may point monitors at one site; without a cap a worker would open hundreds of
 connections to it at once, which looks like an attack from our addresses and gets them

@@ -48,7 +48,7 @@ class WorkerOptions:
     """How hard a worker works."""
 
     concurrency: int = 200  # checks in flight at once
-    per_host: int = 10  # checks in flight at once to one host, across accounts (A14)
+    per_host: int = 10  # checks in flight at once to one host, across accounts
     batch: int = 2000  # most monitors held at once (a few seconds of work at full speed)
     ahead_s: float = 2.0  # claim monitors due this soon
     margin_s: float = 30.0  # lease = due time + the monitor's timeout + margin

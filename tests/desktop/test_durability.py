@@ -1,4 +1,4 @@
-"""Crashes, kills and a clean stop lose no acknowledged result (checklist H4), and a laptop
+"""Crashes, kills and a clean stop lose no acknowledged result, and a laptop
 with no network raises no alert. These start real processes."""
 
 import json
@@ -65,7 +65,7 @@ def consistent_count(path: Path) -> int:
 
 @pytest.mark.slow
 def test_kill_9_at_random_moments_never_loses_an_acknowledged_result(tmp_path: Path) -> None:
-    """H4: 50 kills at random times: integrity ok, rows >= acked, restart resumes."""
+    """50 kills at random times: integrity ok, rows >= acked, restart resumes."""
     path = tmp_path / "crash.sqlite3"
     rng = random.Random(20261126)
     stored = 0

@@ -178,13 +178,13 @@ def test_a_plain_https_url_becomes_a_json_webhook() -> None:
     ],
 )
 def test_bad_channel_urls_are_refused(target: str) -> None:
-    """G4: a URL starting with '-' or lacking scheme:// is rejected."""
+    """A URL starting with '-' or lacking scheme:// is rejected."""
     with pytest.raises(InvalidInput):
         normalize_target(target)
 
 
 def test_redaction_hides_secrets() -> None:
-    """G5: URLs shown in lists and logs do not carry the token or password."""
+    """URLs shown in lists and logs do not carry the token or password."""
     shown = redact("mailto://user:hunter2@smtp.example.com?to=a@b.example")
     assert "hunter2" not in shown
     shown = redact("tgram://123456789:abcdefg_hijklmnop/12315544")

@@ -15,7 +15,7 @@ from tests.support.memkeyring import MemoryKeyring
 def test_a_keyring_that_cannot_keep_secrets_is_refused_with_advice(
     db: Database, backend: keyring.backend.KeyringBackend
 ) -> None:
-    """J1/J3: no usable backend: a clear explanation, no fallback, nothing written."""
+    """No usable backend: a clear explanation, no fallback, nothing written."""
     keyring.set_keyring(backend)
     with pytest.raises(SecretStoreUnavailable, match="will not write them to a plain file"):
         ChannelService(db, SecretStore()).add("hook", "json://127.0.0.1:9/hook")
@@ -23,7 +23,7 @@ def test_a_keyring_that_cannot_keep_secrets_is_refused_with_advice(
 
 
 def test_the_plaintext_backend_of_keyrings_alt_is_refused_by_name() -> None:
-    """J3: PlaintextKeyring (chosen via PYTHON_KEYRING_BACKEND) is never used."""
+    """PlaintextKeyring (chosen via PYTHON_KEYRING_BACKEND) is never used."""
 
     class PlaintextKeyring(MemoryKeyring):
         pass
@@ -37,7 +37,7 @@ def test_the_plaintext_backend_of_keyrings_alt_is_refused_by_name() -> None:
 def test_a_channel_url_is_kept_in_the_keyring_and_nowhere_in_the_database(
     db: Database, memory_keyring: MemoryKeyring
 ) -> None:
-    """J2/G5: the Apprise URL bytes are in the keyring, not in SQLite (file, WAL or rows)."""
+    """The Apprise URL bytes are in the keyring, not in SQLite (file, WAL or rows)."""
     url = "json://127.0.0.1:9/hook?token=s3cr3t-t0ken-value"
     info = ChannelService(db, SecretStore()).add("hook", url)
     assert memory_keyring.get_password("upwatch", channel_secret_key(info.id)) == url
@@ -48,7 +48,7 @@ def test_a_channel_url_is_kept_in_the_keyring_and_nowhere_in_the_database(
 
 
 def test_removing_a_channel_removes_its_secret(db: Database, memory_keyring: MemoryKeyring) -> None:
-    """J5: the keyring entry goes with the channel; a missing entry is not an error."""
+    """The keyring entry goes with the channel; a missing entry is not an error."""
     service = ChannelService(db, SecretStore())
     info = service.add("hook", "json://127.0.0.1:9/hook")
     memory_keyring.delete_password("upwatch", channel_secret_key(info.id))

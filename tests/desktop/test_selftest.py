@@ -120,7 +120,7 @@ def test_a_database_that_cannot_be_opened_fails_the_database_step_and_the_check(
 def test_a_file_that_is_not_a_database_is_moved_aside_and_the_step_says_so(
     upwatch_home: Path,
 ) -> None:
-    """H6 through the self-test's entry: the garbage file is moved, a fresh one works."""
+    """Through the self-test's entry: the garbage file is moved aside, a fresh one works."""
     (upwatch_home / "upwatch.sqlite3").write_bytes(b"not a database at all" * 100)
     test = SelfTest()
     try:

@@ -63,7 +63,7 @@ def write(db: Database, outcomes: list[Outcome]) -> ResultWriter:
 
 
 def test_every_connection_has_the_durability_pragmas(db: Database) -> None:
-    """H1: WAL, synchronous NORMAL, busy_timeout >= 5000, foreign keys on, for every path."""
+    """WAL, synchronous NORMAL, busy_timeout >= 5000, foreign keys on, for every path."""
     raw = connect(db.path)
     with db.session() as session:
         orm = session.connection().connection.driver_connection
@@ -108,7 +108,7 @@ def test_a_file_from_a_newer_release_is_refused_untouched(tmp_path: Path) -> Non
 def test_an_interrupted_migration_leaves_the_old_version(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """H5: a migration that fails half way is rolled back whole."""
+    """A migration that fails half way is rolled back whole."""
     path = tmp_path / "old.sqlite3"
     Database(path).close()
     released = migrations.LATEST
@@ -193,7 +193,7 @@ def test_retention_drops_old_raw_checks_and_keeps_rollups(db: Database) -> None:
 
 
 def test_a_write_waits_for_another_writer_instead_of_failing(db: Database) -> None:
-    """H2: read-then-write from two connections: BEGIN IMMEDIATE waits, never 'locked'."""
+    """Read-then-write from two connections: BEGIN IMMEDIATE waits, never 'locked'."""
     holder = connect(db.path, check_same_thread=False)
     holder.execute("BEGIN IMMEDIATE")
     holder.execute("SELECT count(*) FROM monitors").fetchone()
@@ -216,7 +216,7 @@ def test_a_write_waits_for_another_writer_instead_of_failing(db: Database) -> No
 
 
 def test_readers_and_the_writer_work_side_by_side(db: Database) -> None:
-    """H3 (short form): GUI-like reads while the writer commits: no errors, no lost rows."""
+    """GUI-like reads while the writer commits: no errors, no lost rows."""
     pk, spec = add_monitor(db)
     errors: list[Exception] = []
     stop = threading.Event()

@@ -1,5 +1,5 @@
-"""Storage faults on real SQLite files: a full disk while the single writer is saving (H7),
-and a damaged database file moved aside at start (H6).
+"""Storage faults on real SQLite files: a full disk while the single writer is saving,
+and a damaged database file moved aside at start.
 
 The disk is made "full" the way SQLite itself sees one: PRAGMA max_page_count capped at the
 file's current size on the writer's own connection, so the next page it needs fails with
@@ -100,7 +100,7 @@ def rows_of(path: Path, pk: int) -> tuple[int, int, int | None]:
 def test_a_full_disk_is_reported_as_full_saves_nothing_of_the_batch_and_the_writer_saves_it_once_space_returns(  # noqa: E501
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """H7: SQLITE_FULL mid-batch -> "database or disk is full" reaches on_error and the log
+    """SQLITE_FULL mid-batch -> "database or disk is full" reaches on_error and the log
     (not a secondary "cannot rollback" error), none of the batch's rows exist, and the same
     writer thread saves the whole batch when the disk has room again."""
     pk, spec = add_monitor(db)
@@ -143,7 +143,7 @@ def test_a_full_disk_is_reported_as_full_saves_nothing_of_the_batch_and_the_writ
 def test_a_job_that_meets_a_full_disk_fails_alone_and_the_writer_takes_the_next_work(
     db: Database,
 ) -> None:
-    """H7: a write job hitting SQLITE_FULL gets "database or disk is full" on its future with
+    """A write job hitting SQLITE_FULL gets "database or disk is full" on its future with
     none of its rows kept; the writer goes on, and saves results once the disk has room."""
     pk, spec = add_monitor(db)
     writer = ResultWriter(db.path, linger=0.01)
@@ -176,7 +176,7 @@ def test_a_job_that_meets_a_full_disk_fails_alone_and_the_writer_takes_the_next_
 def test_a_batch_that_fails_every_try_is_given_up_and_flush_says_so(
     db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """H7: with the disk full through every try, the writer waits the injected times (never
+    """With the disk full through every try, the writer waits the injected times (never
     sleeping), gives the batch up, reports it, counts it in dropped, and flush() gives False
     rather than claiming the results are saved; later results are saved once there is room,
     and flush keeps saying results were lost."""
@@ -234,7 +234,7 @@ def test_a_flush_with_nothing_lost_gives_true(db: Database) -> None:
 def test_a_migration_error_after_which_sqlite_rolled_back_itself_is_reported_as_itself(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """H5/H7: when SQLite has already ended the transaction (as after SQLITE_FULL in a big
+    """When SQLite has already ended the transaction (as after SQLITE_FULL in a big
     write; here a trigger's RAISE(ROLLBACK) does it on cue), the migration error says what
     happened, not "cannot rollback - no transaction is active", and user_version stays."""
     path = tmp_path / "old.sqlite3"
@@ -260,7 +260,7 @@ def test_a_migration_error_after_which_sqlite_rolled_back_itself_is_reported_as_
         conn.close()
 
 
-# -- H6: a damaged database file ---------------------------------------------------------------
+# -- a damaged database file -------------------------------------------------------------------
 
 
 def truncated_database(path: Path) -> bytes:
@@ -301,7 +301,7 @@ def files_in(folder: Path) -> dict[str, bytes]:
 def test_a_damaged_file_is_moved_aside_intact_and_a_fresh_database_works(
     tmp_path: Path, damage: object, reason: str
 ) -> None:
-    """H6: a truncated or garbage file -> Database() moves it (its bytes unchanged) to
+    """A truncated or garbage file -> Database() moves it (its bytes unchanged) to
     <name>.corrupt-<UTC time> beside it, starts a fresh database that takes a monitor, and
     says what happened; a second start moves nothing."""
     path = tmp_path / DB_FILE
@@ -341,7 +341,7 @@ def test_a_damaged_file_is_moved_aside_intact_and_a_fresh_database_works(
 
 
 def test_moving_aside_never_overwrites_an_earlier_moved_file(tmp_path: Path) -> None:
-    """H6: two damaged files moved in the same second keep both: the second gets -2, and
+    """Two damaged files moved in the same second keep both: the second gets -2, and
     the -wal/-shm beside a damaged file go with it."""
     path = tmp_path / DB_FILE
     at = datetime(2026, 11, 27, 9, 0, 0, tzinfo=UTC)
@@ -363,7 +363,7 @@ def test_moving_aside_never_overwrites_an_earlier_moved_file(tmp_path: Path) -> 
 
 
 def test_an_error_that_is_not_damage_moves_nothing(tmp_path: Path) -> None:
-    """H6: only "malformed" and "not a database" move a file: a path SQLite cannot open
+    """Only "malformed" and "not a database" move a file: a path SQLite cannot open
     (here a folder) is an error with everything left where it was."""
     path = tmp_path / DB_FILE
     path.mkdir()
@@ -377,7 +377,7 @@ def test_an_error_that_is_not_damage_moves_nothing(tmp_path: Path) -> None:
 def test_the_cli_says_on_stderr_once_that_it_moved_a_damaged_database(
     upwatch_home: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """H6: `upwatch list` on a garbage file exits 0 with one line on stderr naming the moved
+    """`upwatch list` on a garbage file exits 0 with one line on stderr naming the moved
     file; the next command says nothing and moves nothing."""
     damaged = garbage_file(upwatch_home / DB_FILE)
 

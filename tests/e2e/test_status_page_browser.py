@@ -2,7 +2,7 @@
 
 It screenshots the page (into docs/screenshots/ when UPWATCH_SCREENSHOTS=1, as
 `make screenshots` sets it), checks the picture is the styled page and that the browser
-refused nothing under the page's Content-Security-Policy (checklist D4).
+refused nothing under the page's Content-Security-Policy.
 """
 
 from __future__ import annotations

@@ -1,12 +1,12 @@
-"""Alert channels in sync against the real API and PostgreSQL (issue 6, DESIGN.md section 5).
+"""Alert channels in sync against the real API and PostgreSQL (issue 6).
 
 A channel made on one desktop reaches the cloud in its cloud form and the other desktop
 without its secret; one made in the cloud reaches the desktops; deletes win by last
 writer; kinds the cloud cannot send stay on their computer. For a cloud-checked monitor the
 cloud fires the synced channels and the desktop stands aside: one alert per outage.
 
-Checklist items: D6 (no channel secret in any API or sync reply), G5 (the URL stays in the
-keyring), A (the cloud refuses an internal webhook address when the channel is saved).
+No channel secret is in any API or sync reply, the URL stays in the keyring, and the cloud
+refuses an internal webhook address when the channel is saved.
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def sql(api: ApiServer, statement: str, **params: object) -> None:
 async def test_a_channel_made_on_a_desktop_reaches_the_cloud_and_the_other_desktop(
     api: ApiServer, desktops: list[Desktop], webhook: WebhookReceiver
 ) -> None:
-    """D6, G5: the other desktop and the API see where it sends, never the secret path."""
+    """The other desktop and the API see where it sends, never the secret path."""
     a, b = desktops
     shop = a.monitors.add(MonitorSpec(name="Shop", url="https://shop.example.com"))
     channels_of(a).add("ops hook", webhook.apprise_url(HOOK_SECRET_PATH))
@@ -209,7 +209,7 @@ async def test_an_outage_of_a_cloud_checked_monitor_alerts_once_per_channel(
     switch_name: str,
     webhook: WebhookReceiver,
 ) -> None:
-    """DESIGN.md 5: the cloud fires the synced channel; the desktop shows its own
+    """The cloud fires the synced channel; the desktop shows its own
     notification only, and still alerts through a channel only it has."""
     a, _ = desktops
     target.set_switch(switch_name, status=503)

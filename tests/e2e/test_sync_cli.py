@@ -94,7 +94,7 @@ def test_monitors_beyond_the_plan_stay_local_and_sync_says_which(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """D7 seen from the desktop: the free plan syncs 10 monitors; the 11th is named."""
+    """Plan limits seen from the desktop: the free plan syncs 10 monitors; the 11th is named."""
     for index in range(11):
         run(
             capsys,
@@ -119,7 +119,7 @@ def test_without_a_keyring_the_cloud_commands_say_why(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """J3 seen from the cloud commands: no usable keyring is explained when signing in, and
+    """Seen from the cloud commands: no usable keyring is explained when signing in, and
     nothing touches the keyring before an account was ever signed in here."""
     import keyring
     from keyring.backends import fail

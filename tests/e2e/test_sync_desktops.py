@@ -1,8 +1,8 @@
 """Two desktops of one account against the real API and PostgreSQL (issue 6's scenarios).
 
-Checklist items: C6/C8 revocation reaches the desktop (it signs out and keeps local data);
-I2 (a lost reply: the retry stores nothing twice), I3 (a reset mid-upload stores no partial
-batch), I6 (a week offline), J2/J4/J5 (the refresh token's keeping).
+A revoked session (a reused refresh token, a sign-out) reaches the desktop: it signs out and
+keeps local data. A lost reply: the retry stores nothing twice. A reset mid-upload stores no
+partial batch. A week offline loses nothing. The refresh token stays in the keyring only.
 """
 
 from __future__ import annotations
@@ -211,7 +211,7 @@ async def test_a_connection_cut_mid_push_retries_without_duplicates(
 async def test_a_revoked_session_signs_the_desktop_out_and_keeps_local_data(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
-    """C5/C6: a password change elsewhere revokes every session; the desktop says so."""
+    """A password change elsewhere revokes every session; the desktop says so."""
     a, b = desktops
     a.monitors.add(spec("Shop"))
     await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
@@ -241,7 +241,7 @@ async def test_a_revoked_session_signs_the_desktop_out_and_keeps_local_data(
 async def test_the_refresh_token_is_kept_in_the_keyring_and_rotated(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
-    """J2, J4, J5: the refresh token only in the keyring, small, gone after sign-out."""
+    """The refresh token only in the keyring, small, gone after sign-out."""
     a, _ = desktops
     await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
     first = a.keyring.get_password("upwatch", REFRESH_KEY)
@@ -251,13 +251,13 @@ async def test_the_refresh_token_is_kept_in_the_keyring_and_rotated(
     second = a.keyring.get_password("upwatch", REFRESH_KEY)
     assert second
     assert second != first
-    assert len(second) < 1000  # J4: fits a Windows credential blob
-    # J2: no token or password anywhere in the database files (WAL and SHM included)
+    assert len(second) < 1000  # fits a Windows credential blob
+    # no token or password anywhere in the database files (WAL and SHM included)
     files = [p for p in a.db.path.parent.iterdir() if p.name.startswith(a.db.path.name)]
     raw = b"".join(p.read_bytes() for p in files)
     for secret in (first, second, PASSWORD):
         assert secret.encode() not in raw
-    # J5: signing out removes the keyring entry; signing out again is harmless
+    # signing out removes the keyring entry; signing out again is harmless
     await a.cloud.sign_out()
     assert a.keyring.get_password("upwatch", REFRESH_KEY) is None
     await a.cloud.sign_out()
@@ -331,8 +331,8 @@ async def test_the_desktop_tells_down_from_here_only_from_down_everywhere(
 async def test_two_processes_refreshing_at_once_do_not_end_the_session(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
-    """C7 from the desktop's side: the tray app and `upwatch sync` share one refresh token;
-    refreshing it twice at once would look like theft and revoke the session."""
+    """Concurrent refreshes, desktop side: the tray app and `upwatch sync` share one refresh
+    token; refreshing it twice at once would look like theft and revoke the session."""
     a, _ = desktops
     await a.cloud.sign_up(EMAIL, PASSWORD, api.url)
     for _ in range(5):
@@ -361,7 +361,7 @@ async def settled_count(api: ApiServer) -> int:
 async def test_a_push_cut_in_the_middle_of_its_body_stores_nothing_until_the_retry(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
-    """I3: a connection reset mid-upload leaves no partial batch; the retry stores it all."""
+    """A connection reset mid-upload leaves no partial batch; the retry stores it all."""
     a, _ = desktops
     proxy = CuttingProxy(api.port).start()
     try:

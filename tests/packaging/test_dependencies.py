@@ -1,4 +1,4 @@
-"""What an installed Upwatch pulls in: no plaintext keyring backend outside the tests (J7)."""
+"""What an installed Upwatch pulls in: no plaintext keyring backend outside the tests."""
 
 import re
 import tomllib
@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-# keyrings.alt stores secrets in plain files; the app must never fall back to it (TESTING.md).
+# keyrings.alt stores secrets in plain files; the app must never fall back to it.
 PLAINTEXT_KEYRING = "keyrings-alt"
 
 
@@ -44,7 +44,7 @@ def runtime_closure(root: str, extras: frozenset[str] = frozenset()) -> set[str]
 
 
 def test_keyrings_alt_is_not_a_runtime_dependency_nor_one_of_the_server_extra() -> None:
-    """J7: pyproject.toml keeps keyrings.alt out of [project].dependencies and the server
+    """pyproject.toml keeps keyrings.alt out of [project].dependencies and the server
     extra (a test-only extra may have it)."""
     assert names(PROJECT["dependencies"])  # the table was read, not an empty default
     assert PLAINTEXT_KEYRING not in names(PROJECT["dependencies"])
@@ -52,7 +52,7 @@ def test_keyrings_alt_is_not_a_runtime_dependency_nor_one_of_the_server_extra() 
 
 
 def test_nothing_the_installed_app_or_server_needs_at_run_time_pulls_keyrings_alt_in() -> None:
-    """J7: walking the installed metadata from upwatch, and from upwatch[server], through
+    """Walking the installed metadata from upwatch, and from upwatch[server], through
     every runtime requirement (markers and extras evaluated) never reaches keyrings.alt."""
     app = runtime_closure("upwatch")
     server = runtime_closure("upwatch", frozenset({"server"}))

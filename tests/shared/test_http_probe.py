@@ -26,7 +26,7 @@ async def check(
 
 
 async def test_a_healthy_site_is_up_with_its_response_time(target: TargetServer) -> None:
-    """B1: the desktop checks 127.0.0.1 (that is its point)."""
+    """The desktop checks 127.0.0.1 (that is its point)."""
     before = datetime.now(UTC)
     result = await check(target.url("status/200"))
     assert (result.status, result.status_code, result.error) == (Status.UP, 200, None)
@@ -93,7 +93,7 @@ async def test_redirects_can_be_left_alone(target: TargetServer) -> None:
 
 
 async def test_a_redirect_to_a_non_http_url_is_down(target: TargetServer) -> None:
-    """B2: a redirect to file:// is never followed."""
+    """A redirect to file:// is never followed."""
     result = await check(target.url("redirect-to?url=file:///etc/passwd"))
     assert result.status == Status.DOWN
     assert result.failure == FailureKind.REDIRECT
@@ -123,7 +123,7 @@ async def test_every_method_reaches_the_site_with_headers_and_body(
 
 
 async def test_a_self_signed_certificate_is_down(tls_target: TlsTargetServer) -> None:
-    """A11: a bad certificate is DOWN with a TLS error unless the monitor opts out."""
+    """A bad certificate is DOWN with a TLS error unless the monitor opts out."""
     result = await check(tls_target.url("status/200"))
     assert (result.status, result.error, result.failure) == (
         Status.DOWN,

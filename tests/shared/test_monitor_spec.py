@@ -1,4 +1,4 @@
-"""MonitorSpec validation: the one place bad monitor input is refused (checklist B2, A9)."""
+"""MonitorSpec validation: the one place bad monitor input is refused."""
 
 import uuid
 from datetime import datetime
@@ -55,7 +55,7 @@ def test_the_seeds_integer_expected_status_still_works() -> None:
     ],
 )
 def test_it_refuses_urls_that_are_not_http(url: str) -> None:
-    """B2: the desktop rejects file://, ftp://, javascript: and data: URLs."""
+    """The desktop rejects file://, ftp://, javascript: and data: URLs."""
     with pytest.raises(ValidationError):
         MonitorSpec(name="x", url=url)
 
@@ -64,7 +64,7 @@ def test_it_refuses_urls_that_are_not_http(url: str) -> None:
     "url", ["http://localhost:8080/", "http://127.0.0.1/", "http://[::1]:9/", "http://192.168.1.10"]
 )
 def test_the_desktop_may_check_localhost_and_the_lan(url: str) -> None:
-    """B1: local and LAN addresses are what a desktop monitor is for."""
+    """Local and LAN addresses are what a desktop monitor is for."""
     assert MonitorSpec(url=url).url == url
 
 
@@ -80,7 +80,7 @@ def test_the_desktop_may_check_localhost_and_the_lan(url: str) -> None:
     ],
 )
 def test_it_refuses_headers_that_would_break_the_request(headers: dict[str, str]) -> None:
-    """A9 (the desktop part): CR/LF/NUL and framing headers are refused at input."""
+    """On the desktop too, CR/LF/NUL and framing headers are refused at input."""
     with pytest.raises(ValidationError):
         MonitorSpec(url="http://a.example", headers=headers)
 

@@ -1,4 +1,4 @@
-"""The hosted side's outbound guard: hostile addresses, redirect tricks, DNS rebinding (A, K3)."""
+"""The hosted side's outbound guard: hostile addresses, redirect tricks, DNS rebinding."""
 
 import ipaddress
 import socket
@@ -62,7 +62,7 @@ PUBLIC = ["8.8.8.8", "1.1.1.1", "93.184.215.14", "2606:4700:4700::1111", "64:ff9
 
 @pytest.mark.parametrize("address", HOSTILE)
 def test_every_internal_address_form_is_refused(address: str) -> None:
-    """A1–A5: loopback, private, link-local, CGNAT, metadata, multicast, reserved, IPv6 forms."""
+    """Loopback, private, link-local, CGNAT, metadata, multicast, reserved, IPv6 forms."""
     assert forbidden_reason(ipaddress.ip_address(address)) is not None
 
 
@@ -85,14 +85,14 @@ DENY_V4 = [
 
 @given(st.ip_addresses(v=4))
 def test_ipv4_is_allowed_exactly_outside_the_deny_ranges(ip: ipaddress.IPv4Address) -> None:
-    """K3: allows(ip) ⇔ ip is in no deny range."""
+    """allows(ip) ⇔ ip is in no deny range."""
     denied = any(ip in network for network in DENY_V4)
     assert (forbidden_reason(ip) is not None) == denied
 
 
 @given(st.ip_addresses(v=4))
 def test_ipv6_forms_of_an_ipv4_address_get_its_verdict(ip: ipaddress.IPv4Address) -> None:
-    """K3: mapped, 6to4 and NAT64 forms are refused whenever the IPv4 address is."""
+    """Mapped, 6to4 and NAT64 forms are refused whenever the IPv4 address is."""
     denied = forbidden_reason(ip) is not None
     forms = [
         ipaddress.IPv6Address(f"::ffff:{ip}"),
@@ -114,7 +114,7 @@ async def guarded_check(url: str, guard: NetGuard, **fields: object) -> CheckRes
 
 
 async def test_the_cloud_cannot_check_loopback_by_address_or_by_name(target: TargetServer) -> None:
-    """A1: 127.0.0.1 and localhost are refused before any connection; nothing reaches them."""
+    """127.0.0.1 and localhost are refused before any connection; nothing reaches them."""
     target.clear_requests()
     by_ip = await guarded_check(target.url("status/200"), NetGuard())
     by_name = await guarded_check(f"http://localhost:{target.port}/status/200", NetGuard())
@@ -141,7 +141,7 @@ UNUSABLE = {FailureKind.BLOCKED, FailureKind.CONNECT, FailureKind.DNS}
 def test_short_and_non_decimal_ipv4_spellings_are_refused_when_a_monitor_is_saved(
     host: str,
 ) -> None:
-    """A2: numbers that resolvers read as IPv4 addresses, each library its own way, are
+    """Numbers that resolvers read as IPv4 addresses, each library its own way, are
     refused at validation on both sides (as redirect targets the guard refuses them too:
     test_every_redirect_hop_is_checked_again)."""
     with pytest.raises(ValidationError, match="four numbers"):
@@ -159,7 +159,7 @@ def test_short_and_non_decimal_ipv4_spellings_are_refused_when_a_monitor_is_save
 async def test_odd_spellings_of_loopback_never_reach_it(
     target: TargetServer, host: str, kinds: set[FailureKind]
 ) -> None:
-    """A2: other spellings of the local machine are refused or unusable, never connected to.
+    """Other spellings of the local machine are refused or unusable, never connected to.
 
     Each carries the target's port, so a spelling that slipped past the guard would show
     up as a request at the target.
@@ -188,7 +188,7 @@ async def test_odd_spellings_of_loopback_never_reach_it(
 async def test_every_redirect_hop_is_checked_again(
     target: TargetServer, location: str, kinds: set[FailureKind]
 ) -> None:
-    """A6: an allowed site redirecting inward gets no further; non-HTTP schemes neither."""
+    """An allowed site redirecting inward gets no further; non-HTTP schemes neither."""
     target.clear_requests()
     hop = quote(location.format(port=target.port), safe="")
     result = await guarded_check(
@@ -232,7 +232,7 @@ class ScriptedGuard(NetGuard):
 async def test_a_rebinding_name_is_connected_to_the_address_that_was_checked(
     target: TargetServer,
 ) -> None:
-    """A4: the first answer is checked and used; a later internal answer is never asked for."""
+    """The first answer is checked and used; a later internal answer is never asked for."""
     target.clear_requests()
     dns = ScriptedDns(["127.0.0.1"], ["169.254.169.254"])
     guard = ScriptedGuard(dns, allow=["127.0.0.1/32"])
@@ -243,7 +243,7 @@ async def test_a_rebinding_name_is_connected_to_the_address_that_was_checked(
 
 
 async def test_a_name_with_any_internal_answer_is_refused(target: TargetServer) -> None:
-    """A3: one internal address among public ones refuses the whole name."""
+    """One internal address among public ones refuses the whole name."""
     target.clear_requests()
     guard = ScriptedGuard(ScriptedDns(["127.0.0.1", "10.0.0.7"]), allow=["127.0.0.1/32"])
     result = await guarded_check(f"http://mixed.example:{target.port}/status/200", guard)

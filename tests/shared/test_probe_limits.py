@@ -1,10 +1,10 @@
-"""The hosted probe's limits against a hostile site: slow, huge, compressed, bloated (A10).
+"""The hosted probe's limits against a hostile site: slow, huge, compressed, bloated.
 
 What bounds a check (shared/http_probe.py, shared/probe.py):
 - time: one total timeout (the monitor's) covers connecting, the head and the body read;
 - body: read only when a keyword needs it, and then only the first BODY_READ_LIMIT bytes
   after decompression; the keyword is searched there, so a page past the cap is not an
-  error (DESIGN.md section 6: "bounded body read");
+  error;
 - head: aiohttp's parser refuses a header line over 8190 bytes and more than 128 headers.
 """
 
@@ -73,7 +73,7 @@ async def measured_check(url: str, **fields: object) -> Measured:
 async def test_a_site_that_trickles_one_byte_a_second_times_out_on_time(
     target: TargetServer, path: str, fields: dict[str, object]
 ) -> None:
-    """A10: a slow drip never resets the clock; the total timeout ends the check."""
+    """A slow drip never resets the clock; the total timeout ends the check."""
     target.clear_requests()
     checked = await measured_check(target.url(path), timeout=TIMEOUT_S, **fields)
     assert checked.result.status == Status.DOWN
@@ -84,7 +84,7 @@ async def test_a_site_that_trickles_one_byte_a_second_times_out_on_time(
 
 
 async def test_a_50_mib_body_is_read_only_up_to_the_cap(target: TargetServer) -> None:
-    """A10: the keyword is found at the start, not at the end; memory stays bounded."""
+    """The keyword is found at the start, not at the end; memory stays bounded."""
     url = target.url(f"bulk?size={50 * MiB}")
     at_start = await measured_check(url, keyword="first")
     at_end = await measured_check(url, keyword="last")
@@ -98,7 +98,7 @@ async def test_a_50_mib_body_is_read_only_up_to_the_cap(target: TargetServer) ->
 
 
 async def test_a_50_mib_body_is_not_read_at_all_without_a_keyword(target: TargetServer) -> None:
-    """A10: a status-only check takes the head and drops the connection."""
+    """A status-only check takes the head and drops the connection."""
     checked = await measured_check(target.url(f"bulk?size={50 * MiB}"))
     assert checked.result.status == Status.UP
     assert checked.seconds < 5
@@ -112,13 +112,13 @@ async def test_a_50_mib_body_is_not_read_at_all_without_a_keyword(target: Target
 async def test_the_cap_falls_exactly_on_the_body_read_limit(
     target: TargetServer, size: int, status: Status
 ) -> None:
-    """A10: a keyword ending on the cap's last byte is found; one byte later it is not."""
+    """A keyword ending on the cap's last byte is found; one byte later it is not."""
     checked = await measured_check(target.url(f"bulk?size={size}"), keyword="last")
     assert checked.result.status == status
 
 
 async def test_a_gzip_bomb_is_inflated_only_up_to_the_cap(target: TargetServer) -> None:
-    """A10: a few KiB of gzip that inflate to 10 MiB are read to the cap, no further."""
+    """A few KiB of gzip that inflate to 10 MiB are read to the cap, no further."""
     size = 10 * MiB
     assert len(gzip_bomb(size)) < 64 * 1024
     url = target.url(f"gzip-bomb?size={size}")
@@ -143,7 +143,7 @@ async def test_a_gzip_bomb_is_inflated_only_up_to_the_cap(target: TargetServer) 
 async def test_a_bloated_response_head_is_refused(
     target: TargetServer, switch_name: str, headers: dict[str, str]
 ) -> None:
-    """A10: the head is bounded (8190-byte lines, 128 headers): more is DOWN, not read on."""
+    """The head is bounded (8190-byte lines, 128 headers): more is DOWN, not read on."""
     target.set_switch(switch_name, headers=headers)
     checked = await measured_check(target.switch_url(switch_name))
     assert checked.result.status == Status.DOWN

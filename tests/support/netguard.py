@@ -1,4 +1,4 @@
-"""Refuse socket connections to anything but loopback (checklist item F12: tests stay offline).
+"""Refuse socket connections to anything but loopback: tests stay offline.
 
 The guard patches ``socket.socket.connect`` / ``connect_ex``, which covers blocking sockets,
 ``socket.create_connection``, ``ssl`` sockets and asyncio's selector event loops (aiohttp,

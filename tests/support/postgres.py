@@ -1,4 +1,4 @@
-"""PostgresServer: a private, throwaway PostgreSQL for the tests (TESTING.md recipe).
+"""PostgresServer: a private, throwaway PostgreSQL for the tests.
 
 initdb refuses to run as root, so as root every server command runs as the `postgres` user.
 """

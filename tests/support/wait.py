@@ -1,5 +1,5 @@
 """Waiting in async tests: poll a condition on the running loop, never sleep a fixed time
-and never spin a nested Qt loop (TESTING.md)."""
+and never spin a nested Qt loop."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Cloud alerts end to end: a real SMTP server and a real webhook receiver get each flip once;
-retries, permanent failures and internal webhook addresses (checklist A, G)."""
+retries, permanent failures and internal webhook addresses."""
 
 import asyncio
 import uuid
@@ -153,7 +153,7 @@ async def test_a_gone_webhook_disables_its_channel_with_the_reason(
 async def test_a_webhook_to_an_internal_address_is_never_called(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
-    """A12: the sender re-checks the webhook's address; an internal one disables the channel."""
+    """The sender re-checks the webhook's address; an internal one disables the channel."""
     user, monitor = add_account(db, "https://shop.example.com")
     channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
     queue_alert(db, monitor, channel)
@@ -175,7 +175,7 @@ async def test_names_and_errors_reach_a_webhook_as_literal_json_strings(
     switch_name: str,
     webhook: WebhookReceiver,
 ) -> None:
-    """G1: quotes, backslashes, newlines, braces and template syntax in a monitor's name and
+    """Quotes, backslashes, newlines, braces and template syntax in a monitor's name and
     in its error arrive as the same text in valid JSON; nothing is evaluated or broken."""
     target.set_switch(switch_name, status=200, body="a page without the word")
     user = insert_user(db, "pro")

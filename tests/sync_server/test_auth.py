@@ -1,4 +1,4 @@
-"""Accounts and sessions on a real PostgreSQL (checklist C1, C4, C6, C8, C14, D6)."""
+"""Accounts and sessions on a real PostgreSQL."""
 
 import base64
 import hashlib
@@ -33,7 +33,7 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def test_alice_registers_signs_in_and_sees_herself(client: TestClient) -> None:
-    """D6: no password hash in any response."""
+    """No password hash in any response."""
     response = client.post("/api/auth/register", json=ALICE)
     assert response.status_code == 202
     assert response.json()["email"] == "alice@example.com"
@@ -48,7 +48,7 @@ def test_alice_registers_signs_in_and_sees_herself(client: TestClient) -> None:
 
 
 def test_passwords_are_stored_as_argon2id(client: TestClient, settings: ServerSettings) -> None:
-    """C1: the stored hash is argon2id with at least m=19456, t=2, p=1."""
+    """The stored hash is argon2id with at least m=19456, t=2, p=1."""
     from sqlalchemy import create_engine, text
 
     client.post("/api/auth/register", json=ALICE)
@@ -64,7 +64,7 @@ def test_passwords_are_stored_as_argon2id(client: TestClient, settings: ServerSe
 
 
 def test_a_taken_email_gets_the_same_answer_and_changes_nothing(client: TestClient) -> None:
-    """C3: registering a taken email answers like a new one (status, body, latency)."""
+    """Registering a taken email answers like a new one (status, body, latency)."""
     new_timings, taken_timings = [], []
     for n in range(5):
         started = time.perf_counter()
@@ -119,7 +119,7 @@ def test_bad_registrations_get_a_clear_422(client: TestClient, body: dict[str, o
 
 
 def test_wrong_password_and_unknown_email_look_the_same(client: TestClient) -> None:
-    """C2 (shape): one generic error, same status and body."""
+    """One generic error, same status and body."""
     client.post("/api/auth/register", json=ALICE)
     wrong = client.post("/api/auth/login", json={**ALICE, "password": "wrong password!"})
     unknown = client.post(
@@ -130,7 +130,7 @@ def test_wrong_password_and_unknown_email_look_the_same(client: TestClient) -> N
 
 
 def test_refresh_rotates_and_reuse_ends_the_whole_session(client: TestClient) -> None:
-    """C6: RT1 → RT2; RT1 again → 401 and RT2 and the session's access tokens are dead."""
+    """RT1 → RT2; RT1 again → 401 and RT2 and the session's access tokens are dead."""
     first = sign_up_and_in(client)
     second = client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
     assert second.status_code == 200
@@ -144,7 +144,7 @@ def test_refresh_rotates_and_reuse_ends_the_whole_session(client: TestClient) ->
 
 
 def test_logout_ends_the_session_at_once(client: TestClient) -> None:
-    """C8: after logout the access token and the refresh token are refused immediately."""
+    """After logout the access token and the refresh token are refused immediately."""
     tokens = sign_up_and_in(client)
     assert (
         client.post("/api/auth/logout", headers=bearer(tokens["access_token"])).status_code == 204
@@ -183,7 +183,7 @@ def hand_signed(header: dict[str, object], claims: dict[str, object]) -> str:
 
 
 def test_tampered_tokens_are_refused(client: TestClient) -> None:
-    """C4: alg=none, wrong key, wrong or missing kid, expired, missing claims, wrong audience:
+    """alg=none, wrong key, wrong or missing kid, expired, missing claims, wrong audience:
     all 401 (each forged token names the server's key unless the kid is what is wrong)."""
     tokens = sign_up_and_in(client)
     assert jwt.get_unverified_header(tokens["access_token"])["kid"] == key_id(SECRET)
@@ -211,7 +211,7 @@ def test_tampered_tokens_are_refused(client: TestClient) -> None:
 
 
 def test_a_rotated_key_is_accepted_until_it_is_retired(settings: ServerSettings) -> None:
-    """C5: a token signed with the previous key works while that key is listed as previous;
+    """A token signed with the previous key works while that key is listed as previous;
     new tokens carry the new key's kid; once the old key is removed its tokens get 401."""
     new_secret = "rotated-secret-0123456789-0123456789-xyz"
     app = create_app(settings)
@@ -233,7 +233,7 @@ def test_a_rotated_key_is_accepted_until_it_is_retired(settings: ServerSettings)
 
 
 def test_the_server_refuses_to_start_with_the_default_secret() -> None:
-    """C14: a default or short signing key outside --dev fails closed."""
+    """A default or short signing key outside --dev fails closed."""
     with pytest.raises(ValidationError, match="UPWATCH_JWT_SECRET"):
         ServerSettings()
     with pytest.raises(ValidationError):
@@ -246,7 +246,7 @@ def test_healthz_answers(client: TestClient) -> None:
 
 
 def test_a_password_change_signs_out_every_other_session(client: TestClient) -> None:
-    """C9: the other sessions' access and refresh tokens stop working; this one keeps going."""
+    """The other sessions' access and refresh tokens stop working; this one keeps going."""
     laptop = sign_up_and_in(client)
     phone = client.post("/api/auth/login", json=ALICE).json()
     wrong = client.post(
@@ -273,7 +273,7 @@ def test_a_password_change_signs_out_every_other_session(client: TestClient) -> 
 
 
 def test_unknown_email_and_wrong_password_take_as_long(settings: ServerSettings) -> None:
-    """C2 (timing): a dummy hash is verified for an unknown email, so medians stay close."""
+    """A dummy hash is verified for an unknown email, so medians stay close."""
     from sync_server.app import create_app
 
     loose = settings.model_copy(
@@ -297,7 +297,7 @@ def test_unknown_email_and_wrong_password_take_as_long(settings: ServerSettings)
 def test_parallel_refreshes_of_one_token_never_leave_two_live_successors(
     client: TestClient, settings: ServerSettings
 ) -> None:
-    """C7 (server side): one refresh wins; the rest count as reuse, so no session forks."""
+    """Concurrent refreshes: one wins; the rest count as reuse, so no session forks."""
     from concurrent.futures import ThreadPoolExecutor
 
     from sqlalchemy import create_engine, text

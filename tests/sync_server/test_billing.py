@@ -1,14 +1,13 @@
 """Subscriptions with Stripe against a local fake Stripe API and real PostgreSQL.
 
-Checklist items: F1 (a valid signature applies the event), F2 (tampered, wrong secret,
-missing or partial header: 400, no effect), F3 (old or future timestamps), F4 (an event
-twice, and twice at once: applied once), F5 (out of order: Stripe's current state wins),
-F6 (the checkout's client_reference_id links the account; unknown ones change nothing),
-F7 (a downgrade keeps data and stops cloud checks beyond the plan, oldest kept), F8 (a
-failed payment delivered twice under two event ids: one notice), F9 (a failure after the
-claim rolls back; the redelivery applies), F10 (other event types and the other mode are
-ignored), F11 (checkout parameters and the Idempotency-Key), F12 (no socket leaves
-loopback: tests/conftest.py).
+A valid signature applies the event; a tampered body, a wrong secret, a missing or partial
+header, an old or future timestamp: 400 and no effect. An event twice, and twice at once,
+is applied once; out of order, Stripe's current state wins. The checkout's
+client_reference_id links the account; unknown ones change nothing. A downgrade keeps data
+and stops cloud checks beyond the plan, oldest kept. A failed payment delivered twice under
+two event ids sends one notice. A failure after the claim rolls back; the redelivery
+applies. Other event types and the other mode are ignored. Checkout sends its parameters
+and an Idempotency-Key. No socket leaves loopback (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -86,7 +85,7 @@ def upgrade(
 def test_checkout_asks_stripe_for_a_subscription_with_a_stable_idempotency_key(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F11: mode, client_reference_id, our price; a double click gets the same page."""
+    """Checkout sends mode, client_reference_id, our price; a double click gets the same page."""
     alice = login(client, ALICE)
     first = client.post("/api/subscription/checkout", json={"plan": "pro"}, headers=alice)
     again = client.post("/api/subscription/checkout", json={"plan": "pro"}, headers=alice)
@@ -108,7 +107,7 @@ def test_checkout_asks_stripe_for_a_subscription_with_a_stable_idempotency_key(
 def test_upgrade_plan_change_and_cancel_end_on_the_free_plan(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F1, F6: upgrade -> active -> plan change -> cancel at period end -> deleted."""
+    """Upgrade -> active -> plan change -> cancel at period end -> deleted."""
     alice = login(client, ALICE)
     assert plan_of(client, alice)["plan"] == "free"
     customer, subscription = upgrade(client, stripe_api, alice, "starter")
@@ -133,7 +132,7 @@ def test_upgrade_plan_change_and_cancel_end_on_the_free_plan(
 def test_a_downgrade_keeps_every_monitor_and_stops_cloud_checks_beyond_the_plan(
     client: TestClient, db: Engine, stripe_api: FakeStripe
 ) -> None:
-    """F7: the oldest cloud monitors keep their checks; the rest are named in the notice."""
+    """The oldest cloud monitors keep their checks; the rest are named in the notice."""
     alice = login(client, ALICE)
     customer, subscription = upgrade(client, stripe_api, alice, "business")
     names = []
@@ -164,7 +163,7 @@ def test_a_downgrade_keeps_every_monitor_and_stops_cloud_checks_beyond_the_plan(
 def test_a_replayed_event_changes_nothing_even_when_both_arrive_at_once(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F4."""
+    """An event delivered twice, and twice at once, is applied once."""
     alice = login(client, ALICE)
     _, subscription = upgrade(client, stripe_api, alice)
     stripe_api.subscriptions[subscription]["status"] = "canceled"
@@ -185,7 +184,7 @@ def test_a_replayed_event_changes_nothing_even_when_both_arrive_at_once(
 def test_events_out_of_order_end_in_stripes_current_state(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F5: a late past_due event re-reads the subscription, which is active."""
+    """A late past_due event re-reads the subscription, which is active."""
     alice = login(client, ALICE)
     _, subscription = upgrade(client, stripe_api, alice, "pro")
     newer = event("customer.subscription.updated", {**stripe_api.subscriptions[subscription]})
@@ -204,7 +203,7 @@ def test_events_out_of_order_end_in_stripes_current_state(
 def test_a_webhook_that_does_not_verify_is_refused_and_changes_nothing(
     client: TestClient, stripe_api: FakeStripe, forge: str
 ) -> None:
-    """F2, F3."""
+    """A forged or stale signature: 400 and no effect."""
     alice = login(client, ALICE)
     _, subscription = upgrade(client, stripe_api, alice)
     stripe_api.subscriptions[subscription]["status"] = "canceled"
@@ -234,7 +233,7 @@ def test_a_webhook_that_does_not_verify_is_refused_and_changes_nothing(
 def test_unknown_accounts_other_types_and_the_other_mode_are_ignored(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F6, F10."""
+    """An unknown account, another event type or the other mode: ignored."""
     alice = login(client, ALICE)
     stranger = event("checkout.session.completed", {
         "id": "cs_1", "customer": "cus_1", "subscription": "sub_1",
@@ -254,7 +253,7 @@ def test_unknown_accounts_other_types_and_the_other_mode_are_ignored(
 def test_a_failure_after_the_claim_rolls_back_and_the_redelivery_applies(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F9: no event is "seen but not applied"."""
+    """No event is "seen but not applied"."""
     alice = login(client, ALICE)
     customer, subscription = upgrade(client, stripe_api, alice, "starter")
     stripe_api.set_subscription(subscription, customer=customer, status="active", price="price_pro")
@@ -283,7 +282,7 @@ def test_a_failed_payment_keeps_the_plan_and_tells_the_account(
 def test_a_failed_payment_delivered_twice_tells_the_account_once(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F8: the same invoice.payment_failed under two event ids (same invoice, same
+    """The same invoice.payment_failed under two event ids (same invoice, same
     attempt_count) gives one notice; the next attempt's failure gives a new one."""
     alice = login(client, ALICE)
     customer, subscription = upgrade(client, stripe_api, alice, "starter")
@@ -338,8 +337,8 @@ def test_without_stripe_settings_billing_says_so_and_the_rest_works(
 def test_a_downgrade_takes_status_pages_beyond_the_plan_offline_and_keeps_them(
     client: TestClient, stripe_api: FakeStripe
 ) -> None:
-    """F7 for status pages: the oldest stays published, the others answer 404 until an upgrade
-    publishes them again; nothing is deleted."""
+    """A downgrade and status pages: the oldest stays published, the others answer 404 until an
+    upgrade publishes them again; nothing is deleted."""
     alice = login(client, ALICE)
     customer, subscription = upgrade(client, stripe_api, alice, "starter")
     for slug in ("first-page", "second-page", "third-page"):

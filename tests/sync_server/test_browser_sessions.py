@@ -1,4 +1,4 @@
-"""Browser sessions: HttpOnly cookies and the Origin check on writes (checklist C10, C11)."""
+"""Browser sessions: HttpOnly cookies and the Origin check on writes."""
 
 from collections.abc import Iterator
 from http.cookiejar import DefaultCookiePolicy
@@ -43,7 +43,7 @@ def sign_in(browser: TestClient) -> None:
 
 
 def test_a_browser_sign_in_puts_the_tokens_in_strict_cookies_only(browser: TestClient) -> None:
-    """C10: HttpOnly, Secure, SameSite, __Host- prefix, Max-Age within the token's life."""
+    """HttpOnly, Secure, SameSite, __Host- prefix, Max-Age within the token's life."""
     response = browser.post(
         "/api/auth/login", json={**ALICE, "use_cookies": True}, headers=SAME_SITE
     )
@@ -84,7 +84,7 @@ def test_cookie_reads_work_and_same_origin_writes_too(browser: TestClient) -> No
 def test_cross_site_cookie_writes_are_refused_and_change_nothing(
     browser: TestClient, headers: dict[str, str]
 ) -> None:
-    """C11: a cookie-authenticated POST/PUT/DELETE from another site gets 403."""
+    """A cookie-authenticated POST/PUT/DELETE from another site gets 403."""
     sign_in(browser)
     monitor = {"url": "https://shop.example.com", "interval": 60}
     made = browser.post("/api/monitors", json=monitor, headers=SAME_SITE).json()
@@ -202,7 +202,7 @@ def test_use_cookies_must_be_true_or_false(browser: TestClient) -> None:
 
 
 def test_the_refresh_cookie_rotates_and_logout_clears_both(browser: TestClient) -> None:
-    """C6 and C8 through cookies."""
+    """Through cookies: a used refresh cookie is replaced, and logout ends both tokens."""
     sign_in(browser)
     old_refresh = browser.cookies.get("__Secure-upwatch_refresh")
     rotated = browser.post("/api/auth/refresh", headers=SAME_SITE)
@@ -226,7 +226,7 @@ def test_refresh_without_a_token_is_a_clear_401(browser: TestClient) -> None:
 
 
 def test_settings_refuse_a_wildcard_origin() -> None:
-    """C14: an origin list that lets any site write with cookies does not start."""
+    """An origin list that lets any site write with cookies does not start."""
     with pytest.raises(ValueError, match="not an origin"):
         ServerSettings(dev=True, allowed_origins=["*"])
 
@@ -237,7 +237,7 @@ STATUS_SITE = "https://status.upwatch.example.com"
 def test_status_pages_live_on_their_own_origin_without_dashboard_cookies(
     settings: ServerSettings, client: TestClient
 ) -> None:
-    """D5: with STATUS_URL set, page links point there, the dashboard's host redirects there,
+    """With STATUS_URL set, page links point there, the dashboard's host redirects there,
     and a browser signed in to the dashboard sends the page no cookie (host-only cookies)."""
     app = create_app(settings.model_copy(update={"public_url": SITE, "status_url": STATUS_SITE}))
     with TestClient(app, base_url=SITE) as browser:

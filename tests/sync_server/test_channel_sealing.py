@@ -1,7 +1,8 @@
 """Alert channels' configs sealed at rest with the data keys, and the keys rotated.
 
 A webhook URL or a bot token is a password to someone's chat: a database dump, a replica or a
-backup alone must not hand it out (D6 covers responses; this covers the rows behind them).
+backup alone must not hand it out (other tests keep it out of responses; these cover the rows
+behind them).
 """
 
 import json
@@ -43,7 +44,7 @@ def add_slack(client: TestClient, headers: dict[str, str]) -> str:
 def test_a_channel_is_stored_sealed_and_still_described(
     client: TestClient, db: Engine, settings: ServerSettings
 ) -> None:
-    """D6: the row holds no part of the webhook URL; the API still says where it sends."""
+    """The row holds no part of the webhook URL; the API still says where it sends."""
     alice = login(client, ALICE)
     add_slack(client, alice)
     (stored,) = stored_configs(db)

@@ -17,7 +17,7 @@ def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
 
 
 def test_a_slack_channel_is_stored_and_its_secret_never_shown(client: TestClient) -> None:
-    """D6: the webhook path (the secret) is not in any response."""
+    """The webhook path (the secret) is not in any response."""
     alice = login(client, ALICE)
     mid = client.post("/api/monitors", json={"url": "https://a.example.com"}, headers=alice).json()[
         "id"
@@ -68,7 +68,7 @@ def test_a_slack_channel_is_stored_and_its_secret_never_shown(client: TestClient
     ],
 )
 def test_bad_channels_are_refused_with_422(client: TestClient, config: dict[str, object]) -> None:
-    """A13 (input side): only the five typed shapes, no raw Apprise URLs."""
+    """Input side: only the five typed shapes, no raw Apprise URLs."""
     alice = login(client, ALICE)
     response = client.post(
         "/api/alert-channels", json={"name": "x", "config": config}, headers=alice
@@ -78,7 +78,7 @@ def test_bad_channels_are_refused_with_422(client: TestClient, config: dict[str,
 
 
 def test_bob_cannot_use_or_touch_alices_things(client: TestClient) -> None:
-    """D2: Alice's channel ids and monitor ids answer Bob 404."""
+    """Alice's channel ids and monitor ids answer Bob 404."""
     alice, bob = login(client, ALICE), login(client, BOB)
     mid = client.post("/api/monitors", json={"url": "https://a.example.com"}, headers=alice).json()[
         "id"

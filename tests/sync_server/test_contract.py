@@ -1,9 +1,9 @@
 """The hosted API against its own OpenAPI document, with Schemathesis, in process over ASGI.
 
-Checklist K1 (every operation, every check), K2 (stateful sequences along the links
-Schemathesis infers) and D8 / D2 (Bob never reaches Alice's objects). Alice and Bob are real
-accounts, each with a monitor and an alert channel, in a fresh database for every test (and
-for every operation of the K1 run): the `client` fixture of conftest.py, built with this
+Every operation with every check, stateful sequences along the links Schemathesis infers,
+and Bob never reaching Alice's objects. Alice and Bob are real accounts, each with a
+monitor and an alert channel, in a fresh database for every test (and for every operation
+of the every-operation run): the `client` fixture of conftest.py, built with this
 module's `settings`, whose rate limits are far above what a run sends (no answer is a 429).
 
 One app is only ever driven from one event loop: the rate limiter's in-memory store holds
@@ -57,8 +57,8 @@ CONTRACT = {
     # data a failure, and some of our rules cannot be said in JSON Schema (timeout <= interval).
     "checks": {"positive_data_acceptance": {"enabled": False}},
 }
-# The K1 run shares one database between the examples of an operation on purpose, and these
-# machines are shared and noisy (TESTING.md): neither is a reason to fail.
+# The every-operation run shares one database between the examples of an operation on purpose,
+# and these machines are shared and noisy: neither is a reason to fail.
 NOT_HEALTH_PROBLEMS = [
     hypothesis.HealthCheck.function_scoped_fixture,
     hypothesis.HealthCheck.too_slow,
@@ -151,7 +151,7 @@ def sign_up(client: Poster, who: dict[str, str]) -> Tenant:
         "/api/alert-channels", json={**CHANNEL, "monitor_ids": [monitor_id]}, headers=headers
     )
     assert channel.status_code == 201, channel.json()
-    # a draft: the public routes must answer 404 for its slug and monitor to everybody (D3)
+    # a draft: the public routes must answer 404 for its slug and monitor to everybody
     slug = f"page-{uuid.uuid4().hex[:12]}"
     draft = {**PAGE, "slug": slug, "published": False, "monitor_ids": [monitor_id]}
     page = client.post("/api/status-pages", json=draft, headers=headers)
@@ -173,7 +173,7 @@ def sender(client: TestClient) -> AsgiSender:
 
 @dataclass
 class AliceRun:
-    """Alice's side of a K1 run: her session, her objects, and where the next case aims."""
+    """Alice's side of a run: her session, her objects, and where the next case aims."""
 
     sender: AsgiSender
     alice: Tenant
@@ -205,7 +205,7 @@ def alice_run(sender: AsgiSender) -> AliceRun:
 def test_every_operation_keeps_its_contract(
     case: schemathesis.Case, client: TestClient, alice_run: AliceRun
 ) -> None:
-    """K1: as Alice, no 5xx, and every answer documented and matching its schema.
+    """As Alice, no 5xx, and every answer documented and matching its schema.
 
     All of Schemathesis's checks run but positive_data_acceptance (see CONTRACT): status code,
     content type, headers and body conformance, Allow on 405, negative data rejected, missing
@@ -247,12 +247,12 @@ def write_identities(path: Path) -> Path:
 def test_linked_sequences_keep_the_contract_and_ownership(
     client: TestClient, sender: AsgiSender, tmp_path: Path
 ) -> None:
-    """K2 and D8: create -> read -> update -> delete -> read sequences, as Alice, with Bob as
+    """Create -> read -> update -> delete -> read sequences, as Alice, with Bob as
     her peer (two identities through Schemathesis's `[auth.wfc]`).
 
     `object_level_authorization` replays Alice's successful reads of objects she created as
     Bob, who must not get them; `use_after_free` and `ensure_resource_availability` follow
-    each sequence; every K1 check runs on every step.
+    each sequence; every check of the every-operation run runs on every step.
     """
     for who in (ALICE, BOB):
         sign_up(sender, who)
@@ -339,7 +339,7 @@ def error_code(response: JsonResponse) -> str | None:
 
 
 def test_bob_gets_404_from_every_route_that_takes_alices_ids(client: TestClient) -> None:
-    """D2 and D8: every route with a path parameter, in every verb, answers Bob 404 (not 403,
+    """Every route with a path parameter, in every verb, answers Bob 404 (not 403,
     not 2xx) for Alice's ids; lists never show him her rows; her data is unchanged after."""
     alice, bob = sign_up(client, ALICE), sign_up(client, BOB)
     before = alices_view(client, alice)

@@ -1,4 +1,4 @@
-"""The API through a PostgreSQL restart (checklist L1): 503 with Retry-After while the
+"""The API through a PostgreSQL restart: 503 with Retry-After while the
 database is away, back by itself without a restart of the API, nothing stored twice."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Monitors on the hosted API: CRUD, validation, ownership (D2), plan limits (D7), checks."""
+"""Monitors on the hosted API: CRUD, validation, ownership, plan limits, checks."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -65,7 +65,7 @@ def test_a_desktop_made_id_is_kept(client: TestClient) -> None:
     ],
 )
 def test_bad_monitors_are_refused_with_422(client: TestClient, body: dict[str, object]) -> None:
-    """A2, A7 and A9 at the API: short IPv4 spellings, schemes and headers refused before
+    """At the API: short IPv4 spellings, schemes and headers refused before
     anything is stored."""
     alice = login(client, ALICE)
     response = client.post("/api/monitors", json=body, headers=alice)
@@ -75,7 +75,7 @@ def test_bad_monitors_are_refused_with_422(client: TestClient, body: dict[str, o
 
 
 def test_bob_cannot_touch_alices_monitors(client: TestClient) -> None:
-    """D2: every route with Alice's id answers Bob 404, and lists never show her rows."""
+    """Every route with Alice's id answers Bob 404, and lists never show her rows."""
     alice, bob = login(client, ALICE), login(client, BOB)
     mid = client.post("/api/monitors", json=monitor(), headers=alice).json()["id"]
     for method, path in [
@@ -198,7 +198,7 @@ def test_checks_come_newest_first_in_pages(client: TestClient, settings: ServerS
 
 
 def test_parallel_creates_at_the_limit_let_exactly_one_through(client: TestClient) -> None:
-    """D7: 20 concurrent creates with one slot left: one 201, the rest 403."""
+    """20 concurrent creates with one slot left: one 201, the rest 403."""
     from concurrent.futures import ThreadPoolExecutor
 
     alice = login(client, ALICE)

@@ -1,4 +1,4 @@
-"""Operations: /metrics, one JSON error shape, structured logs (M2), Sentry, the read replica."""
+"""Operations: /metrics, one JSON error shape, structured logs, Sentry, the read replica."""
 
 import gzip
 import io
@@ -102,7 +102,7 @@ def json_log() -> Iterator[io.StringIO]:
 def test_a_sign_in_flow_logs_json_lines_without_secrets(
     client: TestClient, json_log: io.StringIO
 ) -> None:
-    """M2: no tokens, passwords, Authorization or Cookie values in the logs."""
+    """No tokens, passwords, Authorization or Cookie values in the logs."""
     tokens = sign_in(client)
     bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
     client.get("/api/auth/me", headers=bearer)

@@ -1,9 +1,9 @@
-"""The hosted worker and alert sender reach out only through NetGuard-guarded clients (A12).
+"""The hosted worker and alert sender reach out only through NetGuard-guarded clients.
 
 Checks go through `AiohttpProbe(guard=...)`; webhooks through the Deliverer's own aiohttp
 session, whose connector takes the same NetGuard's resolver and socket factory. The worker
 builds one NetGuard and hands it to both. Slack, Discord, Telegram and email go through
-Apprise to fixed service hosts or the server's own SMTP relay (A13), not to user addresses.
+Apprise to fixed service hosts or the server's own SMTP relay, not to user addresses.
 """
 
 import ast
@@ -81,7 +81,7 @@ def uses_of_other_clients(tree: ast.AST) -> list[str]:
 
 @pytest.mark.parametrize("path", source_files(), ids=lambda path: path.name)
 def test_worker_and_alert_code_uses_no_other_http_client(path: Path) -> None:
-    """A12: no httpx.Client/AsyncClient, requests, urllib.request, urllib3 or http.client."""
+    """No httpx.Client/AsyncClient, requests, urllib.request, urllib3 or http.client."""
     assert uses_of_other_clients(parsed(path)) == []
 
 
@@ -103,7 +103,7 @@ def test_the_scan_would_see_another_client() -> None:
 
 
 def test_every_http_session_there_is_built_on_the_guard() -> None:
-    """A12: each aiohttp connector resolves and connects through a NetGuard; sessions use it."""
+    """Each aiohttp connector resolves and connects through a NetGuard; sessions use it."""
     connectors = [c for path in source_files() for c in calls_to(parsed(path), "TCPConnector")]
     sessions = [c for path in source_files() for c in calls_to(parsed(path), "ClientSession")]
     assert connectors, "the webhook sender builds its connector somewhere here"
@@ -113,11 +113,11 @@ def test_every_http_session_there_is_built_on_the_guard() -> None:
     assert len(sessions) == len(connectors)
     for session in sessions:
         assert keyword(session, "connector") == "connector"
-        assert keyword(session, "trust_env") == "False"  # no proxy from the environment (A8)
+        assert keyword(session, "trust_env") == "False"  # no proxy from the environment
 
 
 def test_checks_and_webhooks_share_the_one_guard_the_worker_builds() -> None:
-    """A12: worker/cli.py makes one NetGuard and gives it to the checker and every Deliverer."""
+    """worker/cli.py makes one NetGuard and gives it to the checker and every Deliverer."""
     tree = parsed(ROOT / "sync_server" / "worker" / "cli.py")
     guards = [
         target.id
@@ -163,7 +163,7 @@ async def test_a_webhook_the_guard_allows_is_posted(target: TargetServer, switch
 async def test_a_webhook_to_this_machine_is_refused_in_any_spelling(
     target: TargetServer, switch_name: str, host: str
 ) -> None:
-    """A12 (A1, A2 for channels): the sender blocks it for good and nothing is posted."""
+    """A webhook to this machine, however spelled: blocked for good and nothing is posted."""
     url = f"http://{host}:{target.port}/switch/{switch_name}"
     delivered = await deliver(url, NetGuard())
     assert not delivered.ok
@@ -177,7 +177,7 @@ async def test_a_webhook_to_this_machine_is_refused_in_any_spelling(
     "url", ["http://169.254.169.254/latest/meta-data/", "http://10.0.0.1/", "http://[fe80::1]/"]
 )
 async def test_a_webhook_to_metadata_or_private_addresses_is_refused(url: str) -> None:
-    """A12 (A1 for channels): refused before a socket is opened (the test net guard agrees)."""
+    """Metadata and private addresses: refused before a socket is opened (the test guard agrees)."""
     delivered = await deliver(url, NetGuard())
     assert not delivered.ok
     assert delivered.permanent
@@ -188,7 +188,7 @@ async def test_a_webhook_to_metadata_or_private_addresses_is_refused(url: str) -
 async def test_a_webhook_name_with_an_internal_answer_is_refused(
     target: TargetServer, switch_name: str
 ) -> None:
-    """A12 (A3 for channels): one private answer refuses the name, the allowed one included."""
+    """For webhooks too, one private answer refuses the name, the allowed one included."""
     guard = ScriptedGuard(ScriptedDns(["127.0.0.1", "10.0.0.7"]), allow=["127.0.0.1/32"])
     delivered = await deliver(f"http://hooks.example:{target.port}/switch/{switch_name}", guard)
     assert delivered.error == "blocked: 10.0.0.7 is a private address"
@@ -199,7 +199,7 @@ async def test_a_webhook_name_with_an_internal_answer_is_refused(
 async def test_a_webhook_that_redirects_is_not_followed(
     target: TargetServer, switch_name: str
 ) -> None:
-    """A12 (A6 for channels): a hook's redirect is an answer, never a second request."""
+    """A hook's redirect is an answer, never a second request."""
     target.clear_requests()
     hop = quote(target.switch_url(switch_name), safe="")
     delivered = await deliver(

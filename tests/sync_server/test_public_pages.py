@@ -1,5 +1,5 @@
 """Published status pages: the HTML, JSON, badges and feed strangers see, and what they must
-never see (checklist D3, D4, D6)."""
+never see."""
 
 import base64
 import hashlib
@@ -138,7 +138,7 @@ def test_a_page_shows_banner_states_bars_uptime_chart_and_incidents(
 def test_the_html_is_locked_down_and_cached_by_etag(
     client: TestClient, alice: dict[str, str]
 ) -> None:
-    """D4: CSP without unsafe-inline or scripts; repeat visits get 304."""
+    """CSP without unsafe-inline or scripts; repeat visits get 304."""
     publish(client, alice, "acme", [add_monitor(client, alice, "API")])
     answer = client.get("/s/acme?utm_source=chat")  # shared links gather tags: still the page
     csp = answer.headers["content-security-policy"]
@@ -179,7 +179,7 @@ def test_a_large_page_travels_gzipped_to_clients_that_take_it(
 def test_the_policy_allows_exactly_the_pages_own_style_block(
     client: TestClient, alice: dict[str, str]
 ) -> None:
-    """D4: the CSP's style hash is the hash of the one <style> the page has (a browser would
+    """The CSP's style hash is the hash of the one <style> the page has (a browser would
     otherwise drop the styles; tests/e2e/test_status_page_browser.py checks in Chromium)."""
     publish(client, alice, "acme", [add_monitor(client, alice, "API")])
     answer = client.get("/s/acme")
@@ -204,7 +204,7 @@ XSS = [
 def test_user_written_text_is_escaped_everywhere(
     client: TestClient, db: Engine, alice: dict[str, str], payload: str
 ) -> None:
-    """D4: titles, descriptions and monitor names carrying markup stay text in the page, the
+    """Titles, descriptions and monitor names carrying markup stay text in the page, the
     JSON, the feed and the badges."""
     monitor = add_monitor(client, alice, "api")
     client.put(
@@ -340,7 +340,7 @@ def public_urls(slug: str, monitor: uuid.UUID) -> list[str]:
 def test_a_private_monitor_never_appears_in_anything_public(
     client: TestClient, db: Engine, alice: dict[str, str]
 ) -> None:
-    """D3: every public URL answers 404 for a monitor on no published page: never on one, on
+    """Every public URL answers 404 for a monitor on no published page: never on one, on
     an unpublished page, removed from a page, on a deleted page, or deleted itself."""
     shown, private = add_monitor(client, alice, "Shown"), add_monitor(client, alice, "SecretBox")
     add_results(db, private, "local", every_minute(1))
@@ -393,7 +393,7 @@ def test_a_private_monitor_never_appears_in_anything_public(
      "/api/public/status-pages/draft", "/api/public/status/not-a-uuid"],
 )  # fmt: skip
 def test_slug_tricks_find_nothing(client: TestClient, alice: dict[str, str], path: str) -> None:
-    """D3: case, encodings, traversal, zero-width characters and drafts answer 404 (or 422
+    """Case, encodings, traversal, zero-width characters and drafts answer 404 (or 422
     for a malformed id), never another page."""
     publish(client, alice, "acme", [add_monitor(client, alice, "API")])
     client.post("/api/status-pages", json={"slug": "draft", "title": "Draft", "published": False},

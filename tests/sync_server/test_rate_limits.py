@@ -1,4 +1,4 @@
-"""Rate limits (checklist E1–E8, C13)."""
+"""Rate limits: per IP and per user, behind proxies, through Redis, and on sign-in."""
 
 import time
 from collections.abc import Iterator
@@ -24,7 +24,7 @@ def limited(settings: ServerSettings) -> Iterator[TestClient]:
 
 
 def test_the_101st_request_in_a_minute_gets_429_with_retry_after(limited: TestClient) -> None:
-    """E1 and E3: spoofed forwarding headers from an untrusted peer change nothing."""
+    """Spoofed forwarding headers from an untrusted peer change nothing."""
     spoofs = ["X-Forwarded-For", "X_FORWARDED_FOR", "Forwarded", "X-Real-IP"]
     for index in range(100):
         header = spoofs[index % len(spoofs)]
@@ -39,7 +39,7 @@ def test_the_101st_request_in_a_minute_gets_429_with_retry_after(limited: TestCl
 
 
 def test_a_forged_token_does_not_get_a_bucket_of_its_own(limited: TestClient) -> None:
-    """E8: an unverifiable bearer token is limited by IP only; a real user by user too."""
+    """An unverifiable bearer token is limited by IP only; a real user by user too."""
     for _ in range(8):
         response = limited.get("/api/monitors", headers={"Authorization": "Bearer forged.token.x"})
         assert response.status_code == 401
@@ -62,14 +62,14 @@ def request_from(peer: str, forwarded: str | None = None) -> Request:
 
 
 def test_behind_a_trusted_proxy_the_rightmost_untrusted_address_counts() -> None:
-    """E4."""
+    """Behind a trusted proxy, the rightmost untrusted X-Forwarded-For address counts."""
     trusted = frozenset({"10.0.0.1"})
     assert client_ip(request_from("10.0.0.1", "6.6.6.6, 203.0.113.9"), trusted) == "203.0.113.9"
     assert client_ip(request_from("198.51.100.7", "203.0.113.9"), trusted) == "198.51.100.7"
 
 
 def test_ipv6_clients_in_one_64_share_a_bucket() -> None:
-    """E5."""
+    """IPv6 clients in one /64 share a bucket."""
     first = client_ip(request_from("2001:db8:1:2::1"), frozenset())
     second = client_ip(request_from("2001:db8:1:2:ffff::9"), frozenset())
     assert first == second == "2001:db8:1:2::/64"
@@ -90,7 +90,7 @@ def redis() -> Iterator[RedisServer]:
 def test_two_api_instances_on_one_redis_share_their_counters(
     settings: ServerSettings, client: TestClient, redis: RedisServer
 ) -> None:
-    """E6: 60 + 60 requests from one IP to two instances → requests 101–120 refused."""
+    """60 + 60 requests from one IP to two instances → requests 101–120 refused."""
     shared = settings.model_copy(update={"redis_url": redis.url})
     with TestClient(create_app(shared)) as first, TestClient(create_app(shared)) as second:
         codes = [first.get("/api/monitors").status_code for _ in range(60)]
@@ -101,7 +101,7 @@ def test_two_api_instances_on_one_redis_share_their_counters(
 def test_with_redis_down_sign_in_fails_closed_and_reads_go_on(
     settings: ServerSettings, client: TestClient, redis: RedisServer
 ) -> None:
-    """E7 and L2: no 500 and no hang; sign-in answers 503, signed-in reads still work."""
+    """Redis down: no 500 and no hang; sign-in answers 503, signed-in reads still work."""
     who = {"email": "a@example.com", "password": PASSWORD}
     with TestClient(create_app(settings.model_copy(update={"redis_url": redis.url}))) as api:
         api.post("/api/auth/register", json=who)
@@ -119,7 +119,7 @@ def test_with_redis_down_sign_in_fails_closed_and_reads_go_on(
 
 
 def test_the_21st_sign_in_from_one_ip_in_an_hour_is_refused(client: TestClient) -> None:
-    """C13, per IP: every attempt counts, right or wrong."""
+    """Sign-ins per IP: every attempt counts, right or wrong."""
     codes = [
         client.post(
             "/api/auth/login", json={"email": f"u{n}@example.com", "password": PASSWORD}
@@ -132,7 +132,7 @@ def test_the_21st_sign_in_from_one_ip_in_an_hour_is_refused(client: TestClient) 
 def test_the_11th_sign_in_for_one_mailbox_is_refused_even_from_many_ips(
     settings: ServerSettings, client: TestClient
 ) -> None:
-    """C13, per normalized email: dots and +tags do not make a new key; rotating IPs neither."""
+    """Sign-ins per normalized email: dots and +tags make no new key; rotating IPs neither."""
     behind_proxy = settings.model_copy(update={"trusted_proxies": ["testclient"]})
     spellings = [
         "alice@example.com",

@@ -1,4 +1,4 @@
-"""Route inventory (checklist D1): every route needs a signed-in user unless listed public."""
+"""Route inventory: every route needs a signed-in user unless listed public."""
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
@@ -18,10 +18,10 @@ PUBLIC_ROUTES = {
     ("GET", "/docs-assets/swagger-ui-bundle.js"),
     ("GET", "/docs-assets/swagger-ui.css"),
     ("GET", "/docs-assets/favicon-32x32.png"),
-    ("POST", "/api/webhooks/stripe"),  # Stripe's signature instead (checklist F)
+    ("POST", "/api/webhooks/stripe"),  # Stripe's signature instead
     ("GET", "/billing/done"),  # static pages Stripe sends the browser back to
     ("GET", "/billing/cancelled"),
-    # published status pages: the page is the permission (checklist D3, test_public_pages.py)
+    # published status pages: the page is the permission (test_public_pages.py)
     ("GET", "/s/{slug}"),
     ("GET", "/s/{slug}/feed.atom"),
     ("GET", "/api/public/status-pages/{slug}"),
@@ -60,7 +60,7 @@ def test_every_route_is_authenticated_or_listed_public() -> None:
 
 
 def test_no_route_changes_state_on_get() -> None:
-    """C11 (inventory part): writes are never GETs."""
+    """No route changes state on GET: writes are never GETs."""
     gets = [r.path for r in api_routes() if "GET" in r.methods]
     assert len(gets) > 5
     assert not any(word in path for path in gets for word in ("logout", "delete", "create"))

@@ -40,7 +40,7 @@ def test_migrate_creates_the_schema(
 def test_the_server_will_not_start_on_the_default_secret(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """C14: no signing key outside --dev: a clear message and exit 2."""
+    """No signing key outside --dev: a clear message and exit 2."""
     monkeypatch.delenv("UPWATCH_JWT_SECRET", raising=False)
     assert upwatch(["server", "migrate"]) == 2
     assert "UPWATCH_JWT_SECRET" in capsys.readouterr().err
@@ -49,7 +49,7 @@ def test_the_server_will_not_start_on_the_default_secret(
 def test_the_server_will_not_start_without_a_data_key(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """C14: no key to seal alert channels with outside --dev, or a bad one: exit 2 and a
+    """No key to seal alert channels with outside --dev, or a bad one: exit 2 and a
     message that says how to make one; `upwatch server new-key` makes one that works."""
     monkeypatch.setenv("UPWATCH_JWT_SECRET", "x" * 40)
     monkeypatch.delenv("UPWATCH_DATA_KEYS", raising=False)

@@ -140,7 +140,7 @@ def test_the_free_plan_has_one_page_and_business_has_no_limit(
 
 
 def test_another_accounts_page_and_monitors_are_not_found(client: TestClient) -> None:
-    """D2: Bob using Alice's ids gets 404 (or 422 for her monitors in his body), never data."""
+    """Bob using Alice's ids gets 404 (or 422 for her monitors in his body), never data."""
     alice, bob = login(client, ALICE), login(client, BOB)
     api = add_monitor(client, alice, "api")
     page = client.post("/api/status-pages", json=page_body("acme", [api]), headers=alice).json()

@@ -1,8 +1,8 @@
 """Sync on the hosted side: push (last writer wins, tombstones, idempotent results) and pull.
 
-Checklist items: D2 and I4 (another account's ids), D7 (plan limits hold through sync too),
-I1 (a batch pushed twice is stored once), I5 (a clock far ahead does not win), I7 (one batch
-from two devices at once), C12 (the change socket refuses a foreign Origin).
+Another account's ids are refused; plan limits hold through sync too; a batch pushed twice
+is stored once; a clock far ahead does not win; one batch from two devices at once is
+stored once; the change socket refuses a foreign Origin.
 """
 
 import time
@@ -135,7 +135,7 @@ def test_a_clock_far_ahead_does_not_win_forever(client: TestClient) -> None:
 
 
 def test_bob_cannot_change_alices_monitor_through_sync(client: TestClient) -> None:
-    """D2: an id of another account is refused and the monitor is left alone."""
+    """An id of another account is refused and the monitor is left alone."""
     alice, bob = login(client, ALICE), login(client, BOB)
     shop = uuid.uuid4()
     push(client, alice, "laptop", monitors=[change(shop, T0)])
@@ -157,7 +157,7 @@ def test_bob_cannot_change_alices_monitor_through_sync(client: TestClient) -> No
 
 
 def test_the_free_plans_monitor_limit_holds_through_sync(client: TestClient) -> None:
-    """D7: the 11th monitor of a free account is refused with a reason; the rest apply."""
+    """The 11th monitor of a free account is refused with a reason; the rest apply."""
     alice = login(client, ALICE)
     ids = [uuid.uuid4() for _ in range(11)]
     answer = push(client, alice, "laptop", monitors=[change(i, T0) for i in ids])
@@ -395,7 +395,7 @@ def test_pushed_results_roll_up_exactly_as_the_shared_maths_does(
 
 
 def test_a_foreign_page_cannot_open_the_change_socket(client: TestClient) -> None:
-    """C12: an upgrade with a foreign Origin is refused; our own origin and none (the
+    """An upgrade with a foreign Origin is refused; our own origin and none (the
     desktop) are let in."""
     with pytest.raises(WebSocketDisconnect) as refused:  # noqa: SIM117 - the refusal is at connect
         with client.websocket_connect(
@@ -415,7 +415,7 @@ def test_a_foreign_page_cannot_open_the_change_socket(client: TestClient) -> Non
 def test_the_same_batch_pushed_at_once_from_two_devices_is_stored_once(
     client: TestClient, db: Engine
 ) -> None:
-    """I7: concurrent uploads of one batch give no unique-violation 500s and one row each."""
+    """Concurrent uploads of one batch give no unique-violation 500s and one row each."""
     alice = login(client, ALICE)
     shop = uuid.uuid4()
     push(client, alice, "laptop", monitors=[change(shop, T0)])
@@ -445,7 +445,7 @@ def incident(monitor_id: uuid.UUID, incident_id: uuid.UUID, **fields: Any) -> di
 def test_a_desktops_incidents_are_stored_once_and_their_end_follows(
     client: TestClient, db: Engine
 ) -> None:
-    """I1 and I4 for incidents: repeats store nothing twice; Bob can neither add incidents to
+    """Incidents: repeats store nothing twice; Bob can neither add incidents to
     Alice's monitor nor change hers through an id of his own monitor."""
     alice, bob = login(client, ALICE), login(client, BOB)
     shop, bobs = uuid.uuid4(), uuid.uuid4()

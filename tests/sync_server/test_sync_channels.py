@@ -1,8 +1,8 @@
 """Alert channels through /api/sync: last writer wins, ownership, the API's own checks.
 
-Checklist items: D2/I4 (another account's channel id), D6 (a pull never carries a channel's
-secret), A (an internal webhook address is refused when a channel is saved, by sync and by
-the channel API alike), G3 (a push keeps the webhook's signing secret).
+Another account's channel id is out of reach; a pull never carries a channel's secret; an
+internal webhook address is refused when a channel is saved, by sync and by the channel API
+alike; a push keeps the webhook's signing secret.
 """
 
 import uuid
@@ -85,7 +85,7 @@ def test_a_device_without_the_secret_changes_name_and_links_only(client: TestCli
 
 
 def test_another_accounts_channel_and_monitors_are_out_of_reach(client: TestClient) -> None:
-    """D2, I4."""
+    """Bob cannot reach or change Alice's channel or monitors through sync."""
     alice = login(client, ALICE)
     shop, ops = uuid.uuid4(), uuid.uuid4()
     push(client, alice, "laptop", monitors=[change(shop, T0)], channels=[channel(ops, T0)])
@@ -130,7 +130,7 @@ def test_configs_are_checked_as_the_channel_api_checks_them(client: TestClient) 
 def test_a_device_push_without_the_webhook_secret_keeps_the_one_set_in_the_cloud(
     client: TestClient, db: Engine, settings: ServerSettings
 ) -> None:
-    """G3: a secret set through the API survives the desktop's push of the same webhook (its
+    """A secret set through the API survives the desktop's push of the same webhook (its
     Apprise URL has no secret); a push with another URL drops it."""
     alice = login(client, ALICE)
     ops = uuid.uuid4()

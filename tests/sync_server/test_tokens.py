@@ -29,7 +29,7 @@ def token(keys: SigningKeys, *, issuer: str = "upwatch", minutes: int = 15) -> s
 
 
 def test_a_token_names_the_key_that_signed_it() -> None:
-    """C5: new tokens carry the current key's kid, which reveals nothing of the secret."""
+    """New tokens carry the current key's kid, which reveals nothing of the secret."""
     keys = SigningKeys.of(NEW, [OLD])
     header = jwt.get_unverified_header(token(keys))
     assert header["kid"] == key_id(NEW) == keys.current
@@ -38,7 +38,7 @@ def test_a_token_names_the_key_that_signed_it() -> None:
 
 
 def test_a_remembered_token_still_expires() -> None:
-    """C4: once verified a token is remembered, but only until its exp: the memory never
+    """Once verified a token is remembered, but only until its exp: the memory never
     outlives the token, and an expired one is refused whether remembered or not."""
     keys = SigningKeys.of(NEW)
     issued = token(keys, minutes=15)
@@ -54,7 +54,7 @@ def test_a_remembered_token_still_expires() -> None:
 
 
 def test_a_remembered_token_is_refused_for_another_issuer_or_after_retirement() -> None:
-    """C5: what one key set verified counts for that set and issuer only."""
+    """What one key set verified counts for that set and issuer only."""
     rotating = SigningKeys.of(NEW, [OLD])
     issued = token(SigningKeys.of(OLD))
     at = T0.timestamp() + 1

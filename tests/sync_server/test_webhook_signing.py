@@ -1,6 +1,6 @@
-"""Signed webhooks (checklist G3): a real receiver gets an event id and an HMAC signature that
+"""Signed webhooks: a real receiver gets an event id and an HMAC signature that
 verifies with the channel's secret over the exact body; a retry keeps the event id. The
-secret is taken by the channel API and never shown again (D6)."""
+secret is taken by the channel API and never shown again."""
 
 import time
 import uuid
@@ -34,7 +34,7 @@ def add_signed_webhook(db: Engine, url: str, secret: str | None = SECRET) -> uui
 async def test_a_webhook_is_signed_over_its_exact_body_with_the_channel_secret(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
-    """G3: the receiver verifies the signature with the secret; any other secret, a changed
+    """The receiver verifies the signature with the secret; any other secret, a changed
     body or an old timestamp does not verify."""
     outbox_id = add_signed_webhook(db, f"{webhook.base_url}/h")
     before = int(time.time())
@@ -54,7 +54,7 @@ async def test_a_webhook_is_signed_over_its_exact_body_with_the_channel_secret(
 async def test_a_retry_carries_the_same_event_id_and_a_fresh_signature(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
-    """G3: a receiver can drop repeats by event id; each attempt is signed anew."""
+    """A receiver can drop repeats by event id; each attempt is signed anew."""
     outbox_id = add_signed_webhook(db, f"{webhook.base_url}/h")
     webhook.fail_with(503, times=1)
     await deliver_once(settings)
@@ -91,7 +91,7 @@ async def test_a_webhook_without_a_secret_is_sent_unsigned_with_its_event_id(
     ],
 )
 def test_a_malformed_signature_header_does_not_verify(header: str, why: str) -> None:
-    """G3: only t=<time>,v1=<hex> verifies; the good form right beside each case does."""
+    """Only t=<time>,v1=<hex> verifies; the good form right beside each case does."""
     at = int(time.time())
     mac = signature(SECRET, BODY, at).split("v1=")[1]
     assert verify(SECRET, BODY, f"t={at},v1={mac}", now=at)
@@ -106,7 +106,7 @@ def test_any_matching_v1_verifies_so_a_receiver_can_rotate_secrets() -> None:
 
 
 def test_the_channel_api_takes_a_secret_and_never_shows_it(client: TestClient) -> None:
-    """G3, D6: the secret is accepted at creation and appears in no response."""
+    """The secret is accepted at creation and appears in no response."""
     alice = login(client, ALICE)
     config = {"type": "webhook", "url": "https://hooks.example.com/upwatch", "secret": SECRET}
     created = client.post(
@@ -131,7 +131,7 @@ def stored_secret(db: Engine, settings: ServerSettings) -> str | None:
 def test_saving_a_webhook_without_its_secret_keeps_it_while_the_url_stays(
     client: TestClient, db: Engine, settings: ServerSettings
 ) -> None:
-    """G3: the secret is never shown, so a client cannot send it back: a save that leaves it
+    """The secret is never shown, so a client cannot send it back: a save that leaves it
     out keeps it for the same URL (a rename does not stop the signatures) and drops it for a
     new URL (the old receiver's secret must not go to another)."""
     alice = login(client, ALICE)

@@ -187,7 +187,7 @@ async def test_a_first_failure_at_20_s_is_due_again_5_s_after_it_was_checked(
 async def test_the_cloud_never_reaches_an_internal_address(
     settings: ServerSettings, db: Engine, target: TargetServer
 ) -> None:
-    """A1 through the worker: without the allowlist, a loopback target is blocked."""
+    """Through the worker: without the allowlist, a loopback target is blocked."""
     add_monitor(db, add_user(db), target.url("status/200"))
     target.clear_requests()
     worker = CloudWorker(libpq_url(settings.database_url), guard=NetGuard())
@@ -240,7 +240,7 @@ async def test_uptime_figures_come_from_the_rollups_the_worker_wrote(
 async def test_a_worker_rides_out_lost_database_connections(
     settings: ServerSettings, db: Engine, target: TargetServer
 ) -> None:
-    """L1 (connections): killed backends are reconnected; results wait and are then stored."""
+    """Killed database backends are reconnected; results wait and are then stored."""
     user = add_user(db)
     now = datetime.now(UTC)
     for n in range(20):
@@ -297,7 +297,7 @@ async def test_a_check_that_starts_a_hair_early_is_not_repeated_at_once(
 async def test_checks_to_one_host_stay_under_its_cap_and_the_wait_is_not_response_time(
     settings: ServerSettings, db: Engine, target: TargetServer
 ) -> None:
-    """A14: 30 monitors of three accounts on one host, all due at once, with a cap of 4: the
+    """30 monitors of three accounts on one host, all due at once, with a cap of 4: the
     host never has more than 4 requests in flight, every check still happens, and a check's
     response time is the site's (~300 ms), not its wait for a slot."""
     now = datetime.now(UTC)

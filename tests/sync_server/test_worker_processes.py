@@ -1,5 +1,5 @@
 """Several `upwatch worker` processes on one PostgreSQL: each due check done once, on time,
-and a killed worker's monitors taken over when its lease runs out (checklist L3)."""
+and a killed worker's monitors taken over when its lease runs out."""
 
 import os
 import signal
@@ -114,7 +114,7 @@ def test_three_workers_share_300_monitors_each_check_once_and_on_time(
 def test_a_killed_workers_monitors_resume_within_one_lease(
     settings: ServerSettings, db: Engine, target: TargetServer
 ) -> None:
-    """L3: kill -9 mid-batch; after its leases (timeout 5 s + margin 2 s) the other takes over."""
+    """A kill -9 mid-batch; after its leases (timeout 5 s + margin 2 s) the other takes over."""
     ids = add_monitors(db, 100, target.url("status/200"))
     survivor, victim = start_worker(settings, "survivor"), start_worker(settings, "victim")
     time.sleep(12)

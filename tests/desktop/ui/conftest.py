@@ -1,4 +1,4 @@
-"""Qt tests run their async code on the qasync loop over one QApplication (TESTING.md)."""
+"""Qt tests run their async code on the qasync loop over one QApplication."""
 
 import asyncio
 import gc

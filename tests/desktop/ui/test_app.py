@@ -45,7 +45,7 @@ async def test_without_a_system_tray_the_window_says_so(app: TrayApp) -> None:
 async def test_a_damaged_database_was_moved_aside_and_the_window_says_where(
     tmp_path: Path, qtbot: QtBot
 ) -> None:
-    """H6: the app opens on a garbage file (moved aside by Database) and tells the user in a
+    """The app opens on a garbage file (moved aside by Database) and tells the user in a
     warning over its window, which is shown even when a tray would hide it."""
     path = tmp_path / "upwatch.sqlite3"
     path.write_bytes(b"not a database " * 1000)

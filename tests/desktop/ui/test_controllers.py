@@ -94,7 +94,7 @@ async def test_the_detail_follows_the_selection_and_new_results(
 async def test_a_save_error_is_shown_until_results_are_saved_again(
     db: Database, monitoring: Monitoring
 ) -> None:
-    """H7 in the app: the writer's disk-full error reaches storage_problem_changed on the
+    """A full disk in the app: the writer's disk-full error reaches storage_problem_changed on the
     Qt thread, once per distinct message, and "" follows when the retry commits."""
     pk, spec = add_monitor(db)
     async with stopping(monitoring):
