@@ -21,6 +21,7 @@ browsers do), CPU per request of the server process and of PostgreSQL (utime + s
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -34,6 +35,7 @@ sys.path.insert(0, str(REPO))  # tests.support is not an installed package
 
 import httpx  # noqa: E402
 from common import (  # noqa: E402
+    DATA_KEY,
     ApiServer,
     create_database,
     postgres_cpu_s,
@@ -49,6 +51,8 @@ from tests.support.status_history import (  # noqa: E402
     add_results,
     synthetic_history,
 )
+
+os.environ.setdefault("UPWATCH_DATA_KEYS", DATA_KEY)  # the test rows seal channel configs
 from tests.sync_server.rows import insert_monitors, insert_user, monitor_row  # noqa: E402
 
 P95_MS_MAX = 100.0
