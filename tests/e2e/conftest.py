@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +49,12 @@ async def desktops(tmp_path: Path) -> AsyncIterator[list[Desktop]]:
     yield made
     for desktop in made:
         await desktop.close()
+
+
+async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
+    """Poll condition; fail saying what did not happen in time."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"not in {timeout:.0f} s: {what}")
+        await asyncio.sleep(0.02)

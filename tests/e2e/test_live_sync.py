@@ -8,7 +8,8 @@ a fresh CloudService over the desktop's files, as `upwatch run` and the tray app
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
@@ -19,7 +20,7 @@ from desktop.services.cloud import REFRESH_KEY, CloudService
 from desktop.services.monitors import MonitorService
 from desktop.services.sync_loop import SyncLoop, SyncStatus
 from shared.monitor import MonitorSpec
-from tests.e2e.conftest import PASSWORD, Desktop
+from tests.e2e.conftest import PASSWORD, Desktop, until
 from tests.support.api_server import ApiServer
 
 
@@ -38,15 +39,6 @@ class CountingTransport(httpx.AsyncBaseTransport):
         await self._real.aclose()
 
 
-async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Poll condition; fail saying what did not happen in time."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not in {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.02)
-
-
 def restarted(desktop: Desktop, transport: httpx.AsyncBaseTransport | None = None) -> CloudService:
     """The cloud link a new process makes over this desktop's database and keyring."""
     return CloudService(desktop.db, SecretStore(desktop.keyring), transport=transport)
@@ -56,6 +48,24 @@ async def stop(tasks: list[asyncio.Task[None]]) -> None:
     for task in tasks:
         task.cancel()
     await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), timeout=10)
+
+
+@contextlib.asynccontextmanager
+async def two_runners(
+    api: ApiServer, a: Desktop, b: Desktop, *, change_poll: float = 2.0
+) -> AsyncIterator[list[SyncLoop]]:
+    """A and B signed in to one account, each syncing as a freshly started runner does."""
+    await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
+    await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
+    clouds = [restarted(a), restarted(b)]
+    loops = [SyncLoop(cloud, period=3600, change_poll=change_poll) for cloud in clouds]
+    tasks = [asyncio.create_task(loop.run()) for loop in loops]
+    try:
+        yield loops
+    finally:
+        await stop(tasks)
+        for cloud in clouds:
+            await cloud.aclose()
 
 
 async def test_a_new_process_refreshes_once_for_the_sync_and_the_socket(
@@ -96,12 +106,7 @@ async def test_a_change_made_by_another_process_is_pushed_within_seconds(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, b = desktops
-    await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
-    await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
-    runner_a, runner_b = restarted(a), restarted(b)
-    loops = [SyncLoop(runner_a, period=3600), SyncLoop(runner_b, period=3600)]
-    tasks = [asyncio.create_task(loop.run()) for loop in loops]
-    try:
+    async with two_runners(api, a, b) as loops:
         await until(
             lambda: all(x.listener is not None and x.listener.connected.is_set() for x in loops),
             "both change sockets connected",
@@ -109,10 +114,6 @@ async def test_a_change_made_by_another_process_is_pushed_within_seconds(
         # `upwatch add` in a terminal while the runner runs: its own process, nobody kicks
         MonitorService(a.db).add(MonitorSpec(name="Blog", url="https://blog.example.com"))
         await until(lambda: "Blog" in b.urls(), "B has A's new monitor", timeout=8.0)
-    finally:
-        await stop(tasks)
-        await runner_a.aclose()
-        await runner_b.aclose()
 
 
 async def test_a_session_the_server_ended_is_reported_once_and_kept_for_whoami(
@@ -161,23 +162,14 @@ async def test_a_change_made_just_after_a_sync_is_not_left_for_the_next_period(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, b = desktops
-    await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
-    await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
-    runner_a, runner_b = restarted(a), restarted(b)
-    loops = [SyncLoop(runner_a, period=3600, change_poll=1.0), SyncLoop(runner_b, period=3600)]
-    tasks = [asyncio.create_task(loop.run()) for loop in loops]
     other_process = MonitorService(a.db)
-    try:
+    async with two_runners(api, a, b, change_poll=1.0) as loops:
         await until(lambda: loops[0].runs >= 1 and not loops[0].syncing, "A's first sync")
         other_process.add(MonitorSpec(name="One", url="https://one.example.com"))
         await until(lambda: a.cloud.status()["pending"] == 0, "A pushed One")
         # within the same poll: the count of waiting changes is what it was a second ago
         other_process.add(MonitorSpec(name="Two", url="https://two.example.com"))
         await until(lambda: "Two" in b.urls(), "B has Two", timeout=6.0)
-    finally:
-        await stop(tasks)
-        await runner_a.aclose()
-        await runner_b.aclose()
 
 
 async def test_a_running_loop_signed_out_syncs_as_soon_as_a_terminal_signs_in(

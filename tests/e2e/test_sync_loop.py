@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable
 
 from desktop.services.sync_loop import MAX_RETRY_S, SyncLoop, SyncStatus, retry_delay
 from shared.monitor import MonitorSpec
-from tests.e2e.conftest import PASSWORD, Desktop
+from tests.e2e.conftest import PASSWORD, Desktop, until
 from tests.support.api_server import ApiServer
 from tests.support.cutting_proxy import CuttingProxy
-
-
-async def until(condition: Callable[[], object], what: str, timeout: float = 10.0) -> None:
-    """Poll condition; fail saying what did not happen in time."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not condition():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not in {timeout:.0f} s: {what}")
-        await asyncio.sleep(0.02)
 
 
 def test_retry_delays_double_with_jitter_up_to_ten_minutes() -> None:

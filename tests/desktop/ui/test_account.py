@@ -53,16 +53,7 @@ async def test_a_user_creates_an_account_syncs_and_signs_out(
         await until(lambda: "does not sell paid plans" in page.billing_label.text())
         assert not page.upgrade_button.isVisibleTo(page)
         assert page.password.text() == ""  # not kept in the form
-        tray = TrayIcon(
-            app.monitors,
-            open_window=app.show_window,
-            open_monitor=app.show_monitor,
-            add_monitor=app.add_monitor,
-            open_account=app.show_account,
-            pause_all=lambda pause: None,
-            quit_app=lambda: None,
-            account=app.account,
-        )
+        tray = tray_of(app)
         tray.rebuild_menu()
         texts = [action.text() for action in tray.menu.actions()]
         assert "Cloud: al@example.com · Free plan" in texts
@@ -116,16 +107,7 @@ async def test_a_session_the_server_ended_shows_in_the_tooltip_and_the_account_p
         page.password.setText(PASSWORD)
         page.create_button.click()
         await until(lambda: app.account.view.last_sync_at is not None)
-        tray = TrayIcon(
-            app.monitors,
-            open_window=app.show_window,
-            open_monitor=app.show_monitor,
-            add_monitor=app.add_monitor,
-            open_account=app.show_account,
-            pause_all=lambda pause: None,
-            quit_app=lambda: None,
-            account=app.account,
-        )
+        tray = tray_of(app)
         assert "\n" not in tray.toolTip()  # no sync problem: the summary only
         # this session signed out elsewhere (its tokens taken to another client)
         token = keyring.get_password("upwatch", "cloud:refresh")
@@ -140,6 +122,20 @@ async def test_a_session_the_server_ended_shows_in_the_tooltip_and_the_account_p
         assert page.stack.currentIndex() == 0  # the sign-in form, saying why
         assert "session has ended" in page.form_message.text()
         await dispose_tray(tray)
+
+
+def tray_of(app: TrayApp) -> TrayIcon:
+    """A tray icon over the app's controllers, with its account lines."""
+    return TrayIcon(
+        app.monitors,
+        open_window=app.show_window,
+        open_monitor=app.show_monitor,
+        add_monitor=app.add_monitor,
+        open_account=app.show_account,
+        pause_all=lambda pause: None,
+        quit_app=lambda: None,
+        account=app.account,
+    )
 
 
 async def dispose_tray(tray: TrayIcon) -> None:
