@@ -28,12 +28,12 @@ def cloud_config(url: str) -> dict[str, str] | None:
         return _email(parts.query, parts.username, parts.hostname)
     if scheme == "https" and parts.hostname == "hooks.slack.com":
         return {"type": "slack", "webhook_url": url.strip()}
-    if scheme == "slack" and _SLACK_TOKENS.match(rest.split("/#", 1)[0].split("?", 1)[0]):
+    if scheme == "slack" and _SLACK_TOKENS.fullmatch(rest.split("/#", 1)[0].split("?", 1)[0]):
         tokens = rest.split("/#", 1)[0].split("?", 1)[0]
         return {"type": "slack", "webhook_url": f"https://hooks.slack.com/services/{tokens}"}
     if scheme == "https" and parts.hostname in ("discord.com", "discordapp.com"):
         return {"type": "discord", "webhook_url": url.strip()}
-    if scheme == "discord" and (found := _DISCORD.match(rest.split("?", 1)[0].strip("/"))):
+    if scheme == "discord" and (found := _DISCORD.fullmatch(rest.split("?", 1)[0].strip("/"))):
         webhook = f"https://discord.com/api/webhooks/{found[1]}/{found[2]}"
         return {"type": "discord", "webhook_url": webhook}
     if scheme == "tgram" and not parts.query:

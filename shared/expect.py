@@ -28,7 +28,7 @@ class ExpectedStatus:
             raise ExpectedStatusError("expected status is empty; use e.g. 200 or 200-299")
         ranges: list[tuple[int, int]] = []
         for part in parts:
-            match = _PART.match(part)
+            match = _PART.fullmatch(part)
             if match is None:
                 raise ExpectedStatusError(
                     f"expected status {part.strip()!r} is not a code (200) or a range (200-299)"

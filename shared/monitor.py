@@ -64,9 +64,9 @@ def _looks_like_short_ipv4(host: str) -> bool:
     017.0.0.1) but which are not a plain dotted quad: resolvers read them as IPv4 addresses
     in ways that differ between libraries, so neither side checks them."""
     parts = host.rstrip(".").lower().split(".")
-    if not all(_IPV4_PART.match(part) for part in parts):
+    if not all(_IPV4_PART.fullmatch(part) for part in parts):
         return False
-    return not _DOTTED_QUAD.match(".".join(parts))
+    return not _DOTTED_QUAD.fullmatch(".".join(parts))
 
 
 def check_url(url: str) -> str:
@@ -97,7 +97,7 @@ def check_url(url: str) -> str:
 def check_headers(headers: dict[str, str]) -> dict[str, str]:
     """Return the headers; raise ValueError for bad names, control characters or framing ones."""
     for name, value in headers.items():
-        if not _TOKEN.match(name):
+        if not _TOKEN.fullmatch(name):
             raise ValueError(f"header name {name!r} is not a valid HTTP token")
         if any(ch in value for ch in "\r\n\x00"):
             raise ValueError(f"header {name} contains a line break or NUL")

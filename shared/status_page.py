@@ -9,7 +9,7 @@ from datetime import datetime
 
 from pydantic import BaseModel
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,58}[a-z0-9])\Z")
 # words a slug may not be: they read as the service's own pages
 RESERVED_SLUGS = frozenset(
     {"admin", "api", "assets", "billing", "docs", "login", "status", "static", "upwatch", "www"}
@@ -19,7 +19,7 @@ RESERVED_SLUGS = frozenset(
 def check_slug(value: str) -> str:
     """Return the slug if it is one (3-60 of a-z, 0-9 and single inner hyphens); raise
     ValueError saying what a slug may be."""
-    if not SLUG_PATTERN.match(value) or "--" in value:
+    if not SLUG_PATTERN.fullmatch(value) or "--" in value:
         raise ValueError(
             "slug: 3 to 60 lowercase letters, digits and single hyphens, like acme-status"
         )

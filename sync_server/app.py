@@ -18,7 +18,7 @@ from sync_server.channels.endpoints import router as channels_router
 from sync_server.config import ServerSettings
 from sync_server.db import libpq_url, make_engine
 from sync_server.deps import reject_unknown_query
-from sync_server.errors import error_responses, install_error_handlers
+from sync_server.errors import UnexpectedErrorMiddleware, error_responses, install_error_handlers
 from sync_server.monitors.endpoints import router as monitors_router
 from sync_server.ops.access import AccessMiddleware
 from sync_server.ops.metrics import Metrics
@@ -26,6 +26,7 @@ from sync_server.ops.sentry import init_sentry
 from sync_server.public.endpoints import router as public_router
 from sync_server.ratelimit import RateLimiter, RateLimitMiddleware
 from sync_server.status_pages.endpoints import router as status_pages_router
+from sync_server.storable import reject_unstorable_text
 from sync_server.sync.endpoints import router as sync_router
 from sync_server.sync.hub import ChangeHub
 
@@ -64,6 +65,7 @@ def create_app(
     metrics = Metrics()
     install_error_handlers(app)
     app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(settings))
+    app.add_middleware(UnexpectedErrorMiddleware)  # the rate limiter's errors too
     app.add_middleware(AccessMiddleware, metrics=metrics)  # added last: runs first
     app.state.stripe = (
         StripeGateway(settings.stripe_secret_key or "", settings.stripe_api_base)
@@ -71,8 +73,9 @@ def create_app(
         else None
     )
     routers = (auth_router, monitors_router, billing_router, billing_webhooks, channels_router)
+    checks = [Depends(reject_unknown_query), Depends(reject_unstorable_text)]
     for router in (*routers, status_pages_router, sync_router):
-        app.include_router(router, dependencies=[Depends(reject_unknown_query)])
+        app.include_router(router, dependencies=checks)
     app.include_router(billing_pages)
     app.include_router(public_router)  # no unknown-query check: shared links gather tags
     app.include_router(docs_router(app.openapi_url or "/openapi.json", app.title))

@@ -128,6 +128,7 @@ def main(argv: Sequence[str]) -> int:
 
         from sync_server.app import create_app
         from sync_server.ops.logs import configure_logging
+        from sync_server.serving import http_protocol
 
         dev_text = args.dev and "UPWATCH_LOG_FORMAT" not in os.environ
         configure_logging("text" if dev_text else settings.log_format)
@@ -144,7 +145,14 @@ def main(argv: Sequence[str]) -> int:
         gc.collect()
         gc.freeze()
         # proxy_headers off: the client address behind proxies is ours to decide
-        uvicorn.run(app, host=args.host, port=args.port, proxy_headers=False, log_config=None)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            proxy_headers=False,
+            log_config=None,
+            http=http_protocol(),
+        )
         return 0
     except UpwatchError as exc:
         sys.stderr.write(f"upwatch server: error: {exc.message}\n")

@@ -35,7 +35,9 @@ async def get_settings(request: Request) -> ServerSettings:
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
     """One unit of work per request, opened on the loop; commit (or rollback) and close take
-    one trip to a worker thread."""
+    one trip to a worker thread. Used with scope="function" (SessionDep), so it ends before
+    the answer is sent: a client never reads ahead of its own write, and a sign-out holds
+    from the next request on."""
     session = open_session(request.app.state.engine)
     try:
         yield session
@@ -74,7 +76,9 @@ async def reject_unknown_query(conn: HTTPConnection) -> None:
         raise Invalid(f"unknown query parameter {', '.join(unknown)}")
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the exit code runs when the handler returns, before the response goes out
+# (FastAPI's default runs it after the response has been sent)
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 async def get_read_session(request: Request, session: SessionDep) -> AsyncIterator[Session]:
@@ -92,7 +96,7 @@ async def get_read_session(request: Request, session: SessionDep) -> AsyncIterat
     await run_in_threadpool(finish, replica, None)
 
 
-ReadSessionDep = Annotated[Session, Depends(get_read_session)]
+ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
 
 
 async def get_auth(session: SessionDep, settings: SettingsDep) -> AuthService:

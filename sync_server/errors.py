@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}
@@ -132,7 +133,7 @@ def allowed_methods(request: Request) -> list[str]:
     for context in iter_route_contexts(request.app.routes):
         route = context.route
         regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.match(request.url.path):
+        if regex is not None and regex.fullmatch(request.url.path):
             methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
 
@@ -151,8 +152,54 @@ def error_body(code: str, message: str) -> dict[str, dict[str, str]]:
     return {"error": {"code": code, "message": message}}
 
 
+def unexpected_response(request: Request, exc: Exception) -> JSONResponse:
+    """The answer to an error no handler took: 503 with Retry-After when the database is busy
+    or away, else 500 with the request id (and the error logged with it)."""
+    request_id = getattr(request.state, "request_id", "-")
+    if isinstance(exc, PoolTimeout | DBAPIError) and _unavailable(exc):
+        log.warning("database busy or away: %s", exc, extra={"request_id": request_id})
+        message = "the service is busy or its database is away; retry in a few seconds"
+        return JSONResponse(
+            error_body("unavailable", message),
+            503,
+            headers={"Retry-After": "5", "X-Request-ID": request_id},
+        )
+    log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
+    message = f"something went wrong on our side; reference {request_id}"
+    return JSONResponse(error_body("internal", message), 500, headers={"X-Request-ID": request_id})
+
+
+class UnexpectedErrorMiddleware:
+    """Pure ASGI: answers an error no handler took with unexpected_response, and keeps the
+    connection usable. Starlette's own last-resort handler answers and then raises the error
+    again to the server, which then drops the keep-alive connection without a
+    `Connection: close`: the client's next request on it would meet a reset."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            if started:  # half an answer is out: only closing the connection can end it
+                raise
+            await unexpected_response(Request(scope), exc)(scope, receive, send)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Map every error (ours, validation, routing, unexpected) to the one JSON error shape."""
+    """Map every error (ours, validation, routing) to the one JSON error shape; errors no
+    handler takes are answered by UnexpectedErrorMiddleware (see create_app)."""
 
     async def upwatch_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, UpwatchError)
@@ -177,23 +224,6 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"use {headers['Allow']} here"
         return JSONResponse(error_body(code, message), exc.status_code, headers=headers)
 
-    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = getattr(request.state, "request_id", "-")
-        if isinstance(exc, PoolTimeout | DBAPIError) and _unavailable(exc):
-            log.warning("database busy or away: %s", exc, extra={"request_id": request_id})
-            message = "the service is busy or its database is away; retry in a few seconds"
-            return JSONResponse(
-                error_body("unavailable", message),
-                503,
-                headers={"Retry-After": "5", "X-Request-ID": request_id},
-            )
-        log.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
-        message = f"something went wrong on our side; reference {request_id}"
-        return JSONResponse(
-            error_body("internal", message), 500, headers={"X-Request-ID": request_id}
-        )
-
     app.add_exception_handler(UpwatchError, upwatch_error)
     app.add_exception_handler(RequestValidationError, invalid)
     app.add_exception_handler(HTTPException, http_error)
-    app.add_exception_handler(Exception, unexpected)

@@ -153,7 +153,7 @@ async def _email_in(request: Request) -> str | None:
     """The email a sign-in request names, if its body says one (Starlette caches the body)."""
     try:
         body = json.loads(await request.body())
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read: no email
         return None
     email = body.get("email") if isinstance(body, dict) else None
     return email if isinstance(email, str) else None

@@ -25,13 +25,17 @@ def verified_event(payload: bytes, header: str | None, secret: str) -> dict[str,
     if abs(time.time() - int(stamps[0])) > TOLERANCE_S:
         raise BadRequest("the Stripe-Signature timestamp is too old or in the future")
     try:
-        stripe.WebhookSignature.verify_header(payload, header, secret, tolerance=TOLERANCE_S)
+        text = payload.decode()  # Stripe signs text: the library would fail on other bytes
+    except UnicodeDecodeError:
+        raise BadRequest("the webhook body is not UTF-8") from None
+    try:
+        stripe.WebhookSignature.verify_header(text, header, secret, tolerance=TOLERANCE_S)
     except stripe.SignatureVerificationError:
         raise BadRequest("the Stripe-Signature does not match this body") from None
     try:
-        event = json.loads(payload)
-    except ValueError:
-        raise BadRequest("the webhook body is not JSON") from None
+        event = json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadRequest("the webhook body is not JSON (or is nested too deep)") from None
     if not isinstance(event, dict) or not isinstance(event.get("id"), str):
         raise BadRequest("the webhook body is not a Stripe event")
     return event

@@ -20,7 +20,7 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 def request_id_of(request: Request) -> str:
     """The caller's X-Request-ID when it is sane, else a new one."""
     offered = request.headers.get("x-request-id", "")
-    return offered if _REQUEST_ID.match(offered) else uuid.uuid4().hex
+    return offered if _REQUEST_ID.fullmatch(offered) else uuid.uuid4().hex
 
 
 class AccessMiddleware:

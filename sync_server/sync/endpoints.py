@@ -22,6 +22,7 @@ from sync_server.sync.repository import SyncRepository
 from sync_server.sync.service import SyncService
 from sync_server.sync.socket import serve_changes
 
+BIGINT_MAX = 2**63 - 1  # PostgreSQL's bigint: a seq, and so a cursor, is never beyond it
 router = APIRouter(prefix="/api/sync", tags=["sync"], responses=error_responses(401, 422))
 
 
@@ -48,7 +49,7 @@ router.add_api_websocket_route("/ws", serve_changes, name="sync changes")
 def pull(
     current: CurrentDep,
     service: ServiceDep,
-    cursor: Annotated[int, Query(ge=0)] = 0,
+    cursor: Annotated[int, Query(ge=0, le=BIGINT_MAX)] = 0,
     results_cursor: Annotated[str, Query(max_length=80)] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_PULL_CHANGES)] = MAX_PULL_CHANGES,
     device_id: Annotated[

@@ -186,8 +186,9 @@ class SyncService:
         rows: dict[str, list[Any]] = {
             "ids": [i.id for i in incidents],
             "monitors": [i.monitor_id for i in incidents],
-            "started": [i.started_at for i in incidents],
-            "ended": [i.ended_at for i in incidents],
+            # in UTC: PostgreSQL refuses zone offsets beyond ±15:59 that ISO 8601 allows
+            "started": [i.started_at.astimezone(UTC) for i in incidents],
+            "ended": [i.ended_at and i.ended_at.astimezone(UTC) for i in incidents],
             "errors": [i.first_error for i in incidents],
         }
         return self.repo.upsert_local_incidents(user.id, rows)
@@ -211,7 +212,7 @@ class SyncService:
             "codes": [r.status_code for r in kept],
             "times": [r.response_time_ms for r in kept],
             "errors": [r.error for r in kept],
-            "at": [r.checked_at for r in kept],
+            "at": [r.checked_at.astimezone(UTC) for r in kept],
         }
         new = self.repo.insert_local_results(device_id, rows) if kept else 0
         return new, len(results) - len(kept)

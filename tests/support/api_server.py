@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from sync_server.schema import metadata
+from sync_server.serving import http_protocol
 from tests.support.threaded_app import find_free_port
 
 SECRET = "test-secret-0123456789-0123456789-abcdef"
@@ -35,7 +36,12 @@ class ApiServer:
         )
         self.app = create_app(self.settings)
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_config=None, lifespan="on"
+            self.app,
+            host="127.0.0.1",
+            port=self.port,
+            log_config=None,
+            lifespan="on",
+            http=http_protocol(),  # as `upwatch server` serves
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)
