@@ -10,8 +10,8 @@ import sys
 from datetime import UTC, datetime
 
 from desktop.cli.context import Context, err, out
-from desktop.config import RuntimeSettings
 from desktop.errors import UpwatchError
+from desktop.runtime.events import Alerted, Event
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.channels import ChannelService
@@ -20,8 +20,6 @@ from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
 from desktop.services.sync_loop import SyncLoop, SyncStatus
 from shared.loop import fast_loop_factory
-from shared.messages import Message
-from shared.monitor import MonitorSpec
 
 
 def configure_logging(verbose: bool) -> None:
@@ -47,7 +45,7 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     out(f"Database: {ctx.db.path}")
     if not monitors:
         out("No monitors yet. In another terminal: upwatch add https://example.com")
-        out("New monitors are picked up within a few seconds.")
+        out("New monitors are picked up within a second.")
     channels = 0
     try:
         channels = len(ChannelService(ctx.db, secrets).list())
@@ -70,7 +68,10 @@ def cmd_run(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_alert(spec: MonitorSpec, message: Message) -> None:
+def _print_alert(event: Event) -> None:
+    if not isinstance(event, Alerted):
+        return
+    message = event.message
     stamp = datetime.now(UTC).strftime("%H:%M:%S")
     detail = message.body.splitlines()[1] if "\n" in message.body else ""
     out(f"[{stamp} UTC] {message.title} — {detail}")
@@ -79,12 +80,9 @@ def _print_alert(spec: MonitorSpec, message: Message) -> None:
 
 async def _serve(ctx: Context, *, verbose: bool) -> tuple[int, int]:
     """Run until stopped; return (results saved, results given up unsaved)."""
-    stored = SettingsService(ctx.db).load()
-    settings = RuntimeSettings(
-        concurrency=stored.concurrency, raw_retention_days=stored.raw_retention_days
-    )
+    settings = SettingsService(ctx.db).load()
     monitoring = Monitoring(ctx.db, secrets=ctx.secrets, settings=settings)
-    monitoring.alert_observers.append(_print_alert)
+    monitoring.subscribe(_print_alert)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -105,7 +103,7 @@ async def _serve(ctx: Context, *, verbose: bool) -> tuple[int, int]:
         await asyncio.gather(sync_task, return_exceptions=True)
         await monitoring.stop()
         await cloud.aclose()
-    return monitoring.writer.committed, monitoring.writer.dropped
+    return monitoring.saved, monitoring.lost
 
 
 class _SyncPrinter:

@@ -8,9 +8,9 @@ import uuid
 from PySide6.QtCore import QObject, Signal
 
 from desktop.errors import UpwatchError
+from desktop.runtime.events import Event, Saved
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.monitors import MonitorDetail, MonitorService
-from desktop.storage.writer import Outcome
 
 
 class DetailController(QObject):
@@ -26,7 +26,7 @@ class DetailController(QObject):
         self.detail: MonitorDetail | None = None
         self._pending: asyncio.Task[None] | None = None
         if monitoring is not None:
-            monitoring.commit_observers.append(self._on_commit)
+            monitoring.subscribe(self._on_event)
 
     @property
     def selected(self) -> uuid.UUID | None:
@@ -64,6 +64,8 @@ class DetailController(QObject):
             self._pending.cancel()
         self._pending = asyncio.ensure_future(self.load())
 
-    def _on_commit(self, outcomes: list[Outcome]) -> None:
-        if any(o.result.monitor_id == self._selected for o in outcomes):
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, Saved) and any(
+            o.result.monitor_id == self._selected for o in event.outcomes
+        ):
             self._schedule_load()

@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.controllers.summary import tray_summary
 from desktop.errors import UpwatchError
+from desktop.runtime.events import Checked, ConfigEdited, Event, Saved, SaveFailed
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.monitors import MonitorService, MonitorSummary
 from desktop.services.validation import make_spec
@@ -35,7 +36,6 @@ class MonitorsController(QObject):
     error_raised = Signal(str)
     monitors_edited = Signal()  # a change made here (cloud sync picks it up)
     storage_problem_changed = Signal(str)  # results cannot be saved: why; "" once they are
-    _save_failed = Signal(str)  # emitted on the writer thread, delivered on this one (queued)
 
     def __init__(self, service: MonitorService, monitoring: Monitoring | None = None) -> None:
         super().__init__()
@@ -47,10 +47,7 @@ class MonitorsController(QObject):
         self._live: dict[uuid.UUID, tuple[Status, CheckResult]] = {}
         self.storage_problem = ""
         if monitoring is not None:
-            monitoring.result_observers.append(self._on_result)
-            self._save_failed.connect(self._on_save_failed)
-            monitoring.writer.error_observers.append(self._save_failed.emit)
-            monitoring.commit_observers.append(self._on_saved)
+            monitoring.subscribe(self._on_event)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -98,6 +95,15 @@ class MonitorsController(QObject):
             last_error=result.error,
         )
 
+    def _on_event(self, event: Event) -> None:
+        match event:
+            case Checked(spec, result, state, flip):
+                self._on_result(spec, result, state, flip)
+            case SaveFailed(message):
+                self._on_save_failed(message)
+            case Saved():
+                self._on_saved()
+
     def _on_result(
         self, spec: MonitorSpec, result: CheckResult, state: MonitorState, flip: Flip | None
     ) -> None:
@@ -116,7 +122,7 @@ class MonitorsController(QObject):
             self.storage_problem = problem
             self.storage_problem_changed.emit(problem)
 
-    def _on_saved(self, _outcomes: object) -> None:
+    def _on_saved(self) -> None:
         if self.storage_problem:
             self.storage_problem = ""
             self.storage_problem_changed.emit("")
@@ -163,7 +169,7 @@ class MonitorsController(QObject):
 
     def check_now(self, monitor_id: uuid.UUID) -> bool:
         """Run a check of one monitor now; False when it is paused or already running."""
-        return self._monitoring is not None and self._monitoring.scheduler.check_now(monitor_id)
+        return self._monitoring is not None and self._monitoring.check_now(monitor_id)
 
     def check_all(self) -> int:
         """Run every active monitor now; return how many started."""
@@ -181,7 +187,7 @@ class MonitorsController(QObject):
     async def reload(self) -> None:
         """Re-read monitors changed elsewhere (another device, through sync)."""
         if self._monitoring is not None:
-            await self._monitoring.reload_async()
+            await self._monitoring.apply(ConfigEdited())
         await self.refresh()
 
     async def _changed(self) -> None:

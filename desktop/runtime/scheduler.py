@@ -17,6 +17,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from desktop.runtime.limit import Limit
 from shared.clock import Clock
 from shared.monitor import MonitorSpec
 
@@ -63,7 +64,7 @@ class Scheduler:
     def __init__(self, run_one: RunOne, *, clock: Clock, concurrency: int = 64) -> None:
         self._run_one = run_one
         self._clock = clock
-        self._semaphore = asyncio.Semaphore(concurrency)
+        self._limit = Limit(concurrency)
         self._entries: dict[uuid.UUID, _Entry] = {}
         self._heap: list[tuple[float, int, uuid.UUID, int]] = []
         self._counter = 0
@@ -132,6 +133,15 @@ class Scheduler:
         self.stats.replans += 1
         for entry in self._entries.values():
             self._place(entry, now)
+
+    @property
+    def concurrency(self) -> int:
+        """How many checks may run at once."""
+        return self._limit.size
+
+    def set_concurrency(self, concurrency: int) -> None:
+        """Change how many checks may run at once, for waiting and later checks alike."""
+        self._limit.resize(concurrency)
 
     @property
     def monitor_count(self) -> int:
@@ -217,7 +227,7 @@ class Scheduler:
     async def _run(self, entry: _Entry, due: float) -> None:
         recheck = False
         try:
-            async with self._semaphore:
+            async with self._limit:
                 started = self._clock.monotonic()
                 self.stats.lateness.append(started - due)
                 self.stats.start_times.append(started)

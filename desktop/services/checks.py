@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 from desktop.runtime.connectivity import Connectivity
 from desktop.storage.database import Database
-from desktop.storage.monitors import MonitorRepository
-from desktop.storage.writer import Outcome, write_outcomes
+from desktop.storage.manual_checks import record_manual_checks
 from shared.clock import SystemClock
 from shared.engine import run_check
 from shared.http_probe import AiohttpProbe
@@ -36,23 +34,6 @@ async def check_now(db: Database, specs: list[MonitorSpec]) -> list[CheckResult]
     results = await probe_once(specs)
     connectivity = Connectivity(SystemClock())
     results = [connectivity.classify(r, s.host) for s, r in zip(specs, results, strict=True)]
-    outcomes: list[Outcome] = []
-    with db.reader() as session:
-        repo = MonitorRepository(session)
-        for spec, result in zip(specs, results, strict=True):
-            row = repo.find_by_id(uuid.UUID(str(spec.id)))
-            if row is not None and row.pk is not None:
-                outcomes.append(Outcome(row.pk, result, None))
-    conn = db.raw()
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-        write_outcomes(conn, outcomes)
-        conn.executemany(
-            # a paused monitor stays paused: checking it by hand does not resume it
-            "UPDATE monitors SET status = ? WHERE pk = ? AND is_active",
-            [(o.result.status.value, o.monitor_pk) for o in outcomes],
-        )
-        conn.execute("COMMIT")
-    finally:
-        conn.close()
+    with db.session() as session:
+        record_manual_checks(session, results)
     return results

@@ -9,14 +9,7 @@ from typing import Any
 
 from desktop.services.validation import make_spec
 from desktop.storage.database import Database
-from desktop.storage.history import (
-    IncidentView,
-    daily_rollups,
-    incidents,
-    incidents_between,
-    recent_checks,
-    uptime_by_monitor,
-)
+from desktop.storage.history import HistoryRepository, IncidentView
 from desktop.storage.monitors import MonitorRepository, to_spec
 from desktop.storage.tables import MonitorRow
 from shared.monitor import MonitorSpec
@@ -136,10 +129,9 @@ class MonitorService:
         now = now or datetime.now(UTC)
         with self.db.reader() as session:
             rows = MonitorRepository(session).list_all()
-            conn = session.connection().connection.driver_connection
-            assert conn is not None
-            day = uptime_by_monitor(conn, timedelta(hours=24), now)
-            month = uptime_by_monitor(conn, timedelta(days=30), now)
+            history = HistoryRepository(session)
+            day = history.uptime_by_monitor(timedelta(hours=24), now)
+            month = history.uptime_by_monitor(timedelta(days=30), now)
         summaries = []
         for row in rows:
             assert row.pk is not None
@@ -155,10 +147,9 @@ class MonitorService:
         with self.db.reader() as session:
             row = MonitorRepository(session).find(ref)
             assert row.pk is not None
-            conn = session.connection().connection.driver_connection
-            assert conn is not None
-            checks = recent_checks(conn, row.pk, uuid.UUID(row.id), limit=limit)
-            return to_spec(row), checks, incidents(conn, row.pk)
+            history = HistoryRepository(session)
+            checks = history.recent_checks(row.pk, uuid.UUID(row.id), limit=limit)
+            return to_spec(row), checks, history.incidents(row.pk)
 
     def report(self, since: timedelta, now: datetime | None = None) -> Report:
         """Return every monitor's uptime, p95 and incidents over the last `since`."""
@@ -166,10 +157,9 @@ class MonitorService:
         start = end - since
         with self.db.reader() as session:
             rows = MonitorRepository(session).list_all()
-            conn = session.connection().connection.driver_connection
-            assert conn is not None
-            rollups = uptime_by_monitor(conn, since, end)
-            outages = incidents_between(conn, start, end)
+            history = HistoryRepository(session)
+            rollups = history.uptime_by_monitor(since, end)
+            outages = history.incidents_between(start, end)
         monitors = []
         for row in rows:
             assert row.pk is not None
@@ -187,18 +177,17 @@ class MonitorService:
             row = MonitorRepository(session).find(str(monitor_id))
             pk = row.pk
             assert pk is not None
-            conn = session.connection().connection.driver_connection
-            assert conn is not None
+            history = HistoryRepository(session)
             windows = {
-                name: uptime_by_monitor(conn, span, now, monitor_pk=pk).get(pk, Rollup())
+                name: history.uptime_by_monitor(span, now, monitor_pk=pk).get(pk, Rollup())
                 for name, span in WINDOWS.items()
             }
             summary = _summary(row, None, None)
             return MonitorDetail(
                 where_down=summary.where_down(now),
                 spec=to_spec(row),
-                checks=recent_checks(conn, pk, monitor_id, limit=checks),
-                days=daily_rollups(conn, pk, 90, now),
-                incidents=incidents(conn, pk),
+                checks=history.recent_checks(pk, monitor_id, limit=checks),
+                days=history.daily_rollups(pk, 90, now),
+                incidents=history.incidents(pk),
                 windows=windows,
             )

@@ -14,7 +14,6 @@ import importlib
 import secrets
 import sys
 from collections.abc import Callable
-from contextlib import closing
 from dataclasses import dataclass
 
 import keyring
@@ -92,9 +91,7 @@ class SelfTest:
         """Open and migrate the database in the data directory; return its schema and path."""
         path = database_path()
         self._db = Database(path)
-        with closing(self._db.raw()) as conn:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            journal = str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        version, journal = self._db.schema_state()
         if version != LATEST:
             raise SelfTestError(f"schema v{version} after migrating, expected v{LATEST}")
         found = f"schema v{version}, journal {journal}, at {path}"

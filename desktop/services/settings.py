@@ -1,13 +1,13 @@
-"""Reading and changing the desktop settings, with the limits of each."""
+"""Reading and changing the desktop settings (one model: desktop.config.DesktopSettings)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Any
+from dataclasses import asdict
 
+from desktop.config import DesktopSettings
 from desktop.errors import InvalidInput
+from desktop.storage import settings as stored_settings
 from desktop.storage.database import Database
-from desktop.storage.settings import LIMITS, DesktopSettings, load_settings, save_settings
 
 
 class SettingsService:
@@ -17,28 +17,22 @@ class SettingsService:
         self.db = db
 
     def load(self) -> DesktopSettings:
-        """Return the current settings."""
-        conn = self.db.raw()
-        try:
-            return load_settings(conn)
-        finally:
-            conn.close()
+        """Return the current settings (defaults for anything not stored)."""
+        with self.db.reader() as session:
+            stored = stored_settings.SettingsRepository(session).load()
+        settings = DesktopSettings()
+        for key, value in asdict(stored).items():
+            try:
+                settings = settings.changed(**{key: value})
+            except InvalidInput:
+                continue  # out of range (edited by hand): the default instead
+        return settings
 
-    def change(self, **changes: Any) -> DesktopSettings:
-        """Apply changes after checking them; raise InvalidInput and store nothing if bad."""
-        current = self.load()
-        for key, value in changes.items():
-            if not hasattr(current, key):
-                raise InvalidInput(f"unknown setting {key!r}")
-            low, high = LIMITS.get(key, (None, None))
-            if low is not None and high is not None and not low <= int(value) <= high:
-                raise InvalidInput(f"{key.replace('_', ' ')} must be between {low} and {high}")
-        updated = replace(current, **changes)
-        conn = self.db.raw()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            save_settings(conn, updated)
-            conn.execute("COMMIT")
-        finally:
-            conn.close()
+    def change(self, **changes: object) -> DesktopSettings:
+        """Store changes after checking them; raise InvalidInput and store nothing if bad."""
+        updated = self.load().changed(**changes)
+        with self.db.session() as session:
+            stored_settings.SettingsRepository(session).save(
+                stored_settings.DesktopSettings(**updated.editable())  # type: ignore[arg-type]
+            )
         return updated

@@ -15,3 +15,5 @@ STATUS_CODE: dict[Status, int] = {
 STATUS_OF: dict[int, Status] = {code: status for status, code in STATUS_CODE.items()}
 SOURCE_CODE: dict[Source, int] = {Source.LOCAL: 0, Source.CLOUD: 1}
 SOURCE_OF: dict[int, Source] = {code: source for source, code in SOURCE_CODE.items()}
+# the source of a check or rollup pulled from another device: that device's code, from this
+FIRST_DEVICE_CODE = 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
@@ -65,14 +66,37 @@ class Database:
         with Session(self.read_engine, expire_on_commit=False) as session:
             yield session
 
+    def schema_state(self) -> tuple[int, str]:
+        """Return the file's schema version (PRAGMA user_version) and journal mode."""
+        with self.reader() as session:
+            conn = dbapi(session)
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            return version, str(conn.execute("PRAGMA journal_mode").fetchone()[0])
+
     def raw(self) -> sqlite3.Connection:
-        """Return a new plain connection from the same factory (caller closes it)."""
+        """Return a new plain connection from the same factory (caller closes it).
+
+        Only for code that has not moved to session() / reader() yet: a connection of its
+        own runs outside every unit of work.
+        """
         return connect(self.path)
 
     def close(self) -> None:
         """Close pooled connections."""
         self.engine.dispose()
         self.read_engine.dispose()
+
+
+def dbapi(session: OrmSession) -> sqlite3.Connection:
+    """Return the SQLite connection under a unit of work, for the storage modules' SQL.
+
+    The one place the driver connection is reached: inside session() its transaction has
+    begun (BEGIN IMMEDIATE), so these statements commit or roll back with the session's.
+    """
+    conn = session.connection().connection.driver_connection
+    if not isinstance(conn, sqlite3.Connection):
+        raise StorageError("the session is not on an Upwatch SQLite connection")
+    return conn
 
 
 def _open_and_migrate(path: Path) -> None:

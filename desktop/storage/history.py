@@ -15,7 +15,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import Session
+
 from desktop.storage.codes import SOURCE_CODE, STATUS_OF
+from desktop.storage.database import dbapi
 from shared.result import CheckResult, Source, from_ms, to_ms
 from shared.uptime import HISTOGRAM_SIZE, Rollup
 
@@ -240,3 +243,36 @@ def incidents_between(
             )
         )
     return found
+
+
+class HistoryRepository:
+    """The reads above within the caller's unit of work (a reader() or session())."""
+
+    def __init__(self, session: Session) -> None:
+        self._conn = dbapi(session)
+
+    def uptime_by_monitor(
+        self, window: timedelta, now: datetime, *, monitor_pk: int | None = None
+    ) -> dict[int, Rollup]:
+        """Return each monitor's (or one monitor's) rollup over the window, from one origin."""
+        return uptime_by_monitor(self._conn, window, now, monitor_pk=monitor_pk)
+
+    def daily_rollups(
+        self, monitor_pk: int, days: int, now: datetime
+    ) -> list[tuple[datetime, Rollup]]:
+        """Return (day, rollup) for the last days UTC days that have data, oldest first."""
+        return daily_rollups(self._conn, monitor_pk, days, now)
+
+    def recent_checks(
+        self, monitor_pk: int, monitor_id: uuid.UUID, *, limit: int = 50
+    ) -> list[CheckResult]:
+        """Return the newest checks of a monitor from every origin, newest first."""
+        return recent_checks(self._conn, monitor_pk, monitor_id, limit=limit)
+
+    def incidents(self, monitor_pk: int, *, limit: int = 20) -> list[IncidentView]:
+        """Return the newest incidents of a monitor, newest first."""
+        return incidents(self._conn, monitor_pk, limit=limit)
+
+    def incidents_between(self, start: datetime, end: datetime) -> dict[int, list[IncidentView]]:
+        """Return the local incidents overlapping [start, end), by monitor pk, oldest first."""
+        return incidents_between(self._conn, start, end)

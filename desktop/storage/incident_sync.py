@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 from desktop.storage.codes import SOURCE_CODE
-from desktop.storage.database import Database
+from desktop.storage.database import Database, dbapi
 from shared.result import Source
 from shared.sync import IncidentIn
 
@@ -39,11 +39,11 @@ def changed_incidents(db: Database, since: datetime, limit: int, offset: int) ->
     """Return up to limit of this computer's incidents started, open or ended since."""
     moment = since.astimezone(UTC).isoformat()
     with db.reader() as session:
-        conn = session.connection().connection.driver_connection
-        assert conn is not None
-        rows = conn.execute(
-            _CHANGED, (SOURCE_CODE[Source.LOCAL], moment, moment, limit, offset)
-        ).fetchall()
+        rows = (
+            dbapi(session)
+            .execute(_CHANGED, (SOURCE_CODE[Source.LOCAL], moment, moment, limit, offset))
+            .fetchall()
+        )
     return [
         IncidentIn(
             id=uuid.UUID(row[0]),

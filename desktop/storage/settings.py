@@ -7,6 +7,10 @@ import sqlite3
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from sqlmodel import Session
+
+from desktop.storage.database import dbapi
+
 
 @dataclass(frozen=True, slots=True)
 class DesktopSettings:
@@ -44,3 +48,18 @@ def save_settings(conn: sqlite3.Connection, settings: DesktopSettings) -> None:
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         [(key, json.dumps(value)) for key, value in asdict(settings).items()],
     )
+
+
+class SettingsRepository:
+    """The settings table within the caller's unit of work (a reader() or session())."""
+
+    def __init__(self, session: Session) -> None:
+        self._conn = dbapi(session)
+
+    def load(self) -> DesktopSettings:
+        """Return the stored settings, defaults for anything missing or unreadable."""
+        return load_settings(self._conn)
+
+    def save(self, settings: DesktopSettings) -> None:
+        """Store every setting (the unit of work commits)."""
+        save_settings(self._conn, settings)

@@ -8,18 +8,19 @@ stores nothing twice.
 from __future__ import annotations
 
 import socket
+import sqlite3
 import uuid
-from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import col, select
 
 from desktop.storage.channel_sync import apply_remote_channels
-from desktop.storage.codes import SOURCE_CODE, STATUS_CODE, STATUS_OF
-from desktop.storage.database import Database
+from desktop.storage.codes import FIRST_DEVICE_CODE, SOURCE_CODE, STATUS_CODE, STATUS_OF
+from desktop.storage.database import Database, dbapi
+from desktop.storage.meta import get_meta, put_meta
 from desktop.storage.monitors import MonitorRepository
-from desktop.storage.tables import FIRST_DEVICE_CODE, MonitorRow, OutboxRow
+from desktop.storage.tables import MonitorRow, OutboxRow
 from desktop.storage.writer import UPSERT_DAILY, UPSERT_HOURLY, rollup_row
 from shared.result import Source, from_ms, result_id, to_ms
 from shared.status import Status
@@ -70,23 +71,13 @@ class SyncStore:
 
     def get(self, key: str) -> str | None:
         """Return a sync setting (server, email, device_id, cursors, last_error...)."""
-        with closing(self.db.raw()) as conn:
-            row = conn.execute("SELECT value FROM sync_meta WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+        with self.db.reader() as session:
+            return get_meta(dbapi(session), key)
 
     def set(self, **values: str | None) -> None:
         """Set (or, with None, remove) sync settings in one transaction."""
         with self.db.session() as session:
-            conn = session.connection()
-            for key, value in values.items():
-                if value is None:
-                    conn.exec_driver_sql("DELETE FROM sync_meta WHERE key = ?", (key,))
-                else:
-                    conn.exec_driver_sql(
-                        "INSERT INTO sync_meta (key, value) VALUES (?, ?) ON CONFLICT (key)"
-                        " DO UPDATE SET value = excluded.value",
-                        (key, value),
-                    )
+            put_meta(dbapi(session), **values)
 
     def device_id(self) -> str:
         """Return this installation's device id, made on first use."""
@@ -122,15 +113,15 @@ class SyncStore:
 
     def pending_count(self) -> int:
         """Return how many local changes (monitors and channels) wait for a push."""
-        with closing(self.db.raw()) as conn:
-            return int(conn.execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
+        with self.db.reader() as session:
+            return int(dbapi(session).execute("SELECT count(*) FROM sync_outbox").fetchone()[0])
 
     def untried_count(self) -> int:
         """Return how many queued changes no push has tried yet (a refused one keeps its
         reason): new since the last sync, or changed again while it ran."""
-        with closing(self.db.raw()) as conn:
+        with self.db.reader() as session:
             query = "SELECT count(*) FROM sync_outbox WHERE error IS NULL"
-            return int(conn.execute(query).fetchone()[0])
+            return int(dbapi(session).execute(query).fetchone()[0])
 
     def queue_all_monitors(self) -> None:
         """Queue every local monitor (on sign-in: the account gets what this computer has)."""
@@ -166,9 +157,10 @@ class SyncStore:
 
     def results_window(self, first_push_from_ms: int) -> tuple[int | None, int]:
         """Return (push checks from this time, or None: nothing new; the newest log seq)."""
-        with closing(self.db.raw()) as conn:
+        with self.db.reader() as session:
+            conn = dbapi(session)
             top = int(conn.execute("SELECT coalesce(max(seq), 0) FROM write_log").fetchone()[0])
-            pushed = self.get("pushed_seq")
+            pushed = get_meta(conn, "pushed_seq")
             if pushed is None:
                 return first_push_from_ms, top
             bound = conn.execute(
@@ -185,7 +177,8 @@ class SyncStore:
         (None: that was all). Each monitor is read along its own primary-key range."""
         page: list[ResultIn] = []
         start_pk, start_ms = after if after is not None else (0, since_ms - 1)
-        with closing(self.db.raw()) as conn:
+        with self.db.reader() as session:
+            conn = dbapi(session)
             monitors = conn.execute(
                 "SELECT pk, id FROM monitors WHERE pk >= ? ORDER BY pk", (start_pk,)
             ).fetchall()
@@ -206,13 +199,9 @@ class SyncStore:
     def results_pushed(self, top_seq: int) -> None:
         """Record that every result logged up to top_seq is on the server."""
         with self.db.session() as session:
-            conn = session.connection()
-            conn.exec_driver_sql("DELETE FROM write_log WHERE seq <= ?", (top_seq,))
-            conn.exec_driver_sql(
-                "INSERT INTO sync_meta (key, value) VALUES ('pushed_seq', ?) ON CONFLICT (key)"
-                " DO UPDATE SET value = excluded.value",
-                (str(top_seq),),
-            )
+            conn = dbapi(session)
+            conn.execute("DELETE FROM write_log WHERE seq <= ?", (top_seq,))
+            put_meta(conn, pushed_seq=str(top_seq))
 
     # -- remote changes pulled ----------------------------------------------------------------
 
@@ -262,11 +251,7 @@ class SyncStore:
             session.flush()
             # after the monitors: a channel links monitors of this page or earlier ones
             changed, stale = apply_remote_channels(session, channels, device_id)
-            session.connection().exec_driver_sql(
-                "INSERT INTO sync_meta (key, value) VALUES ('cursor', ?) ON CONFLICT (key)"
-                " DO UPDATE SET value = excluded.value",
-                (str(cursor),),
-            )
+            put_meta(dbapi(session), cursor=str(cursor))
         return applied + changed, stale
 
     # -- cloud results pulled -----------------------------------------------------------------
@@ -275,12 +260,11 @@ class SyncStore:
         """Store pulled results (the cloud's and other devices', each once, with its rollups,
         under its origin; this device's own never) and the cursor; return how many were new.
         """
-        own = self.get("device_id")
         with self.db.session() as session:
-            conn = session.connection()
+            conn = dbapi(session)
+            own = get_meta(conn, "device_id")
             pks: dict[str, int] = {
-                str(row[0]): int(row[1])
-                for row in conn.exec_driver_sql("SELECT id, pk FROM monitors")
+                str(row[0]): int(row[1]) for row in conn.execute("SELECT id, pk FROM monitors")
             }
             sources = _device_codes(conn, results, own)
             rows = [
@@ -294,7 +278,7 @@ class SyncStore:
             # many rows per statement, and only the new ones come back for the rollups
             for first in range(0, len(rows), INSERT_ROWS_PER_STATEMENT):
                 chunk = rows[first : first + INSERT_ROWS_PER_STATEMENT]
-                inserted += conn.exec_driver_sql(
+                inserted += conn.execute(
                     _INSERT_RETURNING.format(
                         values=", ".join(["(?, ?, ?, ?, ?, ?, ?)"] * len(chunk))
                     ),
@@ -302,15 +286,13 @@ class SyncStore:
                 ).fetchall()
             _add_rollups(conn, inserted)
             _update_latest(conn, inserted)
-            conn.exec_driver_sql(
-                "INSERT INTO sync_meta (key, value) VALUES ('results_cursor', ?) ON CONFLICT (key)"
-                " DO UPDATE SET value = excluded.value",
-                (results_cursor,),
-            )
+            put_meta(conn, results_cursor=results_cursor)
         return len(inserted)
 
 
-def _device_codes(conn: Any, results: list[ResultOut], own: str | None) -> dict[str | None, int]:
+def _device_codes(
+    conn: sqlite3.Connection, results: list[ResultOut], own: str | None
+) -> dict[str | None, int]:
     """Return the source code of each origin among results (None: the cloud), recording new
     devices and renamed ones; this device's own id is left out (its results are here)."""
     named = {r.device_id: r.origin for r in results if r.device_id is not None}
@@ -318,25 +300,23 @@ def _device_codes(conn: Any, results: list[ResultOut], own: str | None) -> dict[
         named.pop(own, None)
     codes: dict[str | None, int] = {None: CLOUD}
     for device_id, name in named.items():
-        found = conn.exec_driver_sql(
+        found = conn.execute(
             "SELECT code, name FROM sync_devices WHERE device_id = ?", (device_id,)
         ).fetchone()
         if found is None:
-            found = conn.exec_driver_sql(
+            found = conn.execute(
                 "INSERT INTO sync_devices (code, device_id, name) VALUES"
                 " ((SELECT coalesce(max(code) + 1, ?) FROM sync_devices), ?, ?)"
                 " RETURNING code, name",
                 (FIRST_DEVICE_CODE, device_id, name),
             ).fetchone()
         elif found[1] != name:
-            conn.exec_driver_sql(
-                "UPDATE sync_devices SET name = ? WHERE code = ?", (name, int(found[0]))
-            )
+            conn.execute("UPDATE sync_devices SET name = ? WHERE code = ?", (name, int(found[0])))
         codes[device_id] = int(found[0])
     return codes
 
 
-def _add_rollups(conn: Any, inserted: list[Any]) -> None:
+def _add_rollups(conn: sqlite3.Connection, inserted: list[Any]) -> None:
     """Add new checks (rows as _INSERT_RETURNING gives them) to the rollups of their origin."""
     hourly: dict[tuple[int, int, int], Rollup] = {}
     daily: dict[tuple[int, int, int], Rollup] = {}
@@ -349,7 +329,7 @@ def _add_rollups(conn: Any, inserted: list[Any]) -> None:
     _upsert(conn, UPSERT_DAILY, daily)
 
 
-def _update_latest(conn: Any, inserted: list[Any]) -> None:
+def _update_latest(conn: sqlite3.Connection, inserted: list[Any]) -> None:
     """Keep each monitor's newest cloud result, and its latest state where no computer's
     view is fresh (see _MIRROR_LATEST), up to date with the new checks."""
     newest: dict[tuple[bool, int], tuple[Any, ...]] = {}  # (from the cloud, pk) -> check
@@ -360,14 +340,14 @@ def _update_latest(conn: Any, inserted: list[Any]) -> None:
     # other devices' results first: a cloud result then yields to a fresh one of theirs
     for (cloud, pk), (_, at_ms, _, status, response_ms, error) in sorted(newest.items()):
         if cloud:
-            conn.exec_driver_sql(
+            conn.execute(
                 "UPDATE monitors SET cloud_status = ?, cloud_checked_at = ? WHERE pk = ?"
                 " AND (cloud_checked_at IS NULL OR cloud_checked_at < ?)",
                 (STATUS_OF[status].value, at_ms, pk, at_ms),
             )
         latest = (STATUS_OF[status].value, at_ms, response_ms, error, pk, at_ms)
         fresh = (at_ms, STALE_INTERVALS, STALE_FLOOR_S, LOCAL, cloud, FIRST_DEVICE_CODE)
-        conn.exec_driver_sql(_MIRROR_LATEST, (*latest, *fresh))
+        conn.execute(_MIRROR_LATEST, (*latest, *fresh))
 
 
 def _result_in(owner: uuid.UUID, row: tuple[Any, ...]) -> ResultIn:
@@ -383,7 +363,9 @@ def _result_in(owner: uuid.UUID, row: tuple[Any, ...]) -> ResultIn:
     )
 
 
-def _upsert(conn: Any, sql: str, rollups: dict[tuple[int, int, int], Rollup]) -> None:
+def _upsert(
+    conn: sqlite3.Connection, sql: str, rollups: dict[tuple[int, int, int], Rollup]
+) -> None:
     rows = [rollup_row(key, rollup) for key, rollup in rollups.items()]
     if rows:
-        conn.exec_driver_sql(sql, rows)
+        conn.executemany(sql, rows)

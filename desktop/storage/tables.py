@@ -1,4 +1,10 @@
-"""SQLModel mappings of the tables the migrations create (the migrations own the DDL)."""
+"""SQLModel mappings of the entity tables the migrations create (the migrations own the DDL).
+
+Only tables whose rows have an identity that services edit (monitors, channels, their
+links, the sync outbox) are mapped; the tables of facts (checks, rollups, incidents,
+deliveries, sync_meta, write_log, settings, sync_devices) are read and written by the SQL of
+the storage module that owns each.
+"""
 
 from __future__ import annotations
 
@@ -68,20 +74,6 @@ class MonitorRow(SQLModel, table=True):
     cloud_checked_at: int | None = None  # and when it was checked (Unix ms)
 
 
-# the source of a check or rollup pulled from another device: that device's code, from this
-FIRST_DEVICE_CODE = 2
-
-
-class SyncDeviceRow(SQLModel, table=True):
-    """Another device of the account whose results were pulled, by its sync id and name."""
-
-    __tablename__ = "sync_devices"
-
-    code: int = Field(primary_key=True)  # the source of its checks and rollups here
-    device_id: str = Field(unique=True)
-    name: str
-
-
 class ChannelRow(SQLModel, table=True):
     """An alert channel; target is a redacted description, the URL itself is in the keyring."""
 
@@ -110,34 +102,6 @@ class MonitorChannelLink(SQLModel, table=True):
 
     monitor_pk: int = Field(primary_key=True, foreign_key="monitors.pk")
     channel_pk: int = Field(primary_key=True, foreign_key="alert_channels.pk")
-
-
-class IncidentRow(SQLModel, table=True):
-    """A period of confirmed downtime."""
-
-    __tablename__ = "incidents"
-
-    id: str = Field(primary_key=True)
-    monitor_pk: int = Field(foreign_key="monitors.pk")
-    source: int = 0
-    started_at: datetime = Field(sa_type=UtcText)
-    ended_at: datetime | None = Field(default=None, sa_type=UtcText)
-    first_error: str | None = None
-
-
-class DeliveryRow(SQLModel, table=True):
-    """One attempt to deliver one alert through one channel."""
-
-    __tablename__ = "deliveries"
-
-    pk: int | None = Field(default=None, primary_key=True)
-    channel_pk: int = Field(foreign_key="alert_channels.pk")
-    monitor_id: str
-    event: str
-    attempt: int
-    at: datetime = Field(sa_type=UtcText)
-    ok: bool
-    error: str | None = None
 
 
 class OutboxRow(SQLModel, table=True):

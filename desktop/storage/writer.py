@@ -11,11 +11,14 @@ import uuid
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from desktop.storage.channels import record_delivery
 from desktop.storage.codes import SOURCE_CODE, STATUS_CODE
 from desktop.storage.connection import connect
+from desktop.storage.history import prune
 from shared.result import CheckResult, Source, to_ms
 from shared.state import Flip, MonitorState
 from shared.state_codec import dump_state
@@ -133,6 +136,40 @@ class ResultWriter:
         future: Future[Any] = Future()
         self._queue.put(_JobItem(job, future))
         return future
+
+    def record_delivery(
+        self,
+        *,
+        channel_pk: int,
+        monitor_id: str,
+        event: str,
+        attempt: int,
+        at: datetime,
+        error: str | None,
+    ) -> Future[None]:
+        """Log one alert delivery attempt and the channel's health (error None: delivered)."""
+        return self.run_job(
+            lambda conn: record_delivery(
+                conn,
+                channel_pk=channel_pk,
+                monitor_id=monitor_id,
+                event=event,
+                attempt=attempt,
+                at=at.isoformat(),
+                error=error,
+            )
+        )
+
+    def prune(
+        self, now: datetime, *, raw_days: int, hourly_days: int, daily_days: int
+    ) -> Future[int]:
+        """Delete checks, rollups and deliveries past their retention at now; the future
+        gives how many checks were deleted."""
+        return self.run_job(
+            lambda conn: prune(
+                conn, now, raw_days=raw_days, hourly_days=hourly_days, daily_days=daily_days
+            )
+        )
 
     def flush(self) -> Future[bool]:
         """Return a future that completes when everything queued so far has been handled:

@@ -8,13 +8,12 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 
 import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from desktop.config import RuntimeSettings, data_dir, database_path
+from desktop.config import data_dir, database_path
 from desktop.controllers.account import AccountController
 from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
@@ -22,6 +21,7 @@ from desktop.controllers.monitors import MonitorsController
 from desktop.controllers.settings import SettingsController
 from desktop.controllers.sharing import SharingController
 from desktop.errors import UpwatchError
+from desktop.runtime.events import Alerted, Event
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore, store_choice
@@ -39,8 +39,6 @@ from desktop.ui.settings_page import SettingsPage
 from desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show, instance_name
 from desktop.ui.tasks import spawn
 from desktop.ui.tray import TrayIcon
-from shared.messages import Message
-from shared.monitor import MonitorSpec
 from shared.status import Status
 
 log = logging.getLogger(__name__)
@@ -55,17 +53,12 @@ class TrayApp:
         self.app = app
         self.db = db
         stored = SettingsService(db).load()
-        runtime = RuntimeSettings(
-            concurrency=stored.concurrency, raw_retention_days=stored.raw_retention_days
-        )
-        self.monitoring = Monitoring(db, secrets=SecretStore(), settings=runtime)
+        self.monitoring = Monitoring(db, secrets=SecretStore(), settings=stored)
         service = MonitorService(db)
         self.monitors = MonitorsController(service, self.monitoring)
         self.detail = DetailController(service, self.monitoring)
         self.channels = ChannelsController(ChannelService(db, SecretStore()))
-        self.settings = SettingsController(SettingsService(db))
-        self.settings.settings = stored
-        self.settings.settings_changed.connect(self._settings_changed)
+        self.settings = SettingsController(SettingsService(db), self.monitoring, settings=stored)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
         cloud = CloudService(db, SecretStore())
         self.sharing = SharingController(ShareService(cloud, service))
@@ -100,7 +93,7 @@ class TrayApp:
         else:
             self.window.set_notice(NO_TRAY_NOTICE)
             self.window.destroyed.connect(self.quit)
-        self.monitoring.alert_observers.append(self._desktop_notification)
+        self.monitoring.subscribe(self._desktop_notification)
         self.monitors.storage_problem_changed.connect(self._storage_problem)
         self.stopped = asyncio.Event()
         self._quitting = False
@@ -150,13 +143,10 @@ class TrayApp:
         self.show_window()
         self.window.tabs.setCurrentWidget(self.account_page)
 
-    def _settings_changed(self) -> None:
-        stored = self.settings.settings
-        self.monitoring.settings = replace(
-            self.monitoring.settings, raw_retention_days=stored.raw_retention_days
-        )
-
-    def _desktop_notification(self, spec: MonitorSpec, message: Message) -> None:
+    def _desktop_notification(self, event: Event) -> None:
+        if not isinstance(event, Alerted):
+            return
+        message = event.message
         if self.tray is not None and self.settings.settings.desktop_notifications:
             icon = (
                 QSystemTrayIcon.MessageIcon.Critical

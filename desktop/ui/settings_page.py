@@ -33,7 +33,6 @@ class SettingsPage(QWidget):
         form.addRow("Keep every check for", self.retention)
         form.addRow("", QLabel("Hourly and daily summaries are kept for 2 years either way."))
         form.addRow("Checks at once", self.concurrency)
-        form.addRow("", QLabel("A new limit applies the next time Upwatch starts."))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)

@@ -131,6 +131,26 @@ async def test_concurrency_is_bounded() -> None:
     assert recorder.max_running == 7
 
 
+async def test_concurrency_change_applies_live() -> None:
+    """Settings -> Checks at once reaches a running scheduler: waiting checks start when the
+    limit grows, and fewer run once it shrinks (running ones finish first)."""
+    clock = FakeClock()
+    recorder = Recorder(clock, takes=4.0)
+    scheduler = await start(clock, recorder, monitors(30, interval=5), concurrency=2)
+    await clock.advance(10)
+    assert recorder.max_running == 2
+    scheduler.set_concurrency(10)
+    await clock.advance(0.1)
+    assert recorder.running == 10
+    scheduler.set_concurrency(3)
+    await clock.advance(4.5)  # the ten started under the old limit have finished
+    recorder.max_running = 0
+    await clock.advance(20)
+    await finish(scheduler, clock)
+    assert recorder.max_running == 3
+    assert scheduler.concurrency == 3
+
+
 async def test_an_unconfirmed_failure_is_rechecked_after_twenty_seconds() -> None:
     clock = FakeClock()
     recorder = Recorder(clock)

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop.config import DesktopSettings
 from desktop.errors import InvalidInput
 from desktop.services import autostart
 from desktop.services.settings import SettingsService
 from desktop.storage.database import Database
-from desktop.storage.settings import DesktopSettings
 
 
 def test_settings_start_at_their_defaults_and_persist(db: Database) -> None:
@@ -20,14 +20,25 @@ def test_settings_start_at_their_defaults_and_persist(db: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    "change", [{"raw_retention_days": 0}, {"concurrency": 5000}, {"colour": "blue"}]
+    "change",
+    [
+        {"raw_retention_days": 0},
+        {"concurrency": 5000},
+        {"concurrency": "8"},
+        {"concurrency": True},
+        {"desktop_notifications": "yes"},
+        {"colour": "blue"},
+        {"writer_batch_seconds": 1.0},  # fixed: not a setting a user changes
+    ],
 )
 def test_bad_settings_are_refused_and_nothing_changes(
     db: Database, change: dict[str, object]
 ) -> None:
     service = SettingsService(db)
-    with pytest.raises(InvalidInput):
+    with pytest.raises(InvalidInput) as refused:
         service.change(**change)
+    [name] = change
+    assert name in refused.value.message or name.replace("_", " ") in refused.value.message
     assert service.load() == DesktopSettings()
 
 

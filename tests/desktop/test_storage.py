@@ -12,7 +12,7 @@ import pytest
 from desktop.errors import StorageError
 from desktop.storage import migrations
 from desktop.storage.connection import connect
-from desktop.storage.database import Database
+from desktop.storage.database import Database, dbapi
 from desktop.storage.history import incidents, prune, recent_checks, uptime_by_monitor
 from desktop.storage.monitors import MonitorRepository
 from desktop.storage.writer import Outcome, ResultWriter
@@ -66,8 +66,7 @@ def test_every_connection_has_the_durability_pragmas(db: Database) -> None:
     """WAL, synchronous NORMAL, busy_timeout >= 5000, foreign keys on, for every path."""
     raw = connect(db.path)
     with db.session() as session:
-        orm = session.connection().connection.driver_connection
-        assert orm is not None
+        orm = dbapi(session)
         for conn in (raw, orm):
             assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL

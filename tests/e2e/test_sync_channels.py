@@ -19,6 +19,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
+from desktop.runtime.events import Alerted
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore, channel_secret_key
 from desktop.services.channels import ChannelService
@@ -230,7 +231,9 @@ async def test_an_outage_of_a_cloud_checked_monitor_alerts_once_per_channel(
 
     popups: list[str] = []
     monitoring = Monitoring(a.db, secrets=SecretStore(a.keyring), route_check=lambda: True)
-    monitoring.alert_observers.append(lambda spec, message: popups.append(message.title))
+    monitoring.subscribe(
+        lambda event: popups.append(event.message.title) if isinstance(event, Alerted) else None
+    )
     guard = NetGuard(["127.0.0.0/8"])
     conninfo = libpq_url(api.settings.database_url)
     worker = CloudWorker(conninfo, guard=guard)

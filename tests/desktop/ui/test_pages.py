@@ -1,5 +1,6 @@
 """The Alert channels and Settings pages, and choosing channels per monitor."""
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,23 @@ async def test_settings_save_as_they_change(app: TrayApp, tmp_path: Path) -> Non
         page.retention.setValue(7)
         page.retention.editingFinished.emit()
         await until(lambda: app.monitoring.settings.raw_retention_days == 7)
+
+
+async def test_concurrency_change_applies_live(app: TrayApp, target: TargetServer) -> None:
+    """Settings -> Checks at once changes the running app's checks at once, not at restart."""
+    async with running(app):
+        page = app.window.tabs.widget(2)
+        assert isinstance(page, SettingsPage)
+        page.concurrency.setValue(1)
+        page.concurrency.editingFinished.emit()
+        await until(lambda: app.monitoring.settings.concurrency == 1)
+        for index in range(4):
+            await app.monitors.add({"name": f"slow {index}", "url": target.url("slow/3001")})
+        # each new monitor is checked at once: one runs, three wait for the limit
+        await until(lambda: target.count("/slow/3001") == 1)
+        await asyncio.sleep(0.3)
+        assert target.count("/slow/3001") == 1
+        page.concurrency.setValue(4)
+        page.concurrency.editingFinished.emit()
+        await until(lambda: target.count("/slow/3001") == 4, timeout=2)
+        assert "Saved." in page.message.text()
