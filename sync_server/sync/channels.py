@@ -25,6 +25,10 @@ from sync_server.channels.service import described, kept_secret, refuse_internal
 from sync_server.channels.tables import AlertChannel, MonitorChannel
 from sync_server.errors import Invalid
 
+# a new channel whose id another account holds: it cannot be stored, and the answer must
+# not say why (that would tell a stranger the id exists); a random uuid4 never collides
+ID_UNUSABLE = "this channel cannot be kept in the cloud; it stays on this computer only"
+
 
 class ChannelSync:
     """Applies one push's channel changes and reads channel changes for a pull."""
@@ -45,10 +49,10 @@ class ChannelSync:
         answers: list[Applied] = []
         for change in changes:
             row = stored.get(change.id)
+            # another account's id is answered as an id nobody has (see ID_UNUSABLE)
+            foreign = row is not None and row.user_id != user.id
+            row = None if foreign else row
             at = min(change.updated_at, latest)
-            if row is not None and row.user_id != user.id:
-                answers.append(Applied(id=change.id, applied=False, reason="id taken"))
-                continue
             if row is not None and not wins(at, device, row.updated_at, row.changed_by):
                 answers.append(Applied(id=change.id, applied=False, seq=row.seq, reason="older"))
                 continue
@@ -59,6 +63,9 @@ class ChannelSync:
                 config = None if change.deleted else self._config(change, row)
             except Invalid as exc:
                 answers.append(Applied(id=change.id, applied=False, reason=exc.message))
+                continue
+            if foreign:
+                answers.append(Applied(id=change.id, applied=False, reason=ID_UNUSABLE))
                 continue
             row = self._write(user, row, change, config, at, device)
             stored[row.id] = row

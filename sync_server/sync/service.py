@@ -27,7 +27,7 @@ from sync_server.monitors.repository import MonitorRepository
 from sync_server.monitors.schemas import MonitorIn, spec_fields
 from sync_server.monitors.service import check_cloud_allowed
 from sync_server.monitors.tables import Monitor
-from sync_server.plans import plan_of
+from sync_server.plans import Plan, plan_of
 from sync_server.sync.channels import ChannelSync
 from sync_server.sync.cursor import ResultsCursor
 from sync_server.sync.hub import announce
@@ -39,6 +39,9 @@ MAX_CLOCK_AHEAD = timedelta(minutes=2)
 # a new device's first pull brings the last day of cloud results, not the whole history
 FIRST_PULL_WINDOW = timedelta(hours=24)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# a new monitor whose id another account holds: it cannot be stored, and the answer must
+# not say why (that would tell a stranger the id exists); a random uuid4 never collides
+ID_UNUSABLE = "this monitor cannot be kept in the cloud; it stays on this computer only"
 
 
 class SyncService:
@@ -128,10 +131,11 @@ class SyncService:
         answers: list[Applied] = []
         for change in request.monitors:
             row = stored.get(change.id)
+            # another account's id is answered as an id nobody has: nothing tells a
+            # stranger that it exists (only its creation, which cannot be stored, differs)
+            foreign = row is not None and row.user_id != user.id
+            row = None if foreign else row
             at = min(change.updated_at, now + MAX_CLOCK_AHEAD)
-            if row is not None and row.user_id != user.id:
-                answers.append(Applied(id=change.id, applied=False, reason="id taken"))
-                continue
             if row is not None and not wins(at, request.device_id, row.updated_at, row.changed_by):
                 answers.append(Applied(id=change.id, applied=False, seq=row.seq, reason="older"))
                 continue
@@ -140,19 +144,14 @@ class SyncService:
                 continue
             was_live = row is not None and not row.deleted
             was_cloud = was_live and row is not None and row.cloud
-            try:
-                if not was_live and not change.deleted and live >= plan.synced_monitors:
-                    raise PlanLimit(
-                        f"the {plan.name} plan keeps up to {plan.synced_monitors} monitors in"
-                        " the cloud; this one stays on this computer only"
-                    )
-                if change.cloud and not change.deleted:
-                    body = _hosted(change)
-                    check_cloud_allowed(plan, body, cloud - (1 if was_cloud else 0))
-            except (PlanLimit, Invalid) as exc:
-                answers.append(Applied(id=change.id, applied=False, reason=exc.message))
+            refusal = _refusal(plan, change, was_live, live, cloud - int(was_cloud))
+            if refusal is None and foreign:
+                refusal = ID_UNUSABLE
+            if refusal is not None:
+                answers.append(Applied(id=change.id, applied=False, reason=refusal))
                 continue
             row = self._write(user, row, change, at, request.device_id)
+            stored[row.id] = row  # the same id twice in one push: the later change sees it
             live += int(not row.deleted) - int(was_live)
             cloud += int(row.cloud and not row.deleted) - int(was_cloud)
             answers.append(Applied(id=change.id, applied=True, seq=row.seq))
@@ -251,6 +250,23 @@ class SyncService:
         horizon = int(rows[0][8]) if rows else self.repo.horizon()
         # everything below the horizon has been seen: start the next pull there
         return results, ResultsCursor.below(horizon).format(), False
+
+
+def _refusal(
+    plan: Plan, change: MonitorChange, was_live: bool, live: int, other_cloud: int
+) -> str | None:
+    """Return why the plan or the cloud refuses the change, or None when both allow it."""
+    try:
+        if not was_live and not change.deleted and live >= plan.synced_monitors:
+            raise PlanLimit(
+                f"the {plan.name} plan keeps up to {plan.synced_monitors} monitors in"
+                " the cloud; this one stays on this computer only"
+            )
+        if change.cloud and not change.deleted:
+            check_cloud_allowed(plan, _hosted(change), other_cloud)
+    except (PlanLimit, Invalid) as exc:
+        return exc.message
+    return None
 
 
 def origin_of(device_id: str | None, name: str | None) -> str:
