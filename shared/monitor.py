@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from shared.expect import ExpectedStatus, ExpectedStatusError
+from shared.text import NUL_MESSAGE, is_storable
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]
 METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH")
@@ -141,10 +142,17 @@ class MonitorSpec(BaseModel):
             if data.get("timeout") is None and "interval" in data:
                 try:
                     interval = float(data["interval"])
-                except (TypeError, ValueError):
-                    return data
+                except (TypeError, ValueError, OverflowError):
+                    return data  # the field's own check says what is wrong
                 data = {**data, "timeout": min(DEFAULT_TIMEOUT_S, interval)}
         return data
+
+    @field_validator("name", "keyword", "body")
+    @classmethod
+    def _storable(cls, value: str | None) -> str | None:
+        if value is not None and not is_storable(value):
+            raise ValueError(NUL_MESSAGE)
+        return value
 
     @field_validator("url")
     @classmethod
@@ -176,7 +184,10 @@ class MonitorSpec(BaseModel):
     def _aware(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("timestamps must carry a time zone")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the timestamp is out of range in UTC") from None
 
     @model_validator(mode="after")
     def _coherent(self) -> MonitorSpec:

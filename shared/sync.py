@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
@@ -26,6 +27,7 @@ from pydantic import (
 )
 
 from shared.monitor import MonitorSpec
+from shared.text import NUL_MESSAGE, is_storable
 
 MAX_PUSH_CHANGES = 500
 MAX_PUSH_RESULTS = 5000
@@ -38,6 +40,19 @@ DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=DEVICE_ID_P
 # what a device calls itself (its host name by default), shown next to the results it checked
 DeviceName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
 ResultStatus = Literal["up", "degraded", "down", "unknown"]
+# what a pull may hand out, bounded as the desktop can store it (SQLite's INTEGER is 64-bit)
+Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
+
+
+def _storable(value: str) -> str:
+    if not is_storable(value):
+        raise ValueError(NUL_MESSAGE)
+    return value
+
+
+# text from the server, checked before it is stored: no NUL or lone surrogate, bounded
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
+LongText = Annotated[str, Field(max_length=10_000), AfterValidator(_storable)]
 
 
 def _iso_time(value: Any) -> Any:
@@ -171,9 +186,9 @@ class RemoteMonitor(BaseModel):
     """A monitor change as the server hands it out, with its seq and the device that made it."""
 
     id: uuid.UUID
-    seq: int
+    seq: Seq
     updated_at: datetime
-    device_id: str
+    device_id: ShortText
     deleted: bool
     cloud: bool
     spec: MonitorSpec | None
@@ -183,15 +198,15 @@ class RemoteChannel(BaseModel):
     """An alert channel change as the server hands it out: where it sends, never its secret."""
 
     id: uuid.UUID
-    seq: int
+    seq: Seq
     updated_at: datetime
-    device_id: str
+    device_id: ShortText
     deleted: bool
-    name: str
-    type: str
-    target: str  # redacted: "Telegram chat 42", "https://hooks.example/…"
+    name: ShortText
+    type: ShortText
+    target: LongText  # redacted: "Telegram chat 42", "https://hooks.example/…"
     monitor_ids: list[uuid.UUID]
-    disabled_reason: str | None = None
+    disabled_reason: LongText | None = None
 
 
 class ResultOut(BaseModel):
@@ -202,10 +217,10 @@ class ResultOut(BaseModel):
     status: ResultStatus
     status_code: int | None
     response_time_ms: int | None
-    error: str | None
+    error: LongText | None
     checked_at: datetime
-    device_id: str | None = None  # the device that checked it; None: the cloud did
-    origin: str = "cloud"  # "cloud", or that device's name for people
+    device_id: ShortText | None = None  # the device that checked it; None: the cloud did
+    origin: ShortText = "cloud"  # "cloud", or that device's name for people
 
 
 class PullResponse(BaseModel):
@@ -216,7 +231,7 @@ class PullResponse(BaseModel):
 
     monitors: list[RemoteMonitor]
     channels: list[RemoteChannel] = []
-    cursor: int
+    cursor: Seq
     results: list[ResultOut]
-    results_cursor: str
+    results_cursor: ShortText
     more: bool

@@ -61,3 +61,10 @@ def _texts(value: object) -> Iterator[tuple[FieldPath, str]]:
             stack.extend(
                 ((*path, index), inner) for index, inner in reversed(list(enumerate(item)))
             )
+
+
+def storable_text(value: str) -> str:
+    """value, or ValueError when it holds a NUL or a lone surrogate (a pydantic validator)."""
+    if not is_storable(value):
+        raise ValueError(NUL_MESSAGE)
+    return value

@@ -18,9 +18,10 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
 from desktop.cloud.lock import FileLock
 from desktop.errors import (
@@ -37,6 +38,7 @@ DEFAULT_SERVER = "https://cloud.upwatch.app"
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 # an access token is renewed this share of its lifetime before it expires (at most 30 s)
 RENEW_SHARE = 0.2
+_Answer = TypeVar("_Answer", bound=BaseModel)
 NOT_SIGNED_IN = "not signed in to Upwatch Cloud: run `upwatch login`"
 
 TokenSaver = Callable[[str | None], Awaitable[None] | None]
@@ -48,6 +50,18 @@ def _message(response: httpx.Response) -> str:
         return str(body["error"]["message"])
     except (ValueError, KeyError, TypeError):
         return f"the server answered {response.status_code}"
+
+
+def _decoded(model: type[_Answer], response: httpx.Response, path: str) -> _Answer:
+    """The answer as model; one this app cannot read (a captive portal's page, a server of
+    another version) is a CloudUnreachable, retried later like a lost connection."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError:
+        raise CloudUnreachable(
+            f"Upwatch Cloud at {response.url.host} sent an answer to {path} this app cannot"
+            " read (a network login page, or a server of another version?)"
+        ) from None
 
 
 class CloudClient:
@@ -140,7 +154,7 @@ class CloudClient:
             headers={"Content-Type": "application/json"},
             raw=True,
         )
-        return PushResponse.model_validate_json(response.content)
+        return _decoded(PushResponse, response, "/api/sync/push")
 
     async def pull(
         self, cursor: int, results_cursor: str, device_id: str | None = None
@@ -151,7 +165,7 @@ class CloudClient:
         if device_id is not None:
             params["device_id"] = device_id
         response = await self._authorized("GET", "/api/sync/pull", params=params, raw=True)
-        return PullResponse.model_validate_json(response.content)
+        return _decoded(PullResponse, response, "/api/sync/pull")
 
     # -- billing ------------------------------------------------------------------------------
 

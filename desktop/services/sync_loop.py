@@ -147,6 +147,11 @@ class SyncLoop:
             log.log(level, "sync failed (%s); retrying in %.0f s", exc.message, delay)
             await self._report(True, exc.message, None)
             return delay
+        except Exception as exc:  # a bug must not end sync until the app restarts
+            log.exception("sync failed unexpectedly")
+            self.failures += 1
+            await self._report(True, f"sync failed unexpectedly: {exc!r}", None)
+            return retry_delay(self.failures, self._rng)
         finally:
             self.syncing = False
         self.signed_in = True

@@ -7,10 +7,10 @@ import io
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from desktop.errors import InvalidInput
 from desktop.notify.targets import kind_of, normalize_target, redact
@@ -21,6 +21,7 @@ from desktop.storage.database import Database
 from desktop.storage.monitors import MonitorRepository, to_spec
 from desktop.storage.tables import ChannelRow
 from shared.monitor import MonitorSpec
+from shared.text import storable_text
 
 FORMAT_VERSION = 1
 
@@ -31,7 +32,7 @@ class ChannelExport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: uuid.UUID
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, AfterValidator(storable_text)] = Field(min_length=1, max_length=100)
     url: str
     is_default: bool = True
     monitors: list[uuid.UUID] = Field(default_factory=list)
@@ -103,10 +104,16 @@ def parse_document(text: str) -> ExportDocument:
     """Parse JSON or YAML export text; raise InvalidInput describing every problem."""
     try:
         data: Any = json.loads(text)
-    except json.JSONDecodeError:
+    except RecursionError:
+        raise InvalidInput("the file nests too deeply to be an Upwatch export") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of too many digits
+        if not isinstance(exc, json.JSONDecodeError):  # Python's own limit on int("9" * n)
+            raise InvalidInput("the file holds a number of more than 4300 digits") from None
         try:
             data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
+        except RecursionError:
+            raise InvalidInput("the file nests too deeply to be an Upwatch export") from None
+        except (yaml.YAMLError, ValueError) as exc:
             raise InvalidInput(f"the file is neither JSON nor YAML: {exc}") from None
     if not isinstance(data, dict):
         if text.lstrip().startswith("id,name,"):
@@ -116,6 +123,8 @@ def parse_document(text: str) -> ExportDocument:
         document = ExportDocument.model_validate(data)
     except ValidationError as exc:
         raise InvalidInput(describe(exc)) from None
+    except RecursionError:
+        raise InvalidInput("the file nests too deeply to be an Upwatch export") from None
     if document.upwatch != FORMAT_VERSION:
         raise InvalidInput(f"unknown export format version {document.upwatch}")
     return document

@@ -13,6 +13,7 @@ from desktop.errors import InvalidInput, NotFound
 from desktop.storage.channels import ChannelRepository
 from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow, OutboxRow
 from shared.monitor import MonitorSpec
+from shared.text import is_storable
 
 SPEC_FIELDS: tuple[str, ...] = tuple(MonitorSpec.model_fields)
 
@@ -131,6 +132,8 @@ class MonitorRepository:
         ref = ref.strip()
         if not ref:
             raise NotFound("no monitor named: give an id (or its first characters) or a name")
+        if not is_storable(ref):  # no monitor can be called that, and SQLite cannot take it
+            raise NotFound(f"no monitor matches {ref!r}")
         exact = self.session.exec(select(MonitorRow).where(MonitorRow.id == ref.lower())).first()
         if exact is not None:
             return exact
