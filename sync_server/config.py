@@ -62,8 +62,11 @@ class ServerSettings(BaseSettings):
     dev: bool = False
     rate_limit_ip: str = "100/minute"
     rate_limit_user: str = "1000/hour"
+    # failed sign-ins: from one address (any mailbox), for one mailbox from one address, and
+    # for one mailbox from every address (enforced only on addresses that failed for it)
     rate_limit_login_ip: str = "20/hour"
     rate_limit_login_email: str = "10/hour"
+    rate_limit_login_email_total: str = "100/hour"
     redis_url: str | None = Field(default=None, validation_alias=_env("REDIS_URL"))
     trusted_proxies: list[str] = Field(default_factory=list)
     # where users reach the service; its origin may write with cookies

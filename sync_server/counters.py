@@ -34,6 +34,21 @@ class LocalCounters:
             self._swept_at = now
         return None
 
+    def count(self, key: str, seconds: int, now: float) -> float:
+        """Return the hits key has in the sliding window that ends now (last window weighed)."""
+        window, into = divmod(now, seconds)
+        current, previous = self._window(key, int(window))
+        return previous * (1.0 - into / seconds) + current
+
+    def refund(self, key: str, seconds: int, now: float) -> None:
+        """Take back one hit counted earlier (in this window, else the one before)."""
+        number = int(now // seconds)
+        current, previous = self._window(key, number)
+        if current > 0:
+            self._counts[key] = (seconds, number, current - 1, previous)
+        elif previous > 0:
+            self._counts[key] = (seconds, number, 0, previous - 1)
+
     def _window(self, key: str, number: int) -> tuple[int, int]:
         stored = self._counts.get(key)
         if stored is None or stored[1] < number - 1:

@@ -3,7 +3,12 @@
 The client IP is the connection's peer unless that peer is a configured trusted proxy; then
 it is the rightmost X-Forwarded-For address that is not a trusted proxy. The user
 key comes from a verified access token only, so a forged token cannot get its own bucket.
-Sign-in attempts are also limited per IP and per normalized email.
+
+Failed sign-ins are limited per address, per (normalized email, address) and per email from
+every address. Each attempt takes its counts before it runs (so parallel guesses cannot pass
+the limit) and gives them back unless it answers 401. The email-wide count is enforced only
+on addresses that have failed for that email already: guessing from many addresses is slowed,
+yet the owner signing in from an address that has not failed is never refused by it.
 
 When the shared counter store (Redis) cannot be reached, sign-in, registration and refresh
 fail closed with 503, and every other request is let through and logged: an outage of
@@ -16,6 +21,7 @@ import ipaddress
 import json
 import logging
 import time
+from dataclasses import dataclass
 
 from limits import RateLimitItem, parse
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
@@ -35,6 +41,16 @@ log = logging.getLogger(__name__)
 FAIL_CLOSED = ("/api/auth/login", "/api/auth/register", "/api/auth/refresh")
 LOGIN = "/api/auth/login"
 REDIS_TIMEOUT_S = 0.5
+FAILED = 401  # the one answer that counts as a failed sign-in
+Counted = tuple[tuple[RateLimitItem, str], ...]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the limiter decided: a refusal, or the failure counts held until the answer."""
+
+    refused: Response | None = None
+    held: Counted = ()
 
 
 def client_ip(request: Request, trusted: frozenset[str]) -> str:
@@ -80,6 +96,7 @@ class RateLimiter:
         self._per_user = parse(settings.rate_limit_user)
         self._login_ip = parse(settings.rate_limit_login_ip)
         self._login_email = parse(settings.rate_limit_login_email)
+        self._login_email_total = parse(settings.rate_limit_login_email_total)
         self._settings = settings
         self._trusted = frozenset(settings.trusted_proxies)
 
@@ -96,35 +113,79 @@ class RateLimiter:
         request.state.verified_token = (found[0], claims)  # get_current need not decode again
         return str(claims.user_id)
 
-    async def _keys(self, request: Request) -> list[tuple[RateLimitItem, str]]:
-        ip = client_ip(request, self._trusted)
+    def _keys(self, request: Request, ip: str) -> list[tuple[RateLimitItem, str]]:
         keys = [(self._per_ip, f"ip:{ip}")]
         user = self._user_key(request)
         if user is not None:
             keys.append((self._per_user, f"user:{user}"))
-        if request.url.path == LOGIN and request.method == "POST":
-            keys.append((self._login_ip, f"login-ip:{ip}"))
-            email = await _email_in(request)
-            if email is not None:
-                keys.append((self._login_email, f"login-email:{normalized_email(email)}"))
         return keys
 
-    async def check(self, request: Request) -> Response | None:
-        """Count the request; return a 429 (or 503) response when it must be refused."""
+    async def check(self, request: Request) -> Verdict:
+        """Count the request; refuse it with a 429 (or 503), or hold its sign-in counts."""
+        held: list[tuple[RateLimitItem, str]] = []
         try:
-            for item, key in await self._keys(request):
+            ip = client_ip(request, self._trusted)
+            for item, key in self._keys(request, ip):
                 wait = await self._hit(item, key)
                 if wait is not None:
-                    return _too_many(item, wait)
+                    return Verdict(_too_many(item, wait))
+            if request.url.path == LOGIN and request.method == "POST":
+                refused = await self._hold_sign_in(request, ip, held)
+                if refused is not None:
+                    await self.release(tuple(held))  # a refused attempt is not a failure
+                    return Verdict(refused)
         except StorageError as exc:
             log.error("rate limit store unreachable: %s", exc.storage_error)
             if request.url.path in FAIL_CLOSED:
-                return JSONResponse(
-                    error_body("unavailable", "sign-in is unavailable for a moment; retry soon"),
-                    503,
-                    headers={"Retry-After": "30"},
+                return Verdict(
+                    JSONResponse(
+                        error_body(
+                            "unavailable", "sign-in is unavailable for a moment; retry soon"
+                        ),
+                        503,
+                        headers={"Retry-After": "30"},
+                    )
                 )
+            return Verdict()
+        return Verdict(held=tuple(held))
+
+    async def _hold_sign_in(
+        self, request: Request, ip: str, held: list[tuple[RateLimitItem, str]]
+    ) -> Response | None:
+        """Take this attempt's failure counts into held; a 429 when one limit is reached."""
+        counts = [(self._login_ip, f"login-ip:{ip}", True)]
+        email = await _email_in(request)
+        if email is not None:
+            mailbox = normalized_email(email)
+            pair = f"login-email:{mailbox}:{ip}"
+            failed_here = await self._has_hits(self._login_email, pair)
+            counts.append((self._login_email, pair, True))
+            counts.append((self._login_email_total, f"login-mailbox:{mailbox}", failed_here))
+        for item, key, enforced in counts:
+            wait = await self._hit(item, key)
+            if wait is None:
+                held.append((item, key))
+            elif enforced:
+                return _too_many(item, wait)
         return None
+
+    async def release(self, held: Counted) -> None:
+        """Give back counts taken by check (the sign-in did not fail); logs a store outage."""
+        try:
+            for item, key in held:
+                if self._shared is None:
+                    self._local.refund(key, item.get_expiry(), time.time())
+                else:  # a negative cost takes one back in the same sliding-window counters
+                    await self._shared.hit(item, key, cost=-1)
+        except StorageError as exc:
+            log.error("rate limit store unreachable: %s", exc.storage_error)
+
+    async def _has_hits(self, item: RateLimitItem, key: str) -> bool:
+        """Whether key has at least one hit in its sliding window (counting nothing)."""
+        if self._shared is None:
+            return self._local.count(key, item.get_expiry(), time.time()) >= 1
+        # room for a whole limit's worth of hits means the window is empty
+        return not await self._shared.test(item, key, cost=item.amount)
 
     async def _hit(self, item: RateLimitItem, key: str) -> float | None:
         """Count one hit; None when allowed, else the seconds to wait."""
@@ -169,12 +230,25 @@ class RateLimitMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] not in ("/healthz", "/metrics"):
             request = Request(scope, receive)
-            refused = await self.limiter.check(request)
-            if refused is not None:
-                await refused(scope, receive, send)
+            verdict = await self.limiter.check(request)
+            if verdict.refused is not None:
+                await verdict.refused(scope, receive, send)
                 return
             receive = _replay(request)  # the sign-in limit may have read the body
+            if verdict.held:
+                send = self._settling(verdict.held, send)
         await self.app(scope, receive, send)
+
+    def _settling(self, held: Counted, send: Send) -> Send:
+        """send, which first gives back held counts unless the answer is a failed sign-in."""
+
+        async def settle(message: Message) -> None:
+            # before the answer leaves, so the client's next attempt sees the settled counts
+            if message["type"] == "http.response.start" and message["status"] != FAILED:
+                await self.limiter.release(held)
+            await send(message)
+
+        return settle
 
 
 def _replay(request: Request) -> Receive:

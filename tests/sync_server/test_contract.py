@@ -75,6 +75,7 @@ def contract_settings(database_url: str, stripe_api: str = "http://127.0.0.1:9")
         rate_limit_user=HIGH,
         rate_limit_login_ip=HIGH,
         rate_limit_login_email=HIGH,
+        rate_limit_login_email_total=HIGH,
         stripe_secret_key="sk_test_contract",
         stripe_webhook_secret=WEBHOOK_SECRET,
         stripe_price_starter="price_starter",

@@ -74,6 +74,7 @@ def live(postgres: PostgresServer, stripe_api: FakeStripe) -> Iterator[LiveServe
             "UPWATCH_RATE_LIMIT_USER": HIGH,
             "UPWATCH_RATE_LIMIT_LOGIN_IP": HIGH,
             "UPWATCH_RATE_LIMIT_LOGIN_EMAIL": HIGH,
+            "UPWATCH_RATE_LIMIT_LOGIN_EMAIL_TOTAL": HIGH,
             "UPWATCH_STRIPE_SECRET_KEY": "sk_test_contract",
             "UPWATCH_STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "UPWATCH_STRIPE_PRICE_STARTER": "price_starter",
