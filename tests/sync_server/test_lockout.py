@@ -42,7 +42,8 @@ def test_fifty_guesses_from_one_address_do_not_lock_alice_out_at_home(api: TestC
     codes = [sign_in(api, GUESS, MALLORY) for _ in range(50)]
     assert codes == [401] * 10 + [429] * 40
     refused = api.post("/api/auth/login", json=GUESS, headers={"X-Forwarded-For": MALLORY})
-    assert 1 <= int(refused.headers["Retry-After"]) <= 3600  # within the hour's window
+    # the sliding window weighs the last hour too: near an hour boundary the wait runs past it
+    assert 1 <= int(refused.headers["Retry-After"]) <= 2 * 3600
     assert refused.json()["error"]["code"] == "rate_limited"
     assert sign_in(api, ALICE, ALICE_HOME) == 200
     assert sign_in(api, ALICE, MALLORY) == 429  # the guessing address stays slowed
@@ -71,7 +72,7 @@ def test_guessing_from_many_addresses_is_slowed_once_an_address_has_failed(
         again = api.post("/api/auth/login", json=GUESS, headers={"X-Forwarded-For": "192.0.2.1"})
         assert again.status_code == 429
         assert again.headers["X-RateLimit-Limit"] == "10"
-        assert 1 <= int(again.headers["Retry-After"]) <= 3600
+        assert 1 <= int(again.headers["Retry-After"]) <= 2 * 3600  # sliding window
         assert sign_in(api, ALICE, ALICE_HOME) == 200  # an address with no failures
 
 
