@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from shared.expect import ExpectedStatus, ExpectedStatusError
-from shared.text import NUL_MESSAGE, is_storable
+from shared.text import storable_text
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]
 METHODS: tuple[str, ...] = ("GET", "POST", "PUT", "DELETE", "HEAD", "PATCH")
@@ -150,9 +150,7 @@ class MonitorSpec(BaseModel):
     @field_validator("name", "keyword", "body")
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
-        if value is not None and not is_storable(value):
-            raise ValueError(NUL_MESSAGE)
-        return value
+        return None if value is None else storable_text(value)
 
     @field_validator("url")
     @classmethod

@@ -27,7 +27,7 @@ from pydantic import (
 )
 
 from shared.monitor import MonitorSpec
-from shared.text import NUL_MESSAGE, is_storable
+from shared.text import storable_text
 
 MAX_PUSH_CHANGES = 500
 MAX_PUSH_RESULTS = 5000
@@ -44,15 +44,9 @@ ResultStatus = Literal["up", "degraded", "down", "unknown"]
 Seq = Annotated[int, Field(ge=0, le=2**63 - 1)]
 
 
-def _storable(value: str) -> str:
-    if not is_storable(value):
-        raise ValueError(NUL_MESSAGE)
-    return value
-
-
 # text from the server, checked before it is stored: no NUL or lone surrogate, bounded
-ShortText = Annotated[str, Field(max_length=200), AfterValidator(_storable)]
-LongText = Annotated[str, Field(max_length=10_000), AfterValidator(_storable)]
+ShortText = Annotated[str, Field(max_length=200), AfterValidator(storable_text)]
+LongText = Annotated[str, Field(max_length=10_000), AfterValidator(storable_text)]
 
 
 def _iso_time(value: Any) -> Any:
