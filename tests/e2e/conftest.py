@@ -14,8 +14,9 @@ from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
 from desktop.storage.database import Database
 from tests.support.memkeyring import MemoryKeyring
+from tests.support.personas import ALICE_PASSWORD
 
-PASSWORD = "correct horse battery"
+PASSWORD = ALICE_PASSWORD
 
 
 @dataclass

@@ -18,6 +18,7 @@ from shared.result import CheckResult
 from shared.status import Status
 from tests.e2e.conftest import PASSWORD, Desktop
 from tests.support.api_server import ApiServer
+from tests.support.personas import ALICE_EMAIL
 
 
 def add_checked(desktop: Desktop, name: str, minutes: int = 10) -> str:
@@ -46,7 +47,7 @@ async def test_a_shared_monitor_shows_its_desktop_results_to_anyone_with_the_lin
 ) -> None:
     a, _ = desktops
     shop, blog = add_checked(a, "Shop"), add_checked(a, "Blog")
-    await a.cloud.sign_up("alice@example.com", PASSWORD, api.url)
+    await a.cloud.sign_up(ALICE_EMAIL, PASSWORD, api.url)
     sharing = ShareService(a.cloud, a.monitors)
 
     page = await sharing.share(["Shop"])  # by name, before any sync: sharing syncs first
@@ -78,7 +79,7 @@ async def test_sharing_tells_what_is_wrong(api: ApiServer, desktops: list[Deskto
     sharing = ShareService(a.cloud, a.monitors)
     with pytest.raises(NotSignedIn):
         await sharing.share(["Shop"])
-    await a.cloud.sign_up("alice@example.com", PASSWORD, api.url)
+    await a.cloud.sign_up(ALICE_EMAIL, PASSWORD, api.url)
     with pytest.raises(InvalidInput, match="slug"):
         await sharing.share(["Shop"], slug="Not A Slug")
     await sharing.share(["Shop"], slug="alice-shop")
@@ -103,7 +104,7 @@ async def test_an_outage_seen_by_the_desktop_is_listed_on_its_public_page(
          (started + timedelta(minutes=12)).isoformat(), "DNS lookup failed for shop.internal"),
     )  # fmt: skip
     conn.close()
-    await a.cloud.sign_up("alice@example.com", PASSWORD, api.url)
+    await a.cloud.sign_up(ALICE_EMAIL, PASSWORD, api.url)
     page = await ShareService(a.cloud, a.monitors).share(["Shop"])
     async with httpx.AsyncClient(base_url=api.url) as visitor:
         shown = (await visitor.get(f"/api/public/status-pages/{page.slug}")).json()

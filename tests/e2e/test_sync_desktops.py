@@ -26,8 +26,9 @@ from shared.status import Status
 from tests.e2e.conftest import PASSWORD, Desktop
 from tests.support.api_server import ApiServer
 from tests.support.cutting_proxy import CuttingProxy
+from tests.support.personas import ALICE_EMAIL
 
-EMAIL = "alice@example.com"
+EMAIL = ALICE_EMAIL
 
 
 async def sign_both_in(api: ApiServer, a: Desktop, b: Desktop) -> None:

@@ -11,10 +11,10 @@ from sync_server.app import create_app
 from sync_server.auth.tokens import read_access_token
 from sync_server.config import ServerSettings
 from sync_server.errors import NotAuthenticated
+from tests.support.personas import ALICE
 from tests.support.postgres import PostgresServer
 from tests.sync_server.conftest import SECRET
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 SITE = "https://upwatch.example.com"
 
 

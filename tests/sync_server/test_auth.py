@@ -15,9 +15,11 @@ from pydantic import ValidationError
 from sync_server.app import create_app
 from sync_server.auth.tokens import key_id
 from sync_server.config import ServerSettings
+from tests.support import personas
 from tests.sync_server.conftest import SECRET, truncate
 
-ALICE = {"email": "Alice@Example.com", "password": "correct horse battery"}
+# mixed case on purpose: an address is one account however it is typed
+ALICE = {**personas.ALICE, "email": "Alice@Example.com"}
 
 
 def sign_up_and_in(client: TestClient, who: dict[str, str] = ALICE) -> dict[str, str]:
@@ -339,7 +341,7 @@ def test_a_name_given_at_sign_up_is_trimmed_and_comes_back_from_me(client: TestC
     tokens = sign_up_and_in(client, alice)
     me = client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()
     assert me["name"] == "Alice Liddell"
-    bob = {"email": "bob@example.com", "password": "bob's long password"}
+    bob = personas.BOB
     tokens = sign_up_and_in(client, bob)
     assert client.get("/api/auth/me", headers=bearer(tokens["access_token"])).json()["name"] is None
     blank = {"email": "carol@example.com", "password": "carol's long password", "name": "   "}

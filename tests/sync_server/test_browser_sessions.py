@@ -9,9 +9,10 @@ from fastapi.testclient import TestClient
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
+from tests.support import personas
+from tests.support.personas import ALICE
 
 SITE = "https://upwatch.example.com"
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 SAME_SITE = {"Origin": SITE, "Sec-Fetch-Site": "same-origin"}
 
 
@@ -124,7 +125,7 @@ def test_a_cross_site_sign_in_is_refused(browser: TestClient) -> None:
     assert not set_cookies(response)
 
 
-BOB = {"email": "bob@example.com", "password": "bob's long password", "name": "Bob"}
+BOB = {**personas.BOB, "name": "Bob"}
 ANSWER = "If this email was new, the account is ready: sign in with your password."
 
 

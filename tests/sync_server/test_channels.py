@@ -5,8 +5,8 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
-BOB = {"email": "bob@example.com", "password": "another long password"}
+from tests.support.personas import ALICE, BOB
+
 SLACK = "https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
 
 

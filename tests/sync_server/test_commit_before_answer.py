@@ -12,9 +12,9 @@ import httpx
 import pytest
 
 from tests.support.api_server import ApiServer
+from tests.support.personas import ALICE
 from tests.support.postgres import PostgresServer
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 ROUNDS = 200
 NEW_ACCOUNTS = 50  # each costs two password hashes
 HIGH = "100000/minute"

@@ -33,11 +33,10 @@ from sqlalchemy import create_engine, text
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe
+from tests.support.personas import ALICE, BOB
 from tests.support.postgres import PostgresServer
 from tests.sync_server.conftest import SECRET
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
-BOB = {"email": "bob@example.com", "password": "another long password"}
 MONITOR = {"name": "Shop", "url": "https://shop.example.com/health", "interval": 60}
 CHANNEL = {"name": "Ops", "config": {"type": "email", "to": "ops@example.com"}, "monitor_ids": []}
 # A body Bob may send to each write route: valid, so only ownership can refuse it.

@@ -13,9 +13,8 @@ import pytest
 from sync_server.db import libpq_url
 from sync_server.migrations.runner import upgrade
 from tests.support.api_server import ApiServer
+from tests.support.personas import ALICE
 from tests.support.postgres import PostgresServer
-
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from sqlalchemy import Engine, text
 
 from sync_server.config import ServerSettings
 from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe, event, signed
+from tests.support.personas import ALICE
 from tests.support.postgres import PostgresServer
 from tests.sync_server.conftest import SECRET
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 NUL = "\x00"
 SURROGATE = "\ud800"
 DEEP = 100_000  # far past any JSON parser's nesting limit

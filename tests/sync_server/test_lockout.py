@@ -13,12 +13,10 @@ from fastapi.testclient import TestClient
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from sync_server.counters import LocalCounters
+from tests.support.personas import ALICE, ALICE_EMAIL, ALICE_HOME, MALLORY
 from tests.support.redis import RedisServer
 
-ALICE = {"email": "alice@example.com", "password": "long password 1"}
-GUESS = {"email": "alice@example.com", "password": "wrong password!"}
-MALLORY = "203.0.113.66"
-ALICE_HOME = "198.51.100.7"
+GUESS = {"email": ALICE_EMAIL, "password": "wrong password!"}
 
 
 def sign_in(api: TestClient, body: dict[str, str], address: str) -> int:

@@ -10,9 +10,7 @@ from sqlmodel import Session
 
 from sync_server.config import ServerSettings
 from sync_server.monitors.tables import Check
-
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
-BOB = {"email": "bob@example.com", "password": "another long password"}
+from tests.support.personas import ALICE, BOB
 
 
 def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:

@@ -15,10 +15,9 @@ from sqlalchemy import create_engine, text
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
 from sync_server.ops.logs import JsonFormatter, scrub
+from tests.support.personas import ALICE
 from tests.support.postgres import PostgresServer
 from tests.support.webhook import WebhookReceiver
-
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 
 
 def sign_in(api: TestClient) -> dict[str, str]:

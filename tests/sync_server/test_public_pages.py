@@ -13,9 +13,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from sync_server.public.schemas import MonitorStatusPublic, StatusPageOut
+from tests.support.personas import ALICE
 from tests.support.status_history import add_incident, add_results
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

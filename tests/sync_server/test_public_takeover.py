@@ -12,10 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from tests.support.personas import ALICE
 from tests.support.status_history import Result, add_incident, add_results
 from tests.sync_server.test_public_pages import Page, add_monitor, login, publish
-
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
 
 
 @pytest.fixture

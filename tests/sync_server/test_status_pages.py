@@ -6,8 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
-BOB = {"email": "bob@example.com", "password": "another long password"}
+from tests.support.personas import ALICE, BOB
 
 
 def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:

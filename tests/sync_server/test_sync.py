@@ -19,10 +19,9 @@ from starlette.websockets import WebSocketDisconnect
 from shared.result import Source, result_id, to_ms
 from shared.status import Status
 from shared.uptime import Rollup
+from tests.support.personas import ALICE, BOB
 from tests.sync_server.rows import insert_monitor
 
-ALICE = {"email": "alice@example.com", "password": "correct horse battery"}
-BOB = {"email": "bob@example.com", "password": "another long password"}
 T0 = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
