@@ -151,7 +151,7 @@ def main(argv: Sequence[str]) -> int:
             port=args.port,
             proxy_headers=False,
             log_config=None,
-            http=http_protocol(),
+            http=http_protocol(app),
         )
         return 0
     except UpwatchError as exc:

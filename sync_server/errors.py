@@ -12,6 +12,7 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -129,11 +130,16 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 def allowed_methods(request: Request) -> list[str]:
     """Every method some route serves at this path (FastAPI keeps one route per method)."""
+    return methods_at(request.app, request.url.path)
+
+
+def methods_at(app: Starlette, path: str) -> list[str]:
+    """Return every method some route of app serves at path, sorted ([] for no route)."""
     methods: set[str] = set()
-    for context in iter_route_contexts(request.app.routes):
+    for context in iter_route_contexts(app.routes):
         route = context.route
         regex = getattr(route, "path_regex", None)
-        if regex is not None and regex.fullmatch(request.url.path):
+        if regex is not None and regex.fullmatch(path):
             methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
 

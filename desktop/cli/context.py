@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from functools import cached_property
 
@@ -32,11 +33,22 @@ class Context:
             self.db.close()
 
 
+# C0 controls but tab and newline, DEL and C1: in a name or an error text synced from elsewhere
+# they could move the cursor, clear the screen or retitle the terminal
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: str) -> str:
+    """Return text with each terminal control character shown as a \\uXXXX escape (the
+    same escape JSON uses, so JSON output keeps its meaning)."""
+    return _CONTROLS.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def out(text: str = "") -> None:
-    """Print to standard output."""
-    sys.stdout.write(text + "\n")
+    """Print to standard output, control characters escaped."""
+    sys.stdout.write(terminal_safe(text) + "\n")
 
 
 def err(text: str) -> None:
-    """Print to standard error."""
-    sys.stderr.write(text + "\n")
+    """Print to standard error, control characters escaped."""
+    sys.stderr.write(terminal_safe(text) + "\n")

@@ -103,6 +103,24 @@ def text_option(option: str, value: str) -> list[str]:
 # -- add and edit -----------------------------------------------------------------------------
 
 
+TERMINAL_CONTROLS = ["\x1b[2J\x1b]0;owned\x07", "\x08\x08\x08", "\x9b31m", "\x7f"]
+
+
+@pytest.mark.parametrize("control", TERMINAL_CONTROLS)
+def test_terminal_controls_in_a_name_are_shown_escaped_never_sent_to_the_terminal(
+    home: Path, capsys: pytest.CaptureFixture[str], control: str
+) -> None:
+    name = f"shop{control}front"
+    assert run(capsys, "add", "http://127.0.0.1:9/", "--name", name)[0] == 0
+    for argv in (["list"], ["list", "--json"], ["history", name], ["edit", "nothing-like-it"]):
+        _, out, err = run(capsys, *argv)
+        shown = out + err
+        assert not [ch for ch in control if not ch.isprintable() and ch in shown], (argv, shown)
+    _, out, _ = run(capsys, "list", "--json")
+    names = [monitor["name"] for monitor in json.loads(out)]
+    assert name in names  # the JSON escape reads back as the very name
+
+
 @FUZZ
 @given(option=st.sampled_from(sorted(TEXT_OPTIONS)), value=with_bad(SURROGATE))
 def test_add_refuses_a_lone_surrogate_in_any_text_option(

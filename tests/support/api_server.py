@@ -41,7 +41,7 @@ class ApiServer:
             port=self.port,
             log_config=None,
             lifespan="on",
-            http=http_protocol(),  # as `upwatch server` serves
+            http=http_protocol(self.app),  # as `upwatch server` serves
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="api-server", daemon=True)

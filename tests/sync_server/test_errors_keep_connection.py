@@ -45,7 +45,7 @@ def server(postgres: PostgresServer) -> Iterator[Served]:
     app.add_api_route("/test-only/busy", pool_stayed_full)
     port = find_free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_config=None, lifespan="on", http=http_protocol()
+        app, host="127.0.0.1", port=port, log_config=None, lifespan="on", http=http_protocol(app)
     )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, name="api-server", daemon=True)
@@ -124,12 +124,39 @@ def test_a_method_no_route_takes_is_a_json_405_with_allow(server: Served) -> Non
 
 
 @pytest.mark.parametrize("method", ["FOO", "GETS", "X-CUSTOM"])
-def test_a_method_http_does_not_know_is_answered_in_json(server: Served, method: str) -> None:
+def test_a_method_http_does_not_know_is_a_json_405_with_allow_where_the_path_exists(
+    server: Served, method: str
+) -> None:
     conn = Connection(server.port)
     try:
-        status, headers, body = conn.request(method, "/api/monitors")
-        assert status in (400, 405)
+        status, headers, body = conn.request(method, "/api/monitors?limit=5")
+        assert status == 405
         assert headers["content-type"] == "application/json"
-        assert json.loads(body)["error"]["code"] in ("bad_request", "method_not_allowed")
+        assert headers["allow"] == "GET, POST"
+        assert json.loads(body)["error"] == {
+            "code": "method_not_allowed",
+            "message": "use GET, POST here",
+        }
+        assert headers["connection"] == "close"
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "FOO /no/such/path HTTP/1.1",  # a path no route serves
+        "FOO  /api/monitors HTTP/1.1",  # not a request line
+        "GET /api/monitors HTTP/9.9",  # a version HTTP does not have
+    ],
+)
+def test_an_unreadable_request_is_a_json_400(server: Served, line: str) -> None:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+        sock.sendall(f"{line}\r\nHost: 127.0.0.1\r\n\r\n".encode())
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 ")
+    assert b"content-type: application/json" in head
+    assert json.loads(body)["error"]["code"] == "bad_request"
