@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
-from desktop.config import DesktopSettings
+from desktop.config import EDITABLE, DesktopSettings
 from desktop.errors import InvalidInput
 from desktop.storage import settings as stored_settings
 from desktop.storage.database import Database
@@ -21,7 +19,9 @@ class SettingsService:
         with self.db.reader() as session:
             stored = stored_settings.SettingsRepository(session).load()
         settings = DesktopSettings()
-        for key, value in asdict(stored).items():
+        for key, value in stored.items():
+            if key not in EDITABLE:
+                continue  # a setting of another version of the app
             try:
                 settings = settings.changed(**{key: value})
             except InvalidInput:
@@ -32,7 +32,5 @@ class SettingsService:
         """Store changes after checking them; raise InvalidInput and store nothing if bad."""
         updated = self.load().changed(**changes)
         with self.db.session() as session:
-            stored_settings.SettingsRepository(session).save(
-                stored_settings.DesktopSettings(**updated.editable())  # type: ignore[arg-type]
-            )
+            stored_settings.SettingsRepository(session).save(updated.editable())
         return updated

@@ -1,5 +1,6 @@
 """Desktop settings and start at login."""
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,30 @@ def test_bad_settings_are_refused_and_nothing_changes(
     [name] = change
     assert name in refused.value.message or name.replace("_", " ") in refused.value.message
     assert service.load() == DesktopSettings()
+
+
+@pytest.mark.parametrize(
+    ("key", "text"),
+    [
+        ("concurrency", "0"),  # out of range
+        ("concurrency", '"64"'),  # a string
+        ("raw_retention_days", "not json"),
+        ("desktop_notifications", "1"),  # a number, not true or false
+        ("raw_retention_days", "[7]"),
+    ],
+)
+def test_a_setting_edited_by_hand_into_nonsense_reads_as_its_default(
+    db: Database, key: str, text: str
+) -> None:
+    SettingsService(db).change(concurrency=8, raw_retention_days=7, desktop_notifications=False)
+    with sqlite3.connect(db.path) as conn:
+        conn.execute("UPDATE settings SET value = ? WHERE key = ?", (text, key))
+        conn.execute("INSERT INTO settings (key, value) VALUES ('colour', '\"blue\"')")
+    loaded = SettingsService(Database(db.path)).load()
+    assert getattr(loaded, key) == getattr(DesktopSettings(), key)
+    others = {"concurrency": 8, "raw_retention_days": 7, "desktop_notifications": False}
+    del others[key]
+    assert {name: getattr(loaded, name) for name in others} == others
 
 
 def test_start_at_login_writes_and_removes_an_xdg_autostart_entry(

@@ -19,7 +19,7 @@ from desktop.storage.history import HistoryRepository
 from desktop.storage.manual_checks import record_manual_checks
 from desktop.storage.meta import get_meta, put_meta
 from desktop.storage.monitors import MonitorRepository
-from desktop.storage.settings import DesktopSettings, SettingsRepository
+from desktop.storage.settings import SettingsRepository
 from desktop.storage.sync_store import SyncStore
 from desktop.storage.tables import ChannelRow
 from desktop.storage.writer import ResultWriter
@@ -128,8 +128,8 @@ def test_history_reads_run_in_the_readers_session(db: Database) -> None:
 
 def test_settings_round_trip_through_units_of_work(db: Database) -> None:
     with db.reader() as session:
-        assert SettingsRepository(session).load() == DesktopSettings()
-    changed = DesktopSettings(desktop_notifications=False, raw_retention_days=7, concurrency=8)
+        assert SettingsRepository(session).load() == {}
+    changed = {"desktop_notifications": False, "raw_retention_days": 7, "concurrency": 8}
     with db.session() as session:
         SettingsRepository(session).save(changed)
     with db.reader() as session:
