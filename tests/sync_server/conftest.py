@@ -15,6 +15,17 @@ from tests.support.postgres import PostgresServer
 SECRET = "test-secret-0123456789-0123456789-abcdef"
 
 
+def bearer(token: str) -> dict[str, str]:
+    """Return the header that presents an access token."""
+    return {"Authorization": f"Bearer {token}"}
+
+
+def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
+    """Sign who up (if new) and in; return the headers of their session."""
+    client.post("/api/auth/register", json=who)
+    return bearer(client.post("/api/auth/login", json=who).json()["access_token"])
+
+
 @pytest.fixture(scope="module")
 def stripe_api() -> Iterator[FakeStripe]:
     """Stripe's API, played by a local fake (the one part the tests cannot reach)."""

@@ -21,8 +21,9 @@ from sync_server.channels.sealing import (
     reseal_channels,
 )
 from sync_server.config import ServerSettings
-from tests.sync_server.conftest import truncate
-from tests.sync_server.test_channels import ALICE, SLACK, login
+from tests.support.personas import ALICE
+from tests.sync_server.conftest import login, truncate
+from tests.sync_server.test_channels import SLACK
 
 TOKEN_PART = "TIiajkdnlazkcOXrIdevi7FQ"  # the secret part of SLACK
 

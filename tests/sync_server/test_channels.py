@@ -6,14 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.support.personas import ALICE, BOB
+from tests.sync_server.conftest import login
 
 SLACK = "https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/TIiajkdnlazkcOXrIdevi7FQ"
-
-
-def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
-    client.post("/api/auth/register", json=who)
-    token = client.post("/api/auth/login", json=who).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
 
 
 def test_a_slack_channel_is_stored_and_its_secret_never_shown(client: TestClient) -> None:

@@ -11,12 +11,7 @@ from sqlmodel import Session
 from sync_server.config import ServerSettings
 from sync_server.monitors.tables import Check
 from tests.support.personas import ALICE, BOB
-
-
-def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
-    client.post("/api/auth/register", json=who)
-    token = client.post("/api/auth/login", json=who).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+from tests.sync_server.conftest import login
 
 
 def monitor(**fields: object) -> dict[str, object]:

@@ -7,12 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from tests.support.personas import ALICE, BOB
-
-
-def login(client: TestClient, who: dict[str, str]) -> dict[str, str]:
-    client.post("/api/auth/register", json=who)
-    token = client.post("/api/auth/login", json=who).json()["access_token"]
-    return {"Authorization": f"Bearer {token}"}
+from tests.sync_server.conftest import login
 
 
 def add_monitor(client: TestClient, headers: dict[str, str], name: str) -> str:

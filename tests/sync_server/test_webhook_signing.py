@@ -11,10 +11,11 @@ from sqlalchemy import Engine, text
 
 from sync_server.alerts.signing import EVENT_ID_HEADER, SIGNATURE_HEADER, signature, verify
 from sync_server.config import ServerSettings
+from tests.support.personas import ALICE
 from tests.support.webhook import WebhookReceiver
+from tests.sync_server.conftest import login
 from tests.sync_server.rows import insert_channel
 from tests.sync_server.test_alerts import add_account, deliver_once, queue_alert
-from tests.sync_server.test_channels import ALICE, login
 
 SECRET = "whsec_alice_0123456789abcdef"
 BODY = b'{"event": "down", "monitor": "Shop"}'
