@@ -6,10 +6,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from desktop.runtime.events import (
     Alerted,
@@ -21,7 +18,6 @@ from desktop.runtime.events import (
     SettingsEdited,
 )
 from desktop.runtime.monitoring import Monitoring
-from desktop.secrets.store import SecretStore
 from desktop.services.monitors import MonitorService
 from desktop.storage.database import Database
 from shared.monitor import MonitorSpec
@@ -29,13 +25,6 @@ from tests.support.target import TargetServer
 from tests.support.wait import until
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-async def running(db: Database) -> AsyncIterator[Monitoring]:
-    monitoring = Monitoring(db, secrets=SecretStore(), route_check=lambda: True)
-    yield monitoring
-    await monitoring.stop()
 
 
 def recorder(monitoring: Monitoring) -> list[Event]:

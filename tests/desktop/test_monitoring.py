@@ -1,9 +1,6 @@
 """The monitoring pipeline end to end: a real site goes down, alerts reach real channels."""
 
 import asyncio
-from collections.abc import AsyncIterator
-
-import pytest
 
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
@@ -19,13 +16,6 @@ from tests.support.smtp import SmtpSink
 from tests.support.target import TargetServer
 from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
-
-
-@pytest.fixture
-async def running(db: Database) -> AsyncIterator[Monitoring]:
-    monitoring = Monitoring(db, secrets=SecretStore(), route_check=lambda: True)
-    yield monitoring
-    await monitoring.stop()
 
 
 async def check(monitoring: Monitoring, spec: MonitorSpec, runs_before: int) -> None:
