@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from shared.monitor import MonitorSpec
 from shared.state import Flip
@@ -34,9 +34,18 @@ def format_duration(span: timedelta) -> str:
     return f"{secs} s"
 
 
-def flip_message(spec: MonitorSpec, flip: Flip) -> Message:
-    """Return the alert for a flip of spec's monitor."""
-    when = flip.at.strftime("%Y-%m-%d %H:%M:%S UTC")
+def format_moment(moment: datetime, zone: tzinfo | None = None) -> str:
+    """Return a moment for people in zone (UTC when None), with the zone's name:
+    "2026-11-26 13:29:00 CET", "2026-11-26 12:29:00 UTC"."""
+    local = moment.astimezone(zone or UTC)
+    name = local.tzname() or local.strftime("UTC%z")
+    return f"{local:%Y-%m-%d %H:%M:%S} {'UTC' if name in ('UTC', 'UTC+00:00') else name}"
+
+
+def flip_message(spec: MonitorSpec, flip: Flip, zone: tzinfo | None = None) -> Message:
+    """Return the alert for a flip of spec's monitor, its times in zone (UTC when None: the
+    cloud does not know where its reader is; the desktop passes its own local zone)."""
+    when = format_moment(flip.at, zone)
     lines = [spec.url]
     if flip.reminder:
         event, title = "reminder", f"{spec.name} is still down"
@@ -47,7 +56,7 @@ def flip_message(spec: MonitorSpec, flip: Flip) -> Message:
         event, title = "down", f"{spec.name} is down"
         lines.append(f"Error: {flip.error or 'unknown'}")
         if flip.incident_started_at is not None:
-            lines.append(f"Since {flip.incident_started_at.strftime('%Y-%m-%d %H:%M:%S UTC')}")
+            lines.append(f"Since {format_moment(flip.incident_started_at, zone)}")
     elif flip.current == Status.DEGRADED:
         event, title = "degraded", f"{spec.name} is degraded"
         lines.append(flip.error or "slower than expected")

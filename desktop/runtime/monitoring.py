@@ -14,6 +14,7 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from desktop.config import DesktopSettings
 from desktop.errors import UpwatchError
@@ -197,7 +198,8 @@ class Monitoring:
         return state.needs_recheck
 
     def _alert(self, watched: _Watched, flip: Flip) -> None:
-        message = flip_message(watched.spec, flip)
+        # people read desktop alerts where they are (the system's zone at that moment)
+        message = flip_message(watched.spec, flip, datetime.now(UTC).astimezone().tzinfo)
         log.info("%s: %s", message.title, message.body.replace("\n", " | "))
         self.dispatcher.dispatch(message, str(watched.spec.id), watched.targets)
         self._events.publish(Alerted(watched.spec, message))

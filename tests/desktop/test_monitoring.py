@@ -1,6 +1,11 @@
 """The monitoring pipeline end to end: a real site goes down, alerts reach real channels."""
 
 import asyncio
+import re
+import time
+from collections.abc import Iterator
+
+import pytest
 
 from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
@@ -26,7 +31,18 @@ async def check(monitoring: Monitoring, spec: MonitorSpec, runs_before: int) -> 
     await until(lambda: not scheduler._entries[spec.id].running)
 
 
+@pytest.fixture
+def in_india(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This computer's clock set to India's time (no daylight saving: always IST)."""
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
 async def test_a_site_that_fails_alerts_once_and_recovers(
+    in_india: None,
     db: Database,
     running: Monitoring,
     target: TargetServer,
@@ -55,6 +71,7 @@ async def test_a_site_that_fails_alerts_once_and_recovers(
     assert down.json is not None
     assert down.json["title"] == "Shop is down"
     assert "expected 200-299, got 500" in down.json["message"]
+    assert re.search(r"Since \d{4}-\d\d-\d\d \d\d:\d\d:\d\d IST", down.json["message"])
     [mail] = await smtp_sink.wait_for_async(1)
     assert mail.subject == "Shop is down"
 

@@ -3,7 +3,8 @@
 import asyncio
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -103,6 +104,25 @@ def test_a_down_alert_names_the_site_the_error_and_the_start() -> None:
     assert "https://shop.example/" in message.body
     assert "Error: connection refused" in message.body
     assert "Since 2026-11-26 12:29:00 UTC" in message.body
+
+
+@pytest.mark.parametrize(
+    ("zone", "since", "recovered"),
+    [
+        (None, "12:29:00 UTC", "12:30:00 UTC"),
+        (ZoneInfo("Europe/Berlin"), "13:29:00 CET", "13:30:00 CET"),
+        (ZoneInfo("America/New_York"), "07:29:00 EST", "07:30:00 EST"),
+        (timezone(timedelta(hours=5, minutes=30)), "17:59:00 UTC+05:30", "18:00:00 UTC+05:30"),
+    ],
+)
+def test_an_alert_tells_its_times_in_the_readers_zone(
+    zone: tzinfo | None, since: str, recovered: str
+) -> None:
+    started = datetime(2026, 11, 26, 12, 29, tzinfo=UTC)
+    down = flip_message(SPEC, flip(Status.UP, Status.DOWN, incident_started_at=started), zone)
+    assert f"Since 2026-11-26 {since}" in down.body
+    up = flip_message(SPEC, flip(Status.DOWN, Status.UP, incident_started_at=started), zone)
+    assert f"Recovered at 2026-11-26 {recovered}" in up.body
 
 
 def test_a_recovery_says_how_long_it_was_down() -> None:
