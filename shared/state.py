@@ -77,11 +77,15 @@ def _confirm(prev: MonitorState, result: CheckResult, policy: Policy) -> Status:
     status = result.status
     if status == Status.UP:
         return Status.UP  # recovery on the first success
+    # A monitor never confirmed yet (new, or just imported) does not count its very first
+    # result: it must stay bad past its confirmations, so adding or importing many monitors
+    # that happen to fail once never sets off a storm of alerts.
+    needed = policy.confirmations + (1 if prev.confirmed == Status.UNKNOWN else 0)
     if status == Status.DEGRADED:
         if prev.confirmed == Status.DOWN:
             return Status.DEGRADED  # it answers again: that ends the outage
-        return Status.DEGRADED if prev.bad_streak >= policy.confirmations else prev.confirmed
-    return Status.DOWN if prev.down_streak >= policy.confirmations else prev.confirmed
+        return Status.DEGRADED if prev.bad_streak >= needed else prev.confirmed
+    return Status.DOWN if prev.down_streak >= needed else prev.confirmed
 
 
 def next_state(

@@ -53,8 +53,12 @@ def run(statuses: list[Status], policy: Policy | None = None) -> list[tuple[Stat
         # unknown results change what is shown and never alert nor break a streak
         ([U, D, X, D], [(U, U), (U, None), (X, None), (D, D)]),
         ([U, D, D, X, D], [(U, U), (U, None), (D, D), (X, None), (D, None)]),
-        # a new monitor that starts down needs its confirmations
-        ([D, D], [(X, None), (D, D)]),
+        # a new monitor that starts down must stay down past its confirmations: its very
+        # first result does not count (an import of many monitors never sets off a storm)
+        ([D, D], [(X, None), (X, None)]),
+        ([D, D, D], [(X, None), (X, None), (D, D)]),
+        ([G, G, G], [(X, None), (X, None), (G, G)]),
+        ([D, U], [(X, None), (U, U)]),
     ],
 )
 def test_it_flips_only_on_confirmed_changes(
@@ -65,6 +69,13 @@ def test_it_flips_only_on_confirmed_changes(
 
 def test_one_confirmation_flips_on_the_first_failure() -> None:
     assert run([U, D], Policy(confirmations=1)) == [(U, U), (D, D)]
+
+
+@pytest.mark.parametrize("confirmations", [1, 2, 3])
+def test_a_new_or_imported_monitor_never_alerts_on_its_first_result(confirmations: int) -> None:
+    shown = run([D] * (confirmations + 1), Policy(confirmations=confirmations))
+    assert shown[:-1] == [(X, None)] * confirmations
+    assert shown[-1] == (D, D)
 
 
 def test_an_unconfirmed_failure_asks_for_a_quick_recheck() -> None:
@@ -100,7 +111,8 @@ def test_the_first_up_of_a_new_monitor_does_not_alert() -> None:
 
 def test_reminders_repeat_while_down() -> None:
     policy = Policy(confirmations=1, reminder_every=timedelta(minutes=10))
-    state, flip = next_state(MonitorState(), result(D, 0), policy)
+    state, _ = next_state(MonitorState(), result(U, -60), policy)
+    state, flip = next_state(state, result(D, 0), policy)
     assert flip is not None
     reminders = []
     for minute in range(1, 31):
@@ -113,7 +125,8 @@ def test_reminders_repeat_while_down() -> None:
 
 
 def test_no_reminders_without_a_policy_for_them() -> None:
-    state, _ = next_state(MonitorState(), result(D, 0), Policy(confirmations=1))
+    state, _ = next_state(MonitorState(), result(U, -60), Policy(confirmations=1))
+    state, _ = next_state(state, result(D, 0), Policy(confirmations=1))
     for minute in range(1, 120):
         state, flip = next_state(state, result(D, minute * 60), Policy(confirmations=1))
         assert flip is None

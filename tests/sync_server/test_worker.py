@@ -12,6 +12,9 @@ from sqlalchemy import Engine, text
 
 from shared.clock import SystemClock
 from shared.netguard import NetGuard
+from shared.state import MonitorState
+from shared.state_codec import dump_state
+from shared.status import Status
 from sync_server.config import ServerSettings
 from sync_server.db import libpq_url
 from sync_server.worker.hosts import HostSlots, host_of
@@ -134,6 +137,13 @@ async def test_an_outage_opens_an_incident_and_queues_one_alert_per_channel(
 ) -> None:
     user = add_user(db)
     monitor = add_monitor(db, user, target.url("status/503"), interval=5)
+    # it was up before (a new monitor's first failure would not count: it must stay down)
+    up = MonitorState(status=Status.UP, confirmed=Status.UP, last_result=Status.UP)
+    with db.begin() as conn:
+        conn.execute(
+            text("UPDATE monitors SET state = :state WHERE id = :id"),
+            {"state": dump_state(up), "id": monitor},
+        )
     for path in ("mail", "hook"):
         insert_channel(db, user, {"type": "webhook", "url": f"https://{path}.example"}, [monitor])
     await work_for(settings, 2.0)

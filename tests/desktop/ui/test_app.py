@@ -151,9 +151,10 @@ async def test_the_tray_icon_follows_the_worst_state(app: TrayApp, target: Targe
         )
         await app.monitors.add({"url": target.url("status/200"), "name": "ok", "interval": 60})
         await app.monitors.add(
-            {"url": target.url("status/503"), "name": "bad", "interval": 60, "confirmations": 1}
+            {"url": target.url("status/503"), "name": "bad", "interval": 5, "confirmations": 1}
         )
-        await until(lambda: tray.toolTip() == "Upwatch — 1 up · 1 down")
+        # a new monitor's first failure does not count: down after its recheck (5 s later)
+        await until(lambda: tray.toolTip() == "Upwatch — 1 up · 1 down", timeout=30)
         tray.rebuild_menu()
         texts = [action.text() for action in tray.menu.actions()]
         assert texts[0] == "1 up · 1 down"
