@@ -31,14 +31,41 @@ class ChannelsController(QObject):
         name: str,
         kind: ChannelKind,
         fields: dict[str, str],
-        monitor_ids: list[uuid.UUID] | None = None,
+        monitor_ids: list[uuid.UUID] | list[str] | None = None,
     ) -> ChannelInfo:
-        """Create a channel from a kind's fields; raise InvalidInput, SecretStoreUnavailable."""
+        """Create a channel from a kind's fields for these monitors (None: every monitor, new
+        ones too); raise InvalidInput, SecretStoreUnavailable."""
         url = build_target(kind, fields)
         refs = [str(m) for m in monitor_ids] if monitor_ids else None
         info = await asyncio.to_thread(self._service.add, name, url, monitor_refs=refs)
         await self.refresh()
         return info
+
+    async def update(
+        self,
+        channel_id: str,
+        name: str,
+        kind: ChannelKind,
+        fields: dict[str, str] | None,
+        monitor_ids: list[str] | None,
+    ) -> ChannelInfo:
+        """Change a channel: its name, its address from a kind's fields (None keeps it) and
+        its monitors (None: every monitor); raise InvalidInput, NotFound,
+        SecretStoreUnavailable."""
+        url = build_target(kind, fields) if fields is not None else None
+        info = await asyncio.to_thread(
+            self._service.update, channel_id, name, target=url, monitor_refs=monitor_ids
+        )
+        await self.refresh()
+        return info
+
+    async def scope_of(self, channel_id: str) -> list[str] | None:
+        """Return the ids of the monitors a channel alerts for (None: every monitor)."""
+        return await asyncio.to_thread(self._service.scope_of, channel_id)
+
+    async def monitor_choices(self) -> list[tuple[str, str]]:
+        """Return (id, name) of every monitor a channel can alert for."""
+        return await asyncio.to_thread(self._service.monitor_choices)
 
     async def remove(self, channel_id: str) -> None:
         """Delete a channel and its secret."""

@@ -96,6 +96,60 @@ class ChannelService:
             self.secrets.set(channel_secret_key(row.id), url)
             return self._info(channels, row)
 
+    def update(
+        self, ref: str, name: str, *, target: str | None, monitor_refs: list[str] | None
+    ) -> ChannelInfo:
+        """Change a channel's name, address (None keeps it) and monitors (None: every
+        monitor, new ones too); raise InvalidInput or NotFound and change nothing."""
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise InvalidInput("a channel needs a name of 1 to 100 characters")
+        if monitor_refs is not None and not monitor_refs:
+            raise InvalidInput("choose at least one monitor, or alert for every monitor")
+        url = normalize_target(target) if target is not None else None
+        if url is not None:
+            self.secrets.ensure_available()
+        with self.db.session() as session:
+            channels = ChannelRepository(session)
+            row = channels.find(ref)
+            same_name = channels.by_name(name)
+            if same_name is not None and same_name.id != row.id:
+                raise InvalidInput(f"a channel called {name!r} already exists")
+            if url is not None and row.cloud == "remote":
+                raise InvalidInput(
+                    f"channel {row.name!r} was made on another device: change its address there"
+                )
+            monitors = MonitorRepository(session)
+            linked = (
+                [monitors.find(r) for r in monitor_refs]
+                if monitor_refs is not None
+                else list(monitors.list_all())
+            )
+            row.name, row.is_default = name, monitor_refs is None
+            if url is not None:
+                row.kind, row.target = kind_of(url), redact(url)
+            channels.add(row)
+            channels.unlink_all(row)
+            for monitor in linked:
+                channels.link(monitor, row)
+            channels.queue_push(row)
+            if url is not None:  # last, as in add(): a refusal rolls the row back
+                self.secrets.set(channel_secret_key(row.id), url)
+            return self._info(channels, row)
+
+    def scope_of(self, ref: str) -> list[str] | None:
+        """Return the ids of the monitors a channel alerts for, or None when it alerts for
+        every monitor, new ones too; raise NotFound."""
+        with self.db.reader() as session:
+            channels = ChannelRepository(session)
+            row = channels.find(ref)
+            return None if row.is_default else channels.monitors_of(row)
+
+    def monitor_choices(self) -> list[tuple[str, str]]:
+        """Return (id, name) of every monitor, oldest first: what a channel can alert for."""
+        with self.db.reader() as session:
+            return [(row.id, row.name) for row in MonitorRepository(session).list_all()]
+
     def list(self) -> list[ChannelInfo]:
         """Return every channel."""
         with self.db.reader() as session:

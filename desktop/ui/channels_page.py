@@ -1,4 +1,4 @@
-"""ChannelsPage: the alert channels, with Add, Send test and Remove."""
+"""ChannelsPage: the alert channels, with Add, Edit, Send test and Remove."""
 
 from __future__ import annotations
 
@@ -36,15 +36,18 @@ class ChannelsPage(QWidget):
         self.tree.setHeaderLabels(["Name", "Kind", "Monitors", "Health", "Sent by", "Target"])
         self.tree.setRootIsDecorated(False)
         self.tree.itemSelectionChanged.connect(self._update_buttons)
+        self.tree.itemDoubleClicked.connect(lambda _item, _column: self.edit_selected())
         self.add_button = QPushButton("Add channel…")
+        self.edit_button = QPushButton("Edit…")
         self.test_button = QPushButton("Send test")
         self.remove_button = QPushButton("Remove")
         self.add_button.clicked.connect(self.add_channel)
+        self.edit_button.clicked.connect(self.edit_selected)
         self.test_button.clicked.connect(lambda: spawn(self.send_test()))
         self.remove_button.clicked.connect(self.remove_selected)
         self.result = QLabel(wordWrap=True)
         buttons = QHBoxLayout()
-        for button in (self.add_button, self.test_button, self.remove_button):
+        for button in (self.add_button, self.edit_button, self.test_button, self.remove_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -84,12 +87,25 @@ class ChannelsPage(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = self.selected_id() is not None
-        self.test_button.setEnabled(chosen)
-        self.remove_button.setEnabled(chosen)
+        for button in (self.edit_button, self.test_button, self.remove_button):
+            button.setEnabled(chosen)
 
-    def add_channel(self) -> None:
-        """Open the add dialog."""
-        ChannelDialog(self._controller, parent=self).open()
+    def add_channel(self) -> ChannelDialog:
+        """Open the add dialog; return it."""
+        return self._open(ChannelDialog(self._controller, parent=self))
+
+    def edit_selected(self) -> ChannelDialog | None:
+        """Open the edit dialog of the selected channel; return it (None without one)."""
+        channel_id = self.selected_id()
+        info = next((c for c in self._controller.channels if c.id == channel_id), None)
+        if info is None:
+            return None
+        return self._open(ChannelDialog(self._controller, parent=self, channel=info))
+
+    def _open(self, dialog: ChannelDialog) -> ChannelDialog:
+        spawn(dialog.load())
+        dialog.open()
+        return dialog
 
     async def send_test(self) -> None:
         """Send a test message through the selected channel and show the outcome."""
