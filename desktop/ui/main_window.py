@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(splitter, "Monitors")
         self.setCentralWidget(self.tabs)
         self._build_toolbar()
+        self.tabs.currentChanged.connect(lambda _index: self._update_actions())
         self.notice = QLabel()
         self.statusBar().addPermanentWidget(self.notice)
         self.storage_problem = QLabel()
@@ -128,7 +129,7 @@ class MainWindow(QMainWindow):
     # -- toolbar ------------------------------------------------------------------------------
 
     def _build_toolbar(self) -> None:
-        toolbar = QToolBar("Monitors")
+        self.toolbar = toolbar = QToolBar("Monitors")
         toolbar.setMovable(False)
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(toolbar)
@@ -188,7 +189,11 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        view = self.selected()
+        # the monitor actions (and their keys: Delete!) act on the table's selection, so
+        # only while the table is on screen
+        on_monitors = self.tabs.currentIndex() == 0
+        self.toolbar.setVisible(on_monitors)
+        view = self.selected() if on_monitors else None
         actions = (self.edit_action, self.delete_action, self.pause_action, self.check_action)
         for action in (*actions, self.share_action):
             action.setEnabled(view is not None)

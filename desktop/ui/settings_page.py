@@ -28,6 +28,7 @@ class SettingsPage(QWidget):
         self.concurrency.setToolTip("How many checks may run at the same moment")
         self.message = QLabel(wordWrap=True)
         form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         form.addRow(self.notifications)
         form.addRow(self.login)
         form.addRow("Keep every check for", self.retention)

@@ -139,3 +139,39 @@ async def test_concurrency_change_applies_live(app: TrayApp, target: TargetServe
         page.concurrency.editingFinished.emit()
         await until(lambda: target.count("/slow/3001") == 4, timeout=2)
         assert "Saved." in page.message.text()
+
+
+async def test_monitor_actions_act_only_while_the_monitor_list_is_on_screen(
+    app: TrayApp, target: TargetServer
+) -> None:
+    async with running(app):
+        await app.monitors.add({"name": "Shop", "url": target.url("status/200")})
+        window = app.window
+        await until(lambda: window.proxy.rowCount() == 1)
+        window.table.selectRow(0)
+        monitor_actions = (
+            window.edit_action,
+            window.delete_action,
+            window.pause_action,
+            window.check_action,
+        )
+        assert all(action.isEnabled() for action in monitor_actions)
+        for tab in range(1, window.tabs.count()):
+            window.tabs.setCurrentIndex(tab)
+            assert not any(action.isEnabled() for action in monitor_actions), tab
+            assert window.toolbar.isHidden()
+        window.tabs.setCurrentIndex(0)
+        assert all(action.isEnabled() for action in monitor_actions)
+        assert not window.toolbar.isHidden()
+
+
+async def test_settings_fields_keep_their_own_width(app: TrayApp) -> None:
+    async with running(app):
+        page = app.window.tabs.widget(2)
+        assert isinstance(page, SettingsPage)
+        app.window.resize(1600, 800)
+        app.window.show()
+        app.window.tabs.setCurrentWidget(page)
+        await until(lambda: page.retention.width() > 0)
+        assert page.retention.width() < 300
+        assert page.concurrency.width() < 300
