@@ -46,6 +46,8 @@ class MonitorsController(QObject):
         # The newest result per monitor, which a refresh may read before the writer commits it.
         self._live: dict[uuid.UUID, tuple[Status, CheckResult]] = {}
         self.storage_problem = ""
+        self._uptime_refresh: asyncio.Task[None] | None = None
+        self._uptime_asked: set[uuid.UUID] = set()
         if monitoring is not None:
             monitoring.subscribe(self._on_event)
 
@@ -101,8 +103,9 @@ class MonitorsController(QObject):
                 self._on_result(spec, result, state, flip)
             case SaveFailed(message):
                 self._on_save_failed(message)
-            case Saved():
+            case Saved(outcomes):
                 self._on_saved()
+                self._fill_first_uptimes({o.result.monitor_id for o in outcomes})
 
     def _on_result(
         self, spec: MonitorSpec, result: CheckResult, state: MonitorState, flip: Flip | None
@@ -126,6 +129,23 @@ class MonitorsController(QObject):
         if self.storage_problem:
             self.storage_problem = ""
             self.storage_problem_changed.emit("")
+
+    def _fill_first_uptimes(self, monitor_ids: set[uuid.UUID]) -> None:
+        # A monitor's first saved result gives it an uptime figure: show it now, not at the
+        # next minute's refresh (the detail pane reads it at once). One refresh at a time.
+        # Asked once per monitor: one whose results give no figure (all unknown) must not
+        # reload the whole list on every save.
+        if self._uptime_refresh is not None and not self._uptime_refresh.done():
+            return
+        waiting = {
+            monitor_id
+            for monitor_id in monitor_ids - self._uptime_asked
+            if (index := self._index.get(monitor_id)) is not None
+            and self._rows[index].uptime_24h is None
+        }
+        if waiting:
+            self._uptime_asked |= waiting
+            self._uptime_refresh = asyncio.get_running_loop().create_task(self.refresh())
 
     def _emit_summary(self) -> None:
         status, text = self.summary

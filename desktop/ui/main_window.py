@@ -28,10 +28,12 @@ from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController, MonitorView
 from desktop.controllers.sharing import SharingController
 from desktop.ui.detail_pane import DetailPane
+from desktop.ui.icons import tray_icon
 from desktop.ui.monitor_dialog import MonitorDialog
 from desktop.ui.share import share_monitor
 from desktop.ui.table_model import COLUMNS, ID_ROLE, SORT_ROLE, MonitorTableModel
 from desktop.ui.tasks import spawn
+from shared.status import Status
 
 
 class MainWindow(QMainWindow):
@@ -122,7 +124,8 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.storage_problem)
         monitors.storage_problem_changed.connect(self.storage_problem.setText)
         monitors.rows_changed.connect(self._rows_changed)
-        monitors.summary_changed.connect(lambda _s, text: self.statusBar().showMessage(text))
+        monitors.summary_changed.connect(self._summary_changed)
+        self._summary_changed(monitors.summary[0].value, monitors.summary[1])
         monitors.error_raised.connect(self.show_error)
         self._rows_changed()
 
@@ -200,6 +203,11 @@ class MainWindow(QMainWindow):
         paused = view is not None and not view.spec.is_active
         self.pause_action.setText("Resume" if paused else "Pause")
         self.check_action.setEnabled(view is not None and view.spec.is_active)
+
+    def _summary_changed(self, status: str, text: str) -> None:
+        # the title bar and the task switcher show the same colour as the tray icon
+        self.setWindowIcon(tray_icon(Status(status)))
+        self.statusBar().showMessage(text)
 
     def _rows_changed(self) -> None:
         empty = not self.monitors.rows
