@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -216,3 +216,25 @@ class MonitorSpec(BaseModel):
     def host(self) -> str:
         """The URL's host name, lower case."""
         return (urlsplit(self.url).hostname or "").lower()
+
+
+def field_bounds(name: str) -> tuple[float, float]:
+    """Return the lowest and highest value MonitorSpec allows for the number field name (an
+    exclusive bound as it is); raise ValueError for a field not bounded on both sides."""
+    info = MonitorSpec.model_fields[name]
+    metadata = list(info.metadata)
+    for member in get_args(info.annotation):  # the number inside "X | None"
+        for extra in getattr(member, "__metadata__", ()):
+            metadata.extend(getattr(extra, "metadata", ()))
+    # annotated_types' Ge / Gt / Le / Lt, read by their attribute
+    found = {k: getattr(m, k) for m in metadata for k in ("ge", "gt", "le", "lt") if hasattr(m, k)}
+    low = [found[k] for k in ("ge", "gt") if k in found]
+    high = [found[k] for k in ("le", "lt") if k in found]
+    if not low or not high:
+        raise ValueError(f"MonitorSpec.{name} is not a number bounded on both sides")
+    return float(low[0]), float(high[0])
+
+
+def field_default(name: str) -> Any:
+    """Return the default of MonitorSpec's field name (None for an optional one)."""
+    return MonitorSpec.model_fields[name].get_default(call_default_factory=True)

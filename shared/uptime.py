@@ -3,15 +3,31 @@
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from shared.status import Status
 
 # Upper bounds (ms) of the response-time histogram buckets; the last bucket is open.
 HISTOGRAM_BOUNDS_MS: tuple[int, ...] = (50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000)
 HISTOGRAM_SIZE = len(HISTOGRAM_BOUNDS_MS) + 1
+
+# The statuses a rollup counts in a column of their own; any other (unknown, paused) counts
+# as unknown, which is in no uptime figure.
+COUNTED: dict[Status, str] = {Status.UP: "up", Status.DEGRADED: "degraded", Status.DOWN: "down"}
+# Statuses that count as up for uptime, and the only ones whose response times are kept
+# (a failure's time says how long it took to fail, not how fast the site is).
+UP_STATUSES: frozenset[Status] = frozenset({Status.UP, Status.DEGRADED})
+# A rollup's columns on both sides, in this order, then its histogram (h0..h11 on the
+# desktop, one array on the server).
+COUNT_COLUMNS: tuple[str, ...] = ("up", "degraded", "down", "unknown")
+RT_COLUMNS: tuple[str, ...] = ("rt_count", "rt_sum", "rt_min", "rt_max")
+ROLLUP_COLUMNS: tuple[str, ...] = COUNT_COLUMNS + RT_COLUMNS
+# merged by adding; rt_min and rt_max by least and greatest, the histogram bucket by bucket
+SUMMED_COLUMNS: tuple[str, ...] = (*COUNT_COLUMNS, "rt_count", "rt_sum")
+HOUR_S = 3600
+DAY_S = 86400
 
 WINDOWS: dict[str, timedelta] = {
     "24h": timedelta(hours=24),
@@ -24,6 +40,39 @@ WINDOWS: dict[str, timedelta] = {
 def histogram_bucket(response_ms: int) -> int:
     """Return the index of the histogram bucket a response time falls in."""
     return bisect.bisect_left(HISTOGRAM_BOUNDS_MS, response_ms)
+
+
+def uptime_percent(ok: int, known: int) -> float | None:
+    """Return ok (up + degraded) of known checks in percent; None when nothing is known."""
+    return 100.0 * ok / known if known else None
+
+
+def merge_histograms(histograms: Iterable[Sequence[int]]) -> list[int]:
+    """Return the bucket-by-bucket sum of histograms of one size (empty: all zeros)."""
+    return [sum(bucket) for bucket in zip(*histograms, strict=True)] or [0] * HISTOGRAM_SIZE
+
+
+def hour_start(at: datetime) -> datetime:
+    """Return the start (UTC) of the hourly rollup bucket that holds at."""
+    return at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def day_start(at: datetime) -> datetime:
+    """Return the start (UTC midnight) of the daily rollup bucket that holds at."""
+    return hour_start(at).replace(hour=0)
+
+
+def window_start(window: timedelta, now: datetime) -> tuple[bool, datetime]:
+    """Return (hourly?, first bucket) of the rollups that cover window before now.
+
+    A day or less reads hourly rollups from the first whole hour in the window; longer
+    windows read daily rollups of the last window.days UTC days, today included, so a view
+    never reads more than a few rows per monitor.
+    """
+    if window <= timedelta(days=1):
+        return True, hour_start(now - window) + timedelta(hours=1)
+    days = int(window.total_seconds() // DAY_S)
+    return False, day_start(now) - timedelta(days=days - 1)
 
 
 @dataclass(slots=True)
@@ -40,6 +89,20 @@ class Rollup:
     rt_max: int | None = None
     histogram: list[int] = field(default_factory=lambda: [0] * HISTOGRAM_SIZE)
 
+    @classmethod
+    def from_columns(cls, values: Sequence[int | None], histogram: Sequence[int | None]) -> Rollup:
+        """Return the rollup of values in ROLLUP_COLUMNS order (a sum of none is 0)."""
+        up, degraded, down, unknown, rt_count, rt_sum, rt_min, rt_max = values
+        return cls(
+            up or 0, degraded or 0, down or 0, unknown or 0, rt_count or 0, rt_sum or 0,
+            rt_min, rt_max, [count or 0 for count in histogram],
+        )  # fmt: skip
+
+    def columns(self) -> tuple[int | None, ...]:
+        """Return the figures in ROLLUP_COLUMNS order (the histogram is apart)."""
+        return (self.up, self.degraded, self.down, self.unknown,
+                self.rt_count, self.rt_sum, self.rt_min, self.rt_max)  # fmt: skip
+
     def add(self, status: Status, response_ms: int | None) -> None:
         """Count one result."""
         if status == Status.UP:
@@ -50,7 +113,7 @@ class Rollup:
             self.down += 1
         else:
             self.unknown += 1
-        if response_ms is not None and status in (Status.UP, Status.DEGRADED):
+        if response_ms is not None and status in UP_STATUSES:
             self.rt_count += 1
             self.rt_sum += response_ms
             self.rt_min = response_ms if self.rt_min is None else min(self.rt_min, response_ms)
@@ -69,7 +132,7 @@ class Rollup:
             self.rt_min = other.rt_min if self.rt_min is None else min(self.rt_min, other.rt_min)
         if other.rt_max is not None:
             self.rt_max = other.rt_max if self.rt_max is None else max(self.rt_max, other.rt_max)
-        self.histogram = [a + b for a, b in zip(self.histogram, other.histogram, strict=True)]
+        self.histogram = merge_histograms((self.histogram, other.histogram))
 
     @property
     def known(self) -> int:
@@ -79,9 +142,7 @@ class Rollup:
     @property
     def uptime(self) -> float | None:
         """Uptime in percent, (up + degraded) / known; None when nothing is known."""
-        if self.known == 0:
-            return None
-        return 100.0 * (self.up + self.degraded) / self.known
+        return uptime_percent(self.up + self.degraded, self.known)
 
     @property
     def mean_ms(self) -> float | None:

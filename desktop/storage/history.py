@@ -20,7 +20,7 @@ from sqlmodel import Session
 from desktop.storage.codes import SOURCE_CODE, STATUS_OF
 from desktop.storage.database import dbapi
 from shared.result import CheckResult, Source, from_ms, to_ms
-from shared.uptime import HISTOGRAM_SIZE, Rollup
+from shared.uptime import HISTOGRAM_SIZE, ROLLUP_COLUMNS, Rollup, window_start
 
 THIS_COMPUTER = "this computer"
 CLOUD = "cloud"
@@ -28,39 +28,23 @@ ANOTHER_COMPUTER = "another computer"  # a device whose name never arrived
 _LOCAL = SOURCE_CODE[Source.LOCAL]
 _CLOUD = SOURCE_CODE[Source.CLOUD]
 
-_COLS = "sum(up), sum(degraded), sum(down), sum(unknown), sum(rt_count), sum(rt_sum)," + (
-    " min(rt_min), max(rt_max), " + ", ".join(f"sum(h{i})" for i in range(HISTOGRAM_SIZE))
+# the desktop keeps a rollup's histogram in one column per bucket
+HISTOGRAM_COLUMNS: tuple[str, ...] = tuple(f"h{i}" for i in range(HISTOGRAM_SIZE))
+_MERGED_BY = {"rt_min": "min", "rt_max": "max"}  # every other figure is summed
+_COLS = ", ".join(
+    f"{_MERGED_BY.get(name, 'sum')}({name})" for name in (*ROLLUP_COLUMNS, *HISTOGRAM_COLUMNS)
 )
+_FIGURES = len(ROLLUP_COLUMNS)
 
 
 def _rollup(row: tuple[int | None, ...]) -> Rollup:
-    values = [v or 0 for v in row]
-    return Rollup(
-        up=values[0],
-        degraded=values[1],
-        down=values[2],
-        unknown=values[3],
-        rt_count=values[4],
-        rt_sum=values[5],
-        rt_min=row[6],
-        rt_max=row[7],
-        histogram=list(values[8:]),
-    )
+    return Rollup.from_columns(row[:_FIGURES], row[_FIGURES:])
 
 
-def window_start(window: timedelta, now: datetime) -> tuple[str, int]:
-    """Return the rollup table and the first bucket (Unix s) covering window before now.
-
-    Windows up to a day read hourly rollups (hour-aligned); longer ones read daily rollups
-    (UTC-day-aligned), so a view never scans more than a few rows per monitor.
-    """
-    seconds = int(now.timestamp())
-    if window <= timedelta(days=1):
-        first = seconds - int(window.total_seconds())
-        return "rollups_hourly", first - first % 3600 + 3600
-    days = int(window.total_seconds() // 86400)
-    today = seconds - seconds % 86400
-    return "rollups_daily", today - (days - 1) * 86400
+def _rollup_window(window: timedelta, now: datetime) -> tuple[str, int]:
+    """The rollup table and the first bucket (Unix s) that shared window_start picks."""
+    hourly, first = window_start(window, now)
+    return ("rollups_hourly" if hourly else "rollups_daily"), int(first.timestamp())
 
 
 def one_origin(by_source: dict[int, Rollup]) -> Rollup:
@@ -86,7 +70,7 @@ def uptime_by_monitor(
 ) -> dict[int, Rollup]:
     """Return each monitor's (or one monitor's) rollup over the window, keyed by pk: from
     source only, or (None) from one origin as the module says."""
-    table, first = window_start(window, now)
+    table, first = _rollup_window(window, now)
     only = "" if monitor_pk is None else " AND monitor_pk = ?"
     params: tuple[int, ...] = (first,)
     if source is not None:
@@ -110,7 +94,7 @@ def daily_rollups(
 ) -> list[tuple[datetime, Rollup]]:
     """Return (day, rollup) for the last days UTC days that have data, oldest first; each
     day from one origin as the module says."""
-    _, first = window_start(timedelta(days=days), now)
+    _, first = _rollup_window(timedelta(days=days), now)
     rows = conn.execute(
         f"SELECT bucket, source, {_COLS} FROM rollups_daily"  # noqa: S608
         " WHERE monitor_pk = ? AND bucket >= ? GROUP BY bucket, source ORDER BY bucket",

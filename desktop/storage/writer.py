@@ -18,12 +18,12 @@ from typing import Any
 from desktop.storage.channels import record_delivery
 from desktop.storage.codes import SOURCE_CODE, STATUS_CODE
 from desktop.storage.connection import connect
-from desktop.storage.history import prune
+from desktop.storage.history import HISTOGRAM_COLUMNS, prune
 from shared.result import CheckResult, Source, to_ms
 from shared.state import Flip, MonitorState
 from shared.state_codec import dump_state
 from shared.status import Status
-from shared.uptime import HISTOGRAM_SIZE, Rollup
+from shared.uptime import DAY_S, HOUR_S, ROLLUP_COLUMNS, SUMMED_COLUMNS, Rollup
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +31,11 @@ MAX_BATCH = 2000
 # Seconds between the tries of a batch that failed (locked, disk full, I/O error): five tries
 # over ~15 s, then the batch is dropped (counted in ResultWriter.dropped) and a flush says so.
 RETRY_WAITS: tuple[float, ...] = (1.0, 2.0, 4.0, 8.0)
-_HIST_COLS = [f"h{i}" for i in range(HISTOGRAM_SIZE)]
-_ROLLUP_COLS = ["up", "degraded", "down", "unknown", "rt_count", "rt_sum", "rt_min", "rt_max"]
 
 
 def _upsert_sql(table: str) -> str:
-    cols = ["monitor_pk", "bucket", "source", *_ROLLUP_COLS, *_HIST_COLS]
-    sums = ["up", "degraded", "down", "unknown", "rt_count", "rt_sum", *_HIST_COLS]
+    cols = ["monitor_pk", "bucket", "source", *ROLLUP_COLUMNS, *HISTOGRAM_COLUMNS]
+    sums = [*SUMMED_COLUMNS, *HISTOGRAM_COLUMNS]
     updates = [f"{c} = {c} + excluded.{c}" for c in sums]
     updates.append("rt_min = coalesce(min(rt_min, excluded.rt_min), rt_min, excluded.rt_min)")
     updates.append("rt_max = coalesce(max(rt_max, excluded.rt_max), rt_max, excluded.rt_max)")
@@ -314,7 +312,7 @@ def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
             )
         )
         seconds = at_ms // 1000
-        for table, size in ((hourly, 3600), (daily, 86400)):
+        for table, size in ((hourly, HOUR_S), (daily, DAY_S)):
             key = (outcome.monitor_pk, seconds - seconds % size, source)
             rollup = table.get(key)
             if rollup is None:
@@ -344,18 +342,9 @@ def write_outcomes(conn: sqlite3.Connection, outcomes: list[Outcome]) -> None:
 
 
 def rollup_row(key: tuple[int, int, int], rollup: Rollup) -> tuple[Any, ...]:
-    return (
-        *key,
-        rollup.up,
-        rollup.degraded,
-        rollup.down,
-        rollup.unknown,
-        rollup.rt_count,
-        rollup.rt_sum,
-        rollup.rt_min,
-        rollup.rt_max,
-        *rollup.histogram,
-    )
+    """Return the upsert's parameters: (monitor_pk, bucket, source), the figures in
+    ROLLUP_COLUMNS order, then the histogram's buckets."""
+    return (*key, *rollup.columns(), *rollup.histogram)
 
 
 def _monitor_row(outcome: Outcome) -> tuple[Any, ...]:

@@ -1,33 +1,90 @@
-"""Adding results to the hourly and daily rollups: one SQL for cloud workers and pushes."""
+"""Adding results to the hourly and daily rollups: one upsert for cloud workers and pushes.
+
+The statements are SQLAlchemy Core built from shared.uptime's constants (which statuses
+count, the histogram's bounds), so the server adds up results as Rollup.add does.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
-from shared.status import Status
-from shared.uptime import HISTOGRAM_BOUNDS_MS, HISTOGRAM_SIZE, Rollup
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    FromClause,
+    Select,
+    Table,
+    and_,
+    case,
+    column,
+    func,
+    literal,
+    select,
+    table,
+)
+from sqlalchemy.dialects.postgresql import array
+from sqlalchemy.dialects.postgresql import dialect as postgresql_dialect
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.postgresql.dml import Insert
 
-# psycopg parameters (%s): run on a worker's connection or a request's driver connection
-UPSERT_ROLLUP = """
-INSERT INTO {table} AS r (monitor_id, source, bucket, up, degraded, down, unknown, rt_count,
-                          rt_sum, rt_min, rt_max, histogram)
-VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (monitor_id, source, bucket) DO UPDATE SET
-    up = r.up + excluded.up, degraded = r.degraded + excluded.degraded,
-    down = r.down + excluded.down, unknown = r.unknown + excluded.unknown,
-    rt_count = r.rt_count + excluded.rt_count, rt_sum = r.rt_sum + excluded.rt_sum,
-    rt_min = least(r.rt_min, excluded.rt_min), rt_max = greatest(r.rt_max, excluded.rt_max),
-    histogram = ARRAY(
-        SELECT a + b FROM unnest(r.histogram, excluded.histogram) WITH ORDINALITY AS t(a, b, n)
-        ORDER BY n
+from shared.status import Status
+from shared.uptime import (
+    COUNTED,
+    HISTOGRAM_BOUNDS_MS,
+    HISTOGRAM_SIZE,
+    ROLLUP_COLUMNS,
+    SUMMED_COLUMNS,
+    UP_STATUSES,
+    Rollup,
+    day_start,
+    hour_start,
+)
+from sync_server.history.tables import DailyRollup, HourlyRollup
+
+HOURLY: Table = HourlyRollup.__table__  # type: ignore[attr-defined]
+DAILY: Table = DailyRollup.__table__  # type: ignore[attr-defined]
+KEY_COLUMNS = ("monitor_id", "source", "bucket")
+INSERTED_COLUMNS = (*KEY_COLUMNS, *ROLLUP_COLUMNS, "histogram")
+Source = Literal["local", "cloud"]
+ROWS_COLUMNS = ("monitor_id", "status", "response_time_ms", "checked_at")  # what rollup_ctes reads
+# psycopg's positional parameters (%s): the upserts run on a worker's connection or a
+# request's driver connection, one parameter row per rollup (rollup_rows)
+_POSITIONAL = postgresql_dialect(paramstyle="format")  # type: ignore[no-untyped-call]
+_LITERAL = postgresql_dialect()  # type: ignore[no-untyped-call]
+
+
+def _summed_arrays(stored: ColumnElement[Any], added: ColumnElement[Any]) -> ColumnElement[Any]:
+    """ARRAY(SELECT a + b FROM unnest(stored, added) WITH ORDINALITY ... ORDER BY n)."""
+    pairs = (
+        func.unnest(stored, added)
+        .table_valued("a", "b", with_ordinality="n")
+        .render_derived(name="t")
     )
-"""
-UPSERT_HOURLY = UPSERT_ROLLUP.format(table="rollups_hourly")
-UPSERT_DAILY = UPSERT_ROLLUP.format(table="rollups_daily")
+    summed = select(pairs.c.a + pairs.c.b).select_from(pairs).order_by(pairs.c.n)
+    return func.array(summed.scalar_subquery())
+
+
+def _merging(insert: Insert, target: Table) -> Insert:
+    """The insert, adding to a stored rollup of the same monitor, source and bucket."""
+    new = insert.excluded
+    merged: dict[str, Any] = {name: target.c[name] + new[name] for name in SUMMED_COLUMNS}
+    merged["rt_min"] = func.least(target.c.rt_min, new.rt_min)
+    merged["rt_max"] = func.greatest(target.c.rt_max, new.rt_max)
+    merged["histogram"] = _summed_arrays(target.c.histogram, new.histogram)
+    return insert.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=merged)
+
+
+def upsert_statement(target: Table) -> Insert:
+    """Return the upsert of one rollup row of target, its values in INSERTED_COLUMNS order."""
+    return _merging(pg_insert(target), target)
+
+
+UPSERT_HOURLY = str(upsert_statement(HOURLY).compile(dialect=_POSITIONAL))
+UPSERT_DAILY = str(upsert_statement(DAILY).compile(dialect=_POSITIONAL))
 
 Point = tuple[uuid.UUID, datetime, Status, int | None]  # monitor, checked_at, status, ms
 
@@ -37,55 +94,91 @@ def buckets(points: Iterable[Point]) -> tuple[dict[Any, Rollup], dict[Any, Rollu
     hourly: dict[Any, Rollup] = defaultdict(Rollup)
     daily: dict[Any, Rollup] = defaultdict(Rollup)
     for monitor_id, checked_at, status, response_ms in points:
-        hour = checked_at.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
-        hourly[(monitor_id, hour)].add(status, response_ms)
-        daily[(monitor_id, hour.replace(hour=0))].add(status, response_ms)
+        hourly[(monitor_id, hour_start(checked_at))].add(status, response_ms)
+        daily[(monitor_id, day_start(checked_at))].add(status, response_ms)
     return hourly, daily
 
 
 def rollup_rows(source: str, rollups: dict[Any, Rollup]) -> list[tuple[Any, ...]]:
-    """Return UPSERT_ROLLUP parameter rows, sorted so concurrent writers lock in one order."""
+    """Return UPSERT_HOURLY / UPSERT_DAILY parameter rows, sorted so concurrent writers
+    lock in one order."""
     return [
-        (monitor_id, source, bucket, r.up, r.degraded, r.down, r.unknown, r.rt_count, r.rt_sum,
-         r.rt_min, r.rt_max, r.histogram)
-        for (monitor_id, bucket), r in sorted(rollups.items(), key=lambda kv: str(kv[0]))
-    ]  # fmt: skip
+        (monitor_id, source, bucket, *rollup.columns(), rollup.histogram)
+        for (monitor_id, bucket), rollup in sorted(rollups.items(), key=lambda kv: str(kv[0]))
+    ]
 
 
-def _bucket_case(column: str) -> str:
-    """SQL for histogram_bucket(column): the index of the first bound >= the value."""
-    whens = " ".join(
-        f"WHEN {column} <= {bound} THEN {index}" for index, bound in enumerate(HISTOGRAM_BOUNDS_MS)
-    )
-    return f"CASE {whens} ELSE {len(HISTOGRAM_BOUNDS_MS)} END"
+def _timed(rows: FromClause) -> CTE:
+    """rows with their response time where it counts (rt) and its histogram bucket (b)."""
+    up = [literal(str(status)) for status in sorted(UP_STATUSES)]
+    bucket = case(
+        *((rows.c.response_time_ms <= literal(bound), literal(index))
+          for index, bound in enumerate(HISTOGRAM_BOUNDS_MS)),
+        else_=literal(len(HISTOGRAM_BOUNDS_MS)),
+    )  # fmt: skip
+    return select(
+        rows.c.monitor_id,
+        rows.c.status,
+        func.date_trunc(literal("hour"), rows.c.checked_at, literal("UTC")).label("hour"),
+        func.date_trunc(literal("day"), rows.c.checked_at, literal("UTC")).label("day"),
+        case((rows.c.status.in_(up), rows.c.response_time_ms)).label("rt"),
+        bucket.label("b"),
+    ).cte("timed")
 
 
-def rollups_from(rows: str, source: Literal["local", "cloud"]) -> str:
-    """SQL CTEs that add rows (a CTE with monitor_id, status, response_time_ms, checked_at)
-    to the hourly and daily rollups of source, with the same counts as Rollup.add.
+def _added(timed: CTE, target: Table, unit: str, source: Source, name: str) -> CTE:
+    """The upsert of timed's rows into target's buckets (unit: "hour" or "day"), a CTE."""
+    counted = [literal(str(status)) for status in COUNTED]  # in COUNT_COLUMNS order
+    counts = [func.count().filter(timed.c.status == value) for value in counted]
+    counts.append(func.count().filter(timed.c.status.not_in(counted)))
+    rt = timed.c.rt
+    histogram = array(
+        [func.count().filter(and_(rt.is_not(None), timed.c.b == literal(index)))
+         for index in range(HISTOGRAM_SIZE)]
+    )  # fmt: skip
+    bucket = timed.c[unit]
+    figures = select(
+        timed.c.monitor_id, literal(source), bucket, *counts,
+        func.count(rt), func.coalesce(func.sum(rt), literal(0)), func.min(rt), func.max(rt),
+        histogram,
+    ).group_by(timed.c.monitor_id, bucket).order_by(timed.c.monitor_id, bucket)  # fmt: skip
+    insert = pg_insert(target).from_select(list(INSERTED_COLUMNS), figures)
+    # RETURNING makes the upsert a CTE; what it returns is not read
+    return _merging(insert, target).returning(target.c.monitor_id).cte(name)
+
+
+def rollup_ctes(rows: FromClause, source: Source) -> list[CTE]:
+    """Return the CTEs that add rows (monitor_id, status, response_time_ms, checked_at) to
+    the hourly and daily rollups of source, with the same counts as Rollup.add.
 
     Done in the database, so a push of thousands of results costs no Python per result.
     """
-    histogram = ", ".join(
-        f"count(*) FILTER (WHERE rt IS NOT NULL AND b = {index})" for index in range(HISTOGRAM_SIZE)
+    timed = _timed(rows)
+    return [
+        timed,
+        _added(timed, HOURLY, "hour", source, "added_hourly"),
+        _added(timed, DAILY, "day", source, "added_daily"),
+    ]
+
+
+def count_with_rollups(new: CTE, source: Source) -> Select[int]:
+    """Return the statement that adds new's rows to the rollups of source and counts them:
+    one round trip with the statement that makes new."""
+    return select(func.count()).select_from(new).add_cte(*rollup_ctes(new, source))
+
+
+def rollups_from(rows: str, source: Source) -> str:
+    """The CTEs of rollup_ctes as SQL text, for a statement written as text whose CTE rows
+    comes before them: "WITH rows AS (...), " + rollups_from("rows", ...) + " SELECT ...".
+
+    Kept until that statement is built with count_with_rollups.
+    """
+    named = table(rows, *(column(name) for name in ROWS_COLUMNS))
+    end = select(literal(1).label("rollups_end"))
+    sql = end.add_cte(*rollup_ctes(named, source)).compile(
+        dialect=_LITERAL, compile_kwargs={"literal_binds": True}
     )
-    timed = (
-        "SELECT monitor_id, status, checked_at,"  # noqa: S608 - built from our own constants
-        " CASE WHEN status IN ('up', 'degraded') THEN response_time_ms END AS rt,"
-        f" {_bucket_case('response_time_ms')} AS b FROM {rows}"
-    )
-    parts = [f"timed AS ({timed})"]
-    for table, unit in (("rollups_hourly", "hour"), ("rollups_daily", "day")):
-        select = (
-            f"SELECT monitor_id, '{source}', date_trunc('{unit}', checked_at, 'UTC') AS bucket,"  # noqa: S608
-            " count(*) FILTER (WHERE status = 'up'), count(*) FILTER (WHERE status = 'degraded'),"
-            " count(*) FILTER (WHERE status = 'down'),"
-            " count(*) FILTER (WHERE status NOT IN ('up', 'degraded', 'down')),"
-            f" count(rt), coalesce(sum(rt), 0), min(rt), max(rt), ARRAY[{histogram}]"
-            " FROM timed GROUP BY monitor_id, bucket ORDER BY monitor_id, bucket"
-        )
-        upsert = UPSERT_ROLLUP.format(table=table).replace(
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", select
-        )
-        parts.append(f"{table} AS ({upsert.strip()} RETURNING 1)")
-    return ", ".join(parts)
+    ctes, found, _ = str(sql).removeprefix("WITH ").rpartition("SELECT 1 AS rollups_end")
+    assert found
+    assert "%(" not in ctes, "every value in the rollup CTEs is one of our own constants"
+    return ctes.strip()

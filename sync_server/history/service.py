@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from pydantic import BaseModel
 
-from shared.uptime import WINDOWS, Rollup
+from shared.uptime import ROLLUP_COLUMNS, WINDOWS, Rollup, combine, window_start
 from sync_server.history.repository import HistoryRepository
 from sync_server.history.tables import RollupFields
 
@@ -41,22 +41,11 @@ class UptimePublic(BaseModel):
     incidents: list[IncidentPublic]
 
 
-def window_start(window: timedelta, now: datetime) -> tuple[bool, datetime]:
-    """(hourly?, first bucket): a day or less reads hourly rollups, longer reads daily ones."""
-    if window <= timedelta(days=1):
-        hour = (now - window).replace(minute=0, second=0, microsecond=0)
-        return True, hour + timedelta(hours=1)
-    today = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return False, today - timedelta(days=window.days - 1)
-
-
 def _figures(rows: Iterable[RollupFields]) -> WindowFigures:
-    total = Rollup()
-    for row in rows:
-        total.merge(
-            Rollup(row.up, row.degraded, row.down, row.unknown, row.rt_count, row.rt_sum,
-                   row.rt_min, row.rt_max, list(row.histogram))
-        )  # fmt: skip
+    total = combine(
+        Rollup.from_columns([getattr(row, name) for name in ROLLUP_COLUMNS], row.histogram)
+        for row in rows
+    )
     mean = round(total.mean_ms, 1) if total.mean_ms is not None else None
     uptime = round(total.uptime, 3) if total.uptime is not None else None
     return WindowFigures(uptime=uptime, p95_ms=total.p95_ms, mean_ms=mean, checks=total.known)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from shared.uptime import Rollup
+from shared.uptime import Rollup, merge_histograms, uptime_percent
 from sync_server.public.repository import MonitorRow, PageRow, PublicRepository
 
 DAYS = 90
@@ -139,9 +139,9 @@ def public_cause(error: str | None) -> str:
 
 def _day_rollup(row: Any) -> tuple[Rollup, dict[int, float]]:
     """The last day's total and its mean response time per hour, from a summed hourly row."""
-    histogram = [sum(column) for column in zip(*row.histograms, strict=True)]
     counts = (int(row.up), int(row.degraded), int(row.down), int(row.unknown))
-    total = Rollup(*counts, sum(row.rt_counts), sum(row.rt_sums), row.rt_min, row.rt_max, histogram)
+    figures = (*counts, sum(row.rt_counts), sum(row.rt_sums), row.rt_min, row.rt_max)
+    total = Rollup.from_columns(figures, merge_histograms(row.histograms))
     means = {h: s / c for h, c, s in zip(row.hours, row.rt_counts, row.rt_sums, strict=True) if c}
     return total, means
 
@@ -155,7 +155,7 @@ def _uptime(counts: Iterable[Counts]) -> float | None:
     for good, down in counts:
         ok += good
         known += good + down
-    return 100.0 * ok / known if known else None
+    return uptime_percent(ok, known)
 
 
 def current_status(
@@ -228,7 +228,7 @@ def _bars(
         ok, down = counts
         known = ok + down
         downtime = min(covered[index], down * monitor.interval, covered[index] * down / known)
-        bars.append(DayBar(day, 100.0 * ok / known, int(downtime), known))
+        bars.append(DayBar(day, uptime_percent(ok, known), int(downtime), known))
     return bars
 
 
