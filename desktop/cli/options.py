@@ -3,62 +3,75 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from desktop.errors import InvalidInput
-from shared.monitor import METHODS
+from shared.monitor import DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_S, METHODS, MIN_INTERVAL_S
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorOption:
+    """One command-line option that sets one MonitorSpec field."""
+
+    field: str
+    flag: str
+    settings: dict[str, Any]
+    switch_off: bool = False  # "" or 0 sets the field to None (the rule is off)
+    edit_only: bool = False  # `add` takes it as its positional argument instead
+
+
+_SWITCH = {"action": argparse.BooleanOptionalAction, "default": None}
+
+# Every spec field a user sets from the command line, in the order `-h` lists them; the
+# fields left out (and why) are listed in tests/shared/test_monitor_fields.py.
+MONITOR_OPTIONS: tuple[MonitorOption, ...] = (
+    MonitorOption("url", "--url", {"help": "new URL to check"}, edit_only=True),
+    MonitorOption("name", "--name", {"help": "display name (default: the host name)"}),
+    MonitorOption("method", "--method",
+                  {"type": str.upper, "choices": METHODS, "help": "HTTP method (GET)"}),
+    MonitorOption("interval", "--interval", {"type": int, "help": (
+        f"seconds between checks ({DEFAULT_INTERVAL_S}; at least {MIN_INTERVAL_S})")}),
+    MonitorOption("timeout", "--timeout",
+                  {"type": float, "help": f"seconds before a check fails ({DEFAULT_TIMEOUT_S:g})"}),
+    MonitorOption("expected_status", "--expect",
+                  {"metavar": "CODES", "help": 'expected status codes, e.g. "200-299,301"'}),
+    MonitorOption("headers", "--header", {"action": "append", "metavar": "K:V"}),
+    MonitorOption("body", "--body", {"help": "request body"}, switch_off=True),
+    MonitorOption("keyword", "--keyword",
+                  {"help": 'text the page must contain ("" removes it)'}, switch_off=True),
+    MonitorOption("keyword_absent", "--keyword-absent",
+                  {**_SWITCH, "help": "the keyword must NOT appear instead"}),
+    MonitorOption("degraded_after_ms", "--degraded-after", {
+        "type": int, "metavar": "MS", "help": "slower than this is degraded (0: off)"},
+        switch_off=True),
+    MonitorOption("confirmations", "--confirmations",
+                  {"type": int, "help": "failures in a row before it counts as down (2)"}),
+    MonitorOption("reminder_minutes", "--remind-every", {
+        "type": int, "metavar": "MIN", "help": "repeat the alert every MIN while down (0: never)"},
+        switch_off=True),
+    MonitorOption("follow_redirects", "--follow-redirects",
+                  {**_SWITCH, "help": "follow up to 10 redirects (default: yes)"}),
+    MonitorOption("verify_tls", "--verify-tls",
+                  {**_SWITCH, "help": "reject bad TLS certificates (default: yes)"}),
+)  # fmt: skip
+
+
+def _dest(option: MonitorOption) -> str:
+    return option.flag.removeprefix("--").replace("-", "_")
 
 
 def add_monitor_options(parser: argparse.ArgumentParser, *, editing: bool) -> None:
     """Add the options that set monitor fields."""
-    if editing:
-        parser.add_argument("--url", help="new URL to check")
-    parser.add_argument("--name", help="display name (default: the host name)")
-    parser.add_argument("--method", type=str.upper, choices=METHODS, help="HTTP method (GET)")
-    parser.add_argument("--interval", type=int, help="seconds between checks (300; at least 5)")
-    parser.add_argument("--timeout", type=float, help="seconds before a check fails (30)")
-    parser.add_argument(
-        "--expect", metavar="CODES", help='expected status codes, e.g. "200-299,301"'
-    )
-    parser.add_argument(
-        "--header",
-        action="append",
-        metavar="K:V",
-        help="request header (repeat for more)" + ("; replaces all headers" if editing else ""),
-    )
-    parser.add_argument("--body", help="request body")
-    parser.add_argument("--keyword", help='text the page must contain ("" removes it)')
-    parser.add_argument(
-        "--keyword-absent",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="the keyword must NOT appear instead",
-    )
-    parser.add_argument(
-        "--degraded-after", type=int, metavar="MS", help="slower than this is degraded (0: off)"
-    )
-    parser.add_argument(
-        "--confirmations", type=int, help="failures in a row before it counts as down (2)"
-    )
-    parser.add_argument(
-        "--remind-every",
-        type=int,
-        metavar="MIN",
-        help="repeat the alert every MIN while down (0: never)",
-    )
-    parser.add_argument(
-        "--follow-redirects",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="follow up to 10 redirects (default: yes)",
-    )
-    parser.add_argument(
-        "--verify-tls",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="reject bad TLS certificates (default: yes)",
-    )
+    for option in MONITOR_OPTIONS:
+        if option.edit_only and not editing:
+            continue
+        settings = dict(option.settings)
+        if option.field == "headers":
+            replaces = "; replaces all headers" if editing else ""
+            settings["help"] = "request header (repeat for more)" + replaces
+        parser.add_argument(option.flag, **settings)
 
 
 def parse_headers(values: list[str]) -> dict[str, str]:
@@ -74,33 +87,17 @@ def parse_headers(values: list[str]) -> dict[str, str]:
 
 def monitor_fields(args: argparse.Namespace) -> dict[str, Any]:
     """Return the spec fields the user set on the command line (unset ones are left out)."""
-    mapping = {
-        "url": "url",
-        "name": "name",
-        "method": "method",
-        "interval": "interval",
-        "timeout": "timeout",
-        "expect": "expected_status",
-        "body": "body",
-        "keyword": "keyword",
-        "keyword_absent": "keyword_absent",
-        "degraded_after": "degraded_after_ms",
-        "confirmations": "confirmations",
-        "remind_every": "reminder_minutes",
-        "follow_redirects": "follow_redirects",
-        "verify_tls": "verify_tls",
-    }
     fields: dict[str, Any] = {}
-    for option, field in mapping.items():
-        value = getattr(args, option, None)
-        if value is not None:
-            fields[field] = value
-    # "" or 0 switch an optional rule off: --keyword "" --remind-every 0 --degraded-after 0
-    for field in ("keyword", "body", "reminder_minutes", "degraded_after_ms"):
-        if field in fields and fields[field] in ("", 0):
-            fields[field] = None
-    if args.header is not None:
-        fields["headers"] = parse_headers(args.header)
+    for option in MONITOR_OPTIONS:
+        value = getattr(args, _dest(option), None)
+        if value is None:
+            continue
+        if option.field == "headers":
+            value = parse_headers(value)
+        elif option.switch_off and value in ("", 0):
+            # --keyword "" --remind-every 0 --degraded-after 0 switch an optional rule off
+            value = None
+        fields[option.field] = value
     return fields
 
 

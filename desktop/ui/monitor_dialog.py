@@ -30,8 +30,22 @@ from desktop.services.checks import probe_once
 from desktop.services.validation import make_spec
 from desktop.ui.icons import COLOURS
 from desktop.ui.tasks import spawn
-from shared.monitor import DEFAULT_INTERVAL_S, MAX_INTERVAL_S, METHODS, MIN_INTERVAL_S, MonitorSpec
+from shared.monitor import METHODS, MonitorSpec, field_bounds, field_default
 from shared.status import Status
+
+
+def _high(name: str) -> int:
+    return int(field_bounds(name)[1])
+
+
+def _spin(name: str, *, suffix: str = "", off: str | None = None) -> QSpinBox:
+    """A spin box with the spec's bounds and default; off: an optional rule, 0 shows this."""
+    low, high = field_bounds(name)
+    box = QSpinBox(minimum=0 if off else int(low), maximum=int(high), suffix=suffix)
+    if off:
+        box.setSpecialValueText(off)
+    box.setValue(field_default(name) or 0)
+    return box
 
 
 def _section(text: str) -> QLabel:
@@ -79,25 +93,24 @@ class MonitorDialog(QDialog):
     def _build(self) -> None:
         self.url = QLineEdit(placeholderText="https://example.com/health")
         self.name = QLineEdit(placeholderText="defaults to the host name")
-        self.interval = QSpinBox(minimum=MIN_INTERVAL_S, maximum=MAX_INTERVAL_S, suffix=" s")
-        self.interval.setValue(DEFAULT_INTERVAL_S)
-        self.timeout = QDoubleSpinBox(minimum=1, maximum=120, decimals=1, suffix=" s")
-        self.timeout.setValue(30)
+        self.interval = _spin("interval", suffix=" s")
+        # a timeout under a second is allowed but rarely meant: the form starts at 1 s
+        self.timeout = QDoubleSpinBox(minimum=1, maximum=_high("timeout"), decimals=1, suffix=" s")
+        self.timeout.setValue(field_default("timeout"))
         self.method = QComboBox()
         self.method.addItems(list(METHODS))
-        self.expected = QLineEdit("200-299", placeholderText="200-299,301")
+        self.method.setCurrentText(field_default("method"))
+        self.expected = QLineEdit(field_default("expected_status"), placeholderText="200-299,301")
         self.keyword = QLineEdit(placeholderText="text the page must contain (optional)")
         self.keyword_absent = QCheckBox("alert when the text IS found instead")
-        self.degraded = QSpinBox(minimum=0, maximum=600_000, suffix=" ms")
-        self.degraded.setSpecialValueText("off")
-        self.confirmations = QSpinBox(minimum=1, maximum=10)
-        self.confirmations.setValue(2)
-        self.reminder = QSpinBox(minimum=0, maximum=10_080, suffix=" min")
-        self.reminder.setSpecialValueText("never")
+        self.keyword_absent.setChecked(field_default("keyword_absent"))
+        self.degraded = _spin("degraded_after_ms", suffix=" ms", off="off")
+        self.confirmations = _spin("confirmations")
+        self.reminder = _spin("reminder_minutes", suffix=" min", off="never")
         self.follow = QCheckBox("follow redirects (up to 10)")
-        self.follow.setChecked(True)
+        self.follow.setChecked(field_default("follow_redirects"))
         self.verify = QCheckBox("reject invalid TLS certificates")
-        self.verify.setChecked(True)
+        self.verify.setChecked(field_default("verify_tls"))
         self.headers = QPlainTextEdit(
             placeholderText="Authorization: Bearer …\nAccept: application/json"
         )
