@@ -20,11 +20,9 @@ from sqlalchemy import (
     Table,
     and_,
     case,
-    column,
     func,
     literal,
     select,
-    table,
 )
 from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.dialects.postgresql import dialect as postgresql_dialect
@@ -54,7 +52,6 @@ ROWS_COLUMNS = ("monitor_id", "status", "response_time_ms", "checked_at")  # wha
 # psycopg's positional parameters (%s): the upserts run on a worker's connection or a
 # request's driver connection, one parameter row per rollup (rollup_rows)
 _POSITIONAL = postgresql_dialect(paramstyle="format")  # type: ignore[no-untyped-call]
-_LITERAL = postgresql_dialect()  # type: ignore[no-untyped-call]
 
 
 def _summed_arrays(stored: ColumnElement[Any], added: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -165,20 +162,3 @@ def count_with_rollups(new: CTE, source: Source) -> Select[int]:
     """Return the statement that adds new's rows to the rollups of source and counts them:
     one round trip with the statement that makes new."""
     return select(func.count()).select_from(new).add_cte(*rollup_ctes(new, source))
-
-
-def rollups_from(rows: str, source: Source) -> str:
-    """The CTEs of rollup_ctes as SQL text, for a statement written as text whose CTE rows
-    comes before them: "WITH rows AS (...), " + rollups_from("rows", ...) + " SELECT ...".
-
-    Kept until that statement is built with count_with_rollups.
-    """
-    named = table(rows, *(column(name) for name in ROWS_COLUMNS))
-    end = select(literal(1).label("rollups_end"))
-    sql = end.add_cte(*rollup_ctes(named, source)).compile(
-        dialect=_LITERAL, compile_kwargs={"literal_binds": True}
-    )
-    ctes, found, _ = str(sql).removeprefix("WITH ").rpartition("SELECT 1 AS rollups_end")
-    assert found
-    assert "%(" not in ctes, "every value in the rollup CTEs is one of our own constants"
-    return ctes.strip()

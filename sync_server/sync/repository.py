@@ -7,17 +7,17 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, Integer, String, Uuid, column, text
 from sqlmodel import Session, col, select
 
-from sync_server.history.rollups import rollups_from
+from sync_server.history.rollups import count_with_rollups
 from sync_server.monitors.repository import owned_live_ids
 from sync_server.monitors.tables import Monitor
 
 # One statement: insert the new results (a result pushed before is skipped), add exactly
 # those to the rollups, and count them. device: the device that pushed (and checked) them.
-_INSERT_NEW = """
-WITH new AS (
+_NEW = (
+    text("""
     INSERT INTO checks (id, monitor_id, status, status_code, response_time_ms, error,
                         checked_at, source, device_id)
     SELECT id, monitor_id, status, status_code, response_time_ms, error, checked_at, 'local',
@@ -28,9 +28,16 @@ WITH new AS (
          AS v(id, monitor_id, status, status_code, response_time_ms, error, checked_at)
     ON CONFLICT DO NOTHING
     RETURNING monitor_id, status, response_time_ms, checked_at
-), """
-_COUNT_NEW = " SELECT count(*) FROM new"
-INSERT_LOCAL_RESULTS = text(_INSERT_NEW + rollups_from("new", "local") + _COUNT_NEW)
+    """)
+    .columns(
+        column("monitor_id", Uuid),
+        column("status", String),
+        column("response_time_ms", Integer),
+        column("checked_at", DateTime(timezone=True)),
+    )
+    .cte("new")
+)
+INSERT_LOCAL_RESULTS = count_with_rollups(_NEW, "local")
 
 # A device's name, written only when it changed (most pushes send the same one).
 UPSERT_DEVICE = text("""

@@ -17,7 +17,6 @@ from sync_server.history.rollups import (
     buckets,
     count_with_rollups,
     rollup_rows,
-    rollups_from,
 )
 from tests.support.personas import ALICE_EMAIL
 from tests.sync_server.rows import insert_monitor, insert_user
@@ -88,16 +87,6 @@ def test_a_push_adds_its_results_to_the_rollups_as_rollup_add_does(db: Engine) -
     assert len(twice) == 2
     [day] = _expected(at, daily=True).values()
     assert _stored(db, DAILY, monitor_id) == {HOUR.replace(hour=0): combine([day, day])}
-
-
-def test_the_text_form_of_the_rollup_ctes_counts_the_same(db: Engine) -> None:
-    monitor_id = _alices_monitor(db)
-    at = [HOUR + timedelta(seconds=n) for n in range(len(RESULTS))]
-    statement = text("WITH new AS (" + _NEW + "), " + rollups_from("new", "local") + " SELECT 1")
-    with db.begin() as conn:
-        conn.execute(statement, _push(monitor_id, at))
-    assert _stored(db, HOURLY, monitor_id) == _expected(at, daily=False)
-    assert _stored(db, DAILY, monitor_id) == _expected(at, daily=True)
 
 
 def test_the_upserts_merge_a_stored_rollup_as_rollup_merge_does(db: Engine) -> None:
