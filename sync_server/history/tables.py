@@ -22,8 +22,9 @@ class Incident(ServerModel, table=True):
     __tablename__ = "incidents"
     __table_args__ = (Index("incidents_monitor_started", "monitor_id", "started_at"),)
 
+    # keyed by monitor and id: the id a desktop gives names an incident of its own monitor
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    monitor_id: uuid.UUID = Field(foreign_key="monitors.id", ondelete="CASCADE")
+    monitor_id: uuid.UUID = Field(foreign_key="monitors.id", primary_key=True, ondelete="CASCADE")
     source: str = Field(default="cloud", max_length=20)
     status: str = Field(default="down", max_length=10)
     started_at: datetime = Field(sa_column=utc_column())

@@ -73,8 +73,9 @@ PULL_SHARED_RESULTS = text(
         " AND c.device_id IS DISTINCT FROM :device"
     )
 )
-# A desktop's incidents of the account's live monitors: new ones stored, ended ones updated;
-# an id that is another monitor's (anyone's) changes nothing.
+# A desktop's incidents of the account's live monitors: new ones stored, ended ones updated.
+# An incident is keyed by its monitor and id, so an id another monitor (anyone's) uses is
+# simply another incident: nothing of theirs changes, and the answer does not tell it exists.
 UPSERT_LOCAL_INCIDENTS = text("""
 INSERT INTO incidents (id, monitor_id, source, status, started_at, ended_at, first_error)
 SELECT v.id, v.monitor_id, 'local', 'down', v.started_at, v.ended_at, v.first_error
@@ -82,8 +83,9 @@ FROM unnest(CAST(:ids AS uuid[]), CAST(:monitors AS uuid[]), CAST(:started AS ti
             CAST(:ended AS timestamptz[]), CAST(:errors AS text[]))
      AS v(id, monitor_id, started_at, ended_at, first_error)
 JOIN monitors AS m ON m.id = v.monitor_id AND m.user_id = :user AND NOT m.deleted
-ON CONFLICT (id) DO UPDATE SET ended_at = excluded.ended_at, first_error = excluded.first_error
-WHERE incidents.monitor_id = excluded.monitor_id AND incidents.source = 'local'
+ON CONFLICT (monitor_id, id) DO UPDATE
+SET ended_at = excluded.ended_at, first_error = excluded.first_error
+WHERE incidents.source = 'local'
   AND (incidents.ended_at IS DISTINCT FROM excluded.ended_at
        OR incidents.first_error IS DISTINCT FROM excluded.first_error)
 RETURNING id

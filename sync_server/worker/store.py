@@ -44,7 +44,7 @@ ON CONFLICT DO NOTHING
 ANNOUNCE_FLIP = "SELECT pg_notify(%s, user_id::text) FROM monitors WHERE id = %s"
 OPEN_INCIDENT = """
 INSERT INTO incidents (id, monitor_id, source, status, started_at, first_error)
-VALUES (%s, %s, 'cloud', 'down', %s, %s) ON CONFLICT (id) DO NOTHING
+VALUES (%s, %s, 'cloud', 'down', %s, %s) ON CONFLICT (monitor_id, id) DO NOTHING
 """
 CLOSE_INCIDENT = """
 UPDATE incidents SET ended_at = %s

@@ -445,7 +445,7 @@ def test_a_desktops_incidents_are_stored_once_and_their_end_follows(
     client: TestClient, db: Engine
 ) -> None:
     """Incidents: repeats store nothing twice; Bob can neither add incidents to
-    Alice's monitor nor change hers through an id of his own monitor."""
+    Alice's monitor nor change hers: her incident's id on his own monitor is his incident."""
     alice, bob = login(client, ALICE), login(client, BOB)
     shop, bobs = uuid.uuid4(), uuid.uuid4()
     push(client, alice, "dev-a", monitors=[change(shop, T0)])
@@ -456,9 +456,13 @@ def test_a_desktops_incidents_are_stored_once_and_their_end_follows(
     ended = incident(shop, first, ended_at=(T0 + timedelta(minutes=7)).isoformat())
     assert push(client, alice, "dev-a", incidents=[ended])["incidents_stored"] == 1
     stolen = [incident(shop, uuid.uuid4()), incident(bobs, first, ended_at=None)]
-    assert push(client, bob, "dev-b", incidents=stolen)["incidents_stored"] == 0
+    assert push(client, bob, "dev-b", incidents=stolen)["incidents_stored"] == 1
     with db.connect() as conn:
-        rows = conn.execute(text("SELECT id, monitor_id, source, ended_at FROM incidents")).all()
+        rows = conn.execute(
+            text("SELECT id, monitor_id, source, ended_at FROM incidents ORDER BY monitor_id = :b"),
+            {"b": bobs},
+        ).all()
     assert [(r.id, r.monitor_id, r.source, r.ended_at) for r in rows] == [
-        (first, shop, "local", T0 + timedelta(minutes=7))
+        (first, shop, "local", T0 + timedelta(minutes=7)),
+        (first, bobs, "local", None),
     ]

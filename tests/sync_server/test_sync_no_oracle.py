@@ -16,7 +16,17 @@ from sqlalchemy import Engine, text
 
 from sync_server.sync.channels import ID_UNUSABLE as CHANNEL_UNUSABLE
 from sync_server.sync.service import ID_UNUSABLE as MONITOR_UNUSABLE
-from tests.sync_server.test_sync import ALICE, BOB, T0, change, login, pull, push, tombstone
+from tests.sync_server.test_sync import (
+    ALICE,
+    BOB,
+    T0,
+    change,
+    incident,
+    login,
+    pull,
+    push,
+    tombstone,
+)
 from tests.sync_server.test_sync_channels import channel
 
 LATER = T0 + timedelta(hours=1)
@@ -144,6 +154,24 @@ def test_channel_changes_with_alices_id_answer_as_those_with_an_unknown_id(
     assert "exist" not in CHANNEL_UNUSABLE
     assert alices_things(client, alice, db) == before
     assert pull(client, bob)["channels"] == []
+
+
+def test_an_incident_with_alices_incident_id_answers_as_one_with_an_unknown_id(
+    client: TestClient, db: Engine
+) -> None:
+    alice, bob = login(client, ALICE), login(client, BOB)
+    shop, bobs = uuid.uuid4(), uuid.uuid4()
+    push(client, alice, "dev-a", monitors=[change(shop, T0)])
+    push(client, bob, "dev-b", monitors=[change(bobs, T0, name="Bob's")])
+    hers = uuid.uuid4()
+    assert push(client, alice, "dev-a", incidents=[incident(shop, hers)])["incidents_stored"] == 1
+    before = alices_things(client, alice, db)
+    unknown = uuid.uuid4()
+    with_hers = raw_push(client, bob, hers, incidents=[incident(bobs, hers)])
+    with_unknown = raw_push(client, bob, unknown, incidents=[incident(bobs, unknown)])
+    assert with_hers == with_unknown
+    assert b'"incidents_stored":1' in with_hers
+    assert alices_things(client, alice, db) == before
 
 
 def test_one_push_may_carry_the_same_new_id_twice(client: TestClient) -> None:
