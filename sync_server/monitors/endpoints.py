@@ -36,6 +36,9 @@ ServiceDep = Annotated[MonitorService, Depends(get_service)]
 ReaderDep = Annotated[MonitorService, Depends(get_reader)]
 
 
+# The list and the checks pages answer JSON text PostgreSQL made (monitors/read_model.py),
+# sent on without a model in between: response_model says in the schema what that text is,
+# and tests/sync_server/test_fast_paths_schema.py checks real answers against it.
 @router.get("", response_model=list[MonitorPublic])
 async def list_monitors(claims: TokenDep, request: Request) -> Response:
     """Your monitors."""

@@ -4,81 +4,69 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnClause, String, TextClause, func, literal_column, text
+from sqlalchemy import (
+    ColumnElement,
+    ScalarSelect,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    not_,
+    text,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlmodel import Session, col, select
 
 from sync_server.changes import next_seq
-from sync_server.jsonsql import json_array
-from sync_server.monitors.schemas import MonitorPublic
 from sync_server.monitors.tables import Monitor
 from sync_server.sync.hub import CHANNEL
 
-CHECK_COLUMNS = ("id", "status", "status_code", "response_time_ms", "error", "checked_at", "source")
-PUBLIC_COLUMNS = (*MonitorPublic.model_fields,)
-
-# Built once from our own column names (never user input).
-_MONITORS = json_array(PUBLIC_COLUMNS, "created_at, id", times=("created_at", "updated_at"))
-_MONITORS_JSON = text(
-    f"SELECT {_MONITORS} FROM monitors WHERE user_id = :user AND NOT deleted"  # noqa: S608
-)
+_MONITORS_TABLE: Table = Monitor.__table__  # type: ignore[attr-defined]
+_LIVE = not_(_MONITORS_TABLE.c.deleted)
+_OWNED = _MONITORS_TABLE.alias("owned")
+_COUNTS = select(
+    func.count().filter(_LIVE), func.count().filter(_LIVE, _MONITORS_TABLE.c.cloud)
+).where(_MONITORS_TABLE.c.user_id == bindparam("user", type_=Uuid))
 
 
-def _checks_query(before: bool, since: bool) -> TextClause:
-    bounds = ("AND checked_at < :before " if before else "") + (
-        "AND checked_at >= :since " if since else ""
-    )
-    array = json_array(CHECK_COLUMNS, "checked_at DESC", times=("checked_at",))
-    columns = ", ".join(CHECK_COLUMNS)
-    # the owner check rides along: one round trip, no ORM object (bench/api.py)
-    owned = (
-        "EXISTS (SELECT 1 FROM monitors WHERE id = :monitor AND user_id = :user AND NOT deleted)"
-    )
-    return text(
-        f"SELECT {owned}, {array}, count(*), min(checked_at) FROM (SELECT {columns}"  # noqa: S608
-        f" FROM checks WHERE monitor_id = :monitor AND {owned} {bounds}"
-        "ORDER BY checked_at DESC LIMIT :limit) AS page"
+def _owned_before_insert(*where: ColumnElement[bool]) -> ScalarSelect[int]:
+    """Return the count, for RETURNING, of the owner's live monitors (and where) before the
+    insert: the insert's snapshot, which its own row is not part of."""
+    return (
+        select(func.count())
+        .select_from(_OWNED)
+        .where(_OWNED.c.user_id == bindparam("owner", type_=Uuid), not_(_OWNED.c.deleted), *where)
+        .scalar_subquery()
     )
 
 
-_COUNTS = text(
-    "SELECT count(*) FILTER (WHERE NOT deleted), count(*) FILTER (WHERE NOT deleted AND cloud)"
-    " FROM monitors WHERE user_id = :user"
-)
-_MONITORS_TABLE = Monitor.__table__  # type: ignore[attr-defined]
-# The owner's live monitors, and the cloud-checked ones among them, counted in RETURNING:
-# `monitors` there is the inserted row, and the insert's snapshot, which its own row is not
-# part of, gives the counts before it.
-_OWNER_COUNTS: tuple[ColumnClause[Any], ColumnClause[Any]] = (
-    literal_column(
-        "(SELECT count(*) FROM monitors AS owned WHERE owned.user_id = monitors.user_id"
-        " AND NOT owned.deleted)"
-    ),
-    literal_column(
-        "(SELECT count(*) FROM monitors AS owned WHERE owned.user_id = monitors.user_id"
-        " AND NOT owned.deleted AND owned.cloud)"
-    ),
-)
+def _announced_in_returning() -> ColumnElement[Any]:
+    """Return the RETURNING column that announces the inserted monitor to its owner's devices.
+
+    pg_notify of the inserted row's owner (sync/hub.py's channel), queued by PostgreSQL and
+    sent on commit like announce()'s own statement. In RETURNING it costs no round trip of
+    its own on the hottest write (bench/api.py), and it runs once per inserted row, so a
+    conflict that inserts nothing announces nothing; a refusal rolls it back with the insert."""
+    return func.pg_notify(CHANNEL, cast(_MONITORS_TABLE.c.user_id, String))
 
 
-# RETURNING announces the change too (once per inserted row, so not on a conflict): the
-# NOTIFY rides in the insert's own round trip, and so do the owner's counts before it, which
-# the plan limits are checked against (a refusal rolls the insert and the NOTIFY back)
+# the owner's counts before the insert come back in its RETURNING too: the plan limits are
+# checked against them afterwards, one round trip less
 _INSERT_NEW = (
     insert(_MONITORS_TABLE)
     .on_conflict_do_nothing(index_elements=["id"])
     .returning(
         _MONITORS_TABLE.c.id,
-        func.pg_notify(CHANNEL, func.cast(_MONITORS_TABLE.c.user_id, String)),
-        *_OWNER_COUNTS,
+        _announced_in_returning(),
+        _owned_before_insert(),
+        _owned_before_insert(_OWNED.c.cloud),
     )
 )
 _LOCK_OWNER = text("SELECT 1 FROM users WHERE id = :user FOR NO KEY UPDATE")
-
-_CHECKS_JSON = {(b, s): _checks_query(b, s) for b in (False, True) for s in (False, True)}
 
 
 def owned_live_ids(
@@ -99,11 +87,6 @@ class MonitorRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def public_json(self, user_id: uuid.UUID) -> str:
-        """Return the owner's monitors (not deleted), oldest first, as the JSON array of
-        list[MonitorPublic], made by PostgreSQL (jsonsql.py: a list is read, never changed)."""
-        return str(self.session.execute(_MONITORS_JSON, {"user": user_id}).scalar_one())
-
     def get_for_owner(self, user_id: uuid.UUID, monitor_id: uuid.UUID) -> Monitor | None:
         """Return the owner's monitor, or None (also for someone else's)."""
         monitor = self.session.get(Monitor, monitor_id)
@@ -123,7 +106,8 @@ class MonitorRepository:
 
         The counts hold only under the owner's lock (lock_owner or next_seq, taken by an
         earlier statement, so this one's snapshot sees every insert that went before)."""
-        row = self.session.execute(_INSERT_NEW, fields).first()
+        params = {**fields, "owner": fields["user_id"]}
+        row = self.session.execute(_INSERT_NEW, params).first()
         return None if row is None else (int(row[2]), int(row[3]))
 
     def lock_owner(self, user_id: uuid.UUID) -> None:
@@ -140,21 +124,3 @@ class MonitorRepository:
         self.session.add(monitor)
         self.session.flush()
         return monitor
-
-    def checks_json(
-        self,
-        owner: uuid.UUID,
-        monitor_id: uuid.UUID,
-        *,
-        limit: int,
-        before: datetime | None,
-        since: datetime | None,
-    ) -> tuple[bool, str, int, datetime | None]:
-        """Return whether the monitor is the owner's, and if so up to limit of its checks,
-        newest first, older than before and not older than since, as a JSON array made by
-        PostgreSQL, with how many and the oldest one's time."""
-        query = _CHECKS_JSON[(before is not None, since is not None)]
-        params = {"monitor": monitor_id, "user": owner, "limit": limit, "before": before,
-                  "since": since}  # fmt: skip
-        owned, items, count, oldest = self.session.execute(query, params).one()
-        return bool(owned), str(items), int(count), oldest

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 from shared.monitor import HOSTED_FORBIDDEN_HEADERS, MonitorSpec
+from shared.sync import ResultStatus
 
 
 def _name_optional(schema: dict[str, Any]) -> None:
@@ -65,12 +66,12 @@ class CheckPublic(BaseModel):
     """One check result."""
 
     id: uuid.UUID
-    status: str
+    status: ResultStatus
     status_code: int | None
     response_time_ms: int | None
     error: str | None
     checked_at: datetime
-    source: str
+    source: Literal["local", "cloud"]
 
 
 class CheckPage(BaseModel):

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import UTC, datetime
 
 from sync_server.auth.caller import Owner
 from sync_server.errors import Conflict, NotFound, PlanLimit
+from sync_server.monitors.read_model import check_page_json, monitor_list_json, stored_public
 from sync_server.monitors.repository import MonitorRepository
-from sync_server.monitors.schemas import (
-    MonitorIn,
-    MonitorPublic,
-    spec_fields,
-)
+from sync_server.monitors.schemas import MonitorIn, MonitorPublic, spec_fields
 from sync_server.monitors.tables import Monitor
 from sync_server.plans import Plan, plan_of
 from sync_server.sync.hub import announce
@@ -21,15 +17,13 @@ from sync_server.worker.schedule import next_due
 
 
 def _public(monitor: Monitor) -> MonitorPublic:
-    # the row was validated on its way in: constructing skips running every validator again
-    return MonitorPublic.model_construct(
-        **spec_fields(monitor), cloud=monitor.cloud, seq=monitor.seq
-    )
+    return stored_public({**spec_fields(monitor), "cloud": monitor.cloud, "seq": monitor.seq})
 
 
-def check_cloud_allowed(plan: Plan, body: MonitorIn, cloud_count: int) -> None:
-    """Raise PlanLimit unless the plan lets this monitor be checked from the cloud."""
-    if not body.cloud:
+def check_cloud_allowed(plan: Plan, *, cloud: bool, interval: int, cloud_count: int) -> None:
+    """Raise PlanLimit unless the plan lets a monitor checked every interval seconds be
+    checked from the cloud (when cloud), the owner's cloud_count others with it."""
+    if not cloud:
         return
     fastest = plan.fastest_cloud_interval_s
     if plan.cloud_monitors == 0 or fastest is None:
@@ -38,7 +32,7 @@ def check_cloud_allowed(plan: Plan, body: MonitorIn, cloud_count: int) -> None:
         raise PlanLimit(
             f"the {plan.name} plan checks up to {plan.cloud_monitors} monitors from the cloud"
         )
-    if body.interval < fastest:
+    if interval < fastest:
         raise PlanLimit(
             f"the {plan.name} plan checks from the cloud every {fastest} s at the fastest; "
             f"set an interval of {fastest} s or more"
@@ -53,7 +47,7 @@ class MonitorService:
 
     def list_json(self, user: Owner) -> str:
         """Return the user's monitors as the JSON of list[MonitorPublic]."""
-        return self.repo.public_json(user.id)
+        return monitor_list_json(self.repo.session, user.id)
 
     def get(self, user: Owner, monitor_id: uuid.UUID) -> MonitorPublic:
         """Return one monitor; NotFound for a missing or someone else's id."""
@@ -76,15 +70,17 @@ class MonitorService:
         if live >= plan.synced_monitors:
             limit = plan.synced_monitors
             raise PlanLimit(f"the {plan.name} plan keeps up to {limit} monitors; upgrade for more")
-        check_cloud_allowed(plan, body, cloud)
-        return MonitorPublic.model_construct(**fields, seq=seq)  # validated on the way in
+        check_cloud_allowed(plan, cloud=body.cloud, interval=body.interval, cloud_count=cloud)
+        return stored_public({**fields, "seq": seq})
 
     def update(self, user: Owner, monitor_id: uuid.UUID, body: MonitorIn) -> MonitorPublic:
         """Replace a monitor's settings; NotFound for a missing or someone else's id."""
         monitor = self._owned(user, monitor_id)  # someone else's id: 404 before any lock
         self.repo.lock_owner(user.id)
         others = 0 if monitor.cloud else self.repo.counts_for_owner(user.id)[1]
-        check_cloud_allowed(plan_of(user.plan), body, others)
+        check_cloud_allowed(
+            plan_of(user.plan), cloud=body.cloud, interval=body.interval, cloud_count=others
+        )
         now = datetime.now(UTC)
         if body.cloud and (not monitor.cloud or body.interval != monitor.interval):
             monitor.next_check_at = next_due(monitor.id, body.interval, now)
@@ -118,14 +114,14 @@ class MonitorService:
         before: datetime | None,
         since: datetime | None,
     ) -> str:
-        """Return a page of a monitor's checks, newest first, as the JSON of a CheckPage."""
-        owned, items, count, oldest = self.repo.checks_json(
-            user.id, monitor_id, limit=limit, before=before, since=since
+        """Return a page of a monitor's checks, newest first, as the JSON of a CheckPage;
+        NotFound for a missing or someone else's monitor."""
+        page = check_page_json(
+            self.repo.session, user.id, monitor_id, limit=limit, before=before, since=since
         )
-        if not owned:
+        if page is None:
             raise NotFound("no such monitor")
-        next_before = oldest.isoformat() if count == limit and oldest is not None else None
-        return f'{{"items":{items},"next_before":{json.dumps(next_before)}}}'
+        return page
 
     def _owned(self, user: Owner, monitor_id: uuid.UUID) -> Monitor:
         monitor = self.repo.get_for_owner(user.id, monitor_id)

@@ -13,6 +13,7 @@ import logging
 import uuid
 
 import psycopg
+from psycopg import sql
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -21,6 +22,7 @@ log = logging.getLogger(__name__)
 CHANNEL = "upwatch_changes"
 MAX_SOCKETS_PER_USER = 10
 _NOTIFY = text("SELECT pg_notify(:channel, :user)")
+_LISTEN = sql.SQL("LISTEN {}").format(sql.Identifier(CHANNEL))
 
 
 def announce(session: Session, user_id: uuid.UUID) -> None:
@@ -67,7 +69,7 @@ class ChangeHub:
                 async with await psycopg.AsyncConnection.connect(
                     self.conninfo, autocommit=True
                 ) as conn:
-                    await conn.execute(f"LISTEN {CHANNEL}")
+                    await conn.execute(_LISTEN)
                     self.listening.set()
                     delay = 1.0
                     for user_id in list(self._subscribers):  # news may have been missed

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from shared.monitor import HOSTED_FORBIDDEN_HEADERS, MonitorSpec
+from shared.monitor import HOSTED_FORBIDDEN_HEADERS
 from shared.result import Source, result_id, to_ms
 from shared.sync import (
     MAX_PULL_CHANGES,
@@ -16,7 +16,6 @@ from shared.sync import (
     PullResponse,
     PushRequest,
     PushResponse,
-    RemoteMonitor,
     ResultIn,
     ResultOut,
     wins,
@@ -24,13 +23,14 @@ from shared.sync import (
 from sync_server.auth.tables import User
 from sync_server.errors import Invalid, PlanLimit
 from sync_server.monitors.repository import MonitorRepository
-from sync_server.monitors.schemas import MonitorIn, spec_fields
+from sync_server.monitors.schemas import spec_fields
 from sync_server.monitors.service import check_cloud_allowed
 from sync_server.monitors.tables import Monitor
 from sync_server.plans import Plan, plan_of
 from sync_server.sync.channels import ChannelSync
 from sync_server.sync.cursor import ResultsCursor
 from sync_server.sync.hub import announce
+from sync_server.sync.read_model import remote_monitor, results_out
 from sync_server.sync.repository import SyncRepository
 from sync_server.worker.schedule import next_due
 
@@ -94,7 +94,7 @@ class SyncService:
         seqs = sorted([row.seq for row in rows] + [row.seq for row in channel_rows])
         changes_more = len(seqs) > size
         top = seqs[size - 1] if changes_more else (seqs[-1] if seqs else cursor)
-        monitors = [_remote(row) for row in rows if row.seq <= top]
+        monitors = [remote_monitor(row) for row in rows if row.seq <= top]
         channels = [row for row in channel_rows if row.seq <= top]
         new_cursor = top
         if changes_more:
@@ -231,20 +231,7 @@ class SyncService:
             limit=limit,
             device_id=device_id,
         )
-        results = [
-            ResultOut.model_construct(  # our own rows: validating them again costs a third
-                id=row[0],
-                monitor_id=row[1],
-                status=row[2],
-                status_code=row[3],
-                response_time_ms=row[4],
-                error=row[5],
-                checked_at=row[6],
-                device_id=row[9],
-                origin=origin_of(row[9], row[10]),
-            )
-            for row in rows
-        ]
+        results = results_out(rows)
         if len(rows) == limit:
             return results, ResultsCursor(rows[-1][7], rows[-1][0]).format(), True
         horizon = int(rows[0][8]) if rows else self.repo.horizon()
@@ -263,37 +250,18 @@ def _refusal(
                 " the cloud; this one stays on this computer only"
             )
         if change.cloud and not change.deleted:
-            check_cloud_allowed(plan, _hosted(change), other_cloud)
+            assert change.spec is not None
+            _refuse_hosted_headers(change.spec.headers)
+            check_cloud_allowed(
+                plan, cloud=True, interval=change.spec.interval, cloud_count=other_cloud
+            )
     except (PlanLimit, Invalid) as exc:
         return exc.message
     return None
 
 
-def origin_of(device_id: str | None, name: str | None) -> str:
-    """Return who checked a result for people: "cloud", the device's name, or (a device
-    that never said its name) "device " and the start of its id."""
-    if device_id is None:
-        return "cloud"
-    return name or f"device {device_id[:8]}"
-
-
-def _hosted(change: MonitorChange) -> MonitorIn:
-    """The change as a cloud-checked monitor; raise Invalid for what the cloud refuses."""
-    assert change.spec is not None
-    for name in change.spec.headers:
+def _refuse_hosted_headers(headers: dict[str, str]) -> None:
+    """Raise Invalid for a header the cloud refuses to send (Host, proxy headers)."""
+    for name in headers:
         if name.lower() in HOSTED_FORBIDDEN_HEADERS:
             raise Invalid(f"header {name} cannot be set on a cloud-checked monitor")
-    return MonitorIn.model_construct(**spec_fields(change.spec), cloud=True)
-
-
-def _remote(row: Monitor) -> RemoteMonitor:
-    spec = None if row.deleted else MonitorSpec.model_construct(**spec_fields(row))
-    return RemoteMonitor(
-        id=row.id,
-        seq=row.seq,
-        updated_at=row.updated_at,
-        device_id=row.changed_by,
-        deleted=row.deleted,
-        cloud=row.cloud,
-        spec=spec,
-    )

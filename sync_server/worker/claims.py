@@ -13,19 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, sql
 from psycopg.rows import dict_row
 
 from shared.monitor import MonitorSpec
 from shared.state import MonitorState
 from shared.state_codec import load_state
+from sync_server.monitors.read_model import stored_spec
 from sync_server.plans import PLANS, plan_of
 
 CLOUD_PLANS = [name for name, plan in PLANS.items() if plan.cloud_monitors > 0]
-SPEC_COLUMNS = [name for name in MonitorSpec.model_fields if name not in ("kind",)]
+SPEC_COLUMNS = list(MonitorSpec.model_fields)
 
-# the only text put in is our own column names
-CLAIM = f"""
+# RETURNING's spec columns are our own names, put in as quoted identifiers by psycopg
+CLAIM = sql.SQL("""
 UPDATE monitors AS m
 SET lease_owner = %(me)s,
     lease_until = greatest(m.next_check_at, now())
@@ -42,9 +43,8 @@ FROM (
     FOR UPDATE OF d SKIP LOCKED
 ) AS due
 WHERE m.id = due.id
-RETURNING {", ".join(f"m.{c}" for c in SPEC_COLUMNS)}, m.user_id, m.next_check_at,
-          m.state, due.plan
-"""  # noqa: S608
+RETURNING {spec}, m.user_id, m.next_check_at, m.state, due.plan
+""").format(spec=sql.SQL(", ").join(sql.Identifier("m", name) for name in SPEC_COLUMNS))
 
 
 @dataclass(slots=True)
@@ -60,8 +60,7 @@ class Claimed:
 
 def _claimed(row: dict[str, Any]) -> Claimed:
     fastest = plan_of(row["plan"]).fastest_cloud_interval_s or row["interval"]
-    # rows were validated when they were written; construct skips validating them again
-    spec = MonitorSpec.model_construct(**{c: row[c] for c in SPEC_COLUMNS})
+    spec = stored_spec({c: row[c] for c in SPEC_COLUMNS})
     return Claimed(
         spec=spec,
         user_id=row["user_id"],

@@ -1,5 +1,5 @@
-"""Answers whose JSON PostgreSQL makes (sync_server/jsonsql.py) are exactly what the
-response models would have made: same fields, same values once read back."""
+"""Answers whose JSON PostgreSQL makes (sync_server/monitors/read_model.py) are exactly what
+the response models would have made: same fields, same values once read back."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from sync_server.monitors.schemas import CheckPage, MonitorPublic
-from tests.sync_server.test_sync import ALICE, login
+from tests.support.personas import ALICE
+from tests.sync_server.test_sync import login
 
 T0 = datetime(2026, 11, 20, 12, 0, 0, 123456, tzinfo=UTC)
 
