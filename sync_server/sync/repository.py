@@ -7,12 +7,31 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Uuid, column, text
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Integer,
+    Select,
+    String,
+    Text,
+    Uuid,
+    and_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal_column,
+    or_,
+    text,
+    tuple_,
+)
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from sync_server.history.rollups import count_with_rollups
 from sync_server.monitors.repository import owned_live_ids
-from sync_server.monitors.tables import Monitor
+from sync_server.monitors.tables import Check, Monitor
+from sync_server.sync.tables import Device
 
 # One statement: insert the new results (a result pushed before is skipped), add exactly
 # those to the rollups, and count them. device: the device that pushed (and checked) them.
@@ -47,32 +66,63 @@ ON CONFLICT (user_id, device_id) DO UPDATE SET name = excluded.name, updated_at 
 WHERE devices.name IS DISTINCT FROM excluded.name
 """)
 
+
 # Results after the cursor (xact, id), below the oldest transaction still running:
 # everything under that horizon has committed (or never will), so nothing is skipped.
-# {which} picks the results: the cloud's, or also the other devices' local ones.
-_PULL_RESULTS = """
-SELECT c.id, c.monitor_id, c.status, c.status_code, c.response_time_ms, c.error,
-       c.checked_at, c.xact, h.horizon, c.device_id, d.name
-FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon) AS h
-JOIN monitors AS m ON m.user_id = :user
-JOIN checks AS c ON c.monitor_id = m.id
-LEFT JOIN devices AS d ON d.user_id = m.user_id AND d.device_id = c.device_id
-WHERE ({which}) AND c.xact < h.horizon
-  AND (c.xact, c.id) > (:xact, CAST(:after_id AS uuid))
-  AND c.checked_at >= :not_before
-ORDER BY c.xact, c.id
-LIMIT :limit
-"""
-PULL_CLOUD_RESULTS = text(_PULL_RESULTS.format(which="c.source = 'cloud'"))
-# a device's own results never come back to it; local results stored before devices were
-# recorded (device_id NULL) are nobody's to hand out. The first condition is the predicate
-# of the index checks_shared_xact, so each monitor is read along its xact range.
-PULL_SHARED_RESULTS = text(
-    _PULL_RESULTS.format(
-        which="(c.source = 'cloud' OR c.device_id IS NOT NULL)"
-        " AND c.device_id IS DISTINCT FROM :device"
+# Columns by position: id, monitor, status, code, time, error, checked_at, xact, horizon,
+# device id, device name (sync/read_model.py results_out reads them so).
+def _pull_results(*, shared: bool) -> Select[Any]:
+    checks, owned, devices = Check.__table__, Monitor.__table__, Device.__table__  # type: ignore[attr-defined]
+    snapshot_xmin = func.pg_snapshot_xmin(func.pg_current_snapshot())
+    horizon = core_select(cast(cast(snapshot_xmin, Text), BigInteger).label("horizon")).subquery(
+        "h"
     )
-)
+    if shared:
+        # a device's own results never come back to it; local results stored before
+        # devices were recorded (device_id NULL) are nobody's to hand out. The first
+        # condition is the predicate of the index checks_shared_xact, written as it is there
+        # so the planner reads each monitor along its xact range.
+        which = and_(
+            or_(checks.c.source == literal_column("'cloud'"), checks.c.device_id.is_not(None)),
+            checks.c.device_id.is_distinct_from(bindparam("device")),
+        )
+    else:
+        which = checks.c.source == literal_column("'cloud'")
+    return (
+        core_select(
+            checks.c.id,
+            checks.c.monitor_id,
+            checks.c.status,
+            checks.c.status_code,
+            checks.c.response_time_ms,
+            checks.c.error,
+            checks.c.checked_at,
+            checks.c.xact,
+            horizon.c.horizon,
+            checks.c.device_id,
+            devices.c.name,
+        )
+        .select_from(horizon)
+        .join(owned, owned.c.user_id == bindparam("user"))
+        .join(checks, checks.c.monitor_id == owned.c.id)
+        .outerjoin(
+            devices,
+            and_(devices.c.user_id == owned.c.user_id, devices.c.device_id == checks.c.device_id),
+        )
+        .where(
+            which,
+            checks.c.xact < horizon.c.horizon,
+            tuple_(checks.c.xact, checks.c.id)
+            > tuple_(bindparam("xact"), cast(bindparam("after_id"), Uuid)),
+            checks.c.checked_at >= bindparam("not_before"),
+        )
+        .order_by(checks.c.xact, checks.c.id)
+        .limit(bindparam("limit"))
+    )
+
+
+PULL_CLOUD_RESULTS = _pull_results(shared=False)
+PULL_SHARED_RESULTS = _pull_results(shared=True)
 # A desktop's incidents of the account's live monitors: new ones stored, ended ones updated.
 # An incident is keyed by its monitor and id, so an id another monitor (anyone's) uses is
 # simply another incident: nothing of theirs changes, and the answer does not tell it exists.
