@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from desktop.cli.context import Context, out
 from desktop.errors import CloudUnreachable, InvalidInput, NotSignedIn
-from desktop.services.cloud import CloudService, SyncReport
+from desktop.services.cloud import AccountSummary, CloudService, CloudStatus, SyncReport
 
 T = TypeVar("T")
 
@@ -81,26 +81,32 @@ def cmd_whoami(ctx: Context, args: argparse.Namespace) -> int:
         account = _run(ctx, lambda s: s.whoami())
     except NotSignedIn as exc:
         out(exc.message[:1].upper() + exc.message[1:])
-        ended = CloudService(ctx.db, ctx.secrets).status()["last_error"]
+        ended = _status(ctx)["last_error"]
         if ended and ended != exc.message:
             out(f"last error: {ended}")  # why the session ended, as the runner found out
         return 1
     except CloudUnreachable as exc:
-        status = CloudService(ctx.db, ctx.secrets).status()
-        if not status["email"]:
+        known = _status(ctx)
+        if not known["email"]:
             raise
         # what this computer knows, and that the server could not confirm it
-        account = {k: str(status[k]) for k in ("email", "server", "plan")}
+        account = AccountSummary(
+            email=known["email"], server=str(known["server"]), plan=str(known["plan"]), notice=""
+        )
         out(f"the server cannot be asked now: {exc.message}")
         code = 1
-    status = CloudService(ctx.db, ctx.secrets).status()
+    status = _status(ctx)
     out(f"{account['email']} on {account['server']} ({account['plan']} plan)")
-    if account.get("notice"):
-        out(str(account["notice"]))
+    if account["notice"]:
+        out(account["notice"])
     out(f"last sync: {status['last_sync_at'] or 'never'}; changes waiting: {status['pending']}")
     if status["last_error"]:
         out(f"last error: {status['last_error']}")
     return code
+
+
+def _status(ctx: Context) -> CloudStatus:
+    return CloudService(ctx.db, ctx.secrets).status()
 
 
 def cmd_sync(ctx: Context, args: argparse.Namespace) -> int:

@@ -92,6 +92,7 @@ async def _serve(ctx: Context, *, verbose: bool) -> tuple[int, int]:
             signal.signal(sig, lambda *_: loop.call_soon_threadsafe(stop.set))
     cloud = CloudService(ctx.db, ctx.secrets)
     syncing = SyncLoop(cloud, on_status=_SyncPrinter())
+    syncing.follow(monitoring.subscribe)  # `upwatch add` elsewhere: pushed once it is read
     await monitoring.start()
     sync_task = loop.create_task(syncing.run(), name="sync")
     try:

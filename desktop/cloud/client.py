@@ -64,6 +64,13 @@ def _decoded(model: type[_Answer], response: httpx.Response, path: str) -> _Answ
         ) from None
 
 
+def _object(body: Any, path: str) -> dict[str, Any]:
+    """The JSON object the server answered to path; anything else is CloudUnreachable."""
+    if not isinstance(body, dict):
+        raise CloudUnreachable(f"Upwatch Cloud sent an answer to {path} this app cannot read")
+    return body
+
+
 class CloudClient:
     """One account on one server; every call may raise a CloudError."""
 
@@ -133,9 +140,7 @@ class CloudClient:
 
     async def me(self) -> dict[str, Any]:
         """Return the account (email, plan, ...)."""
-        body = await self._authorized("GET", "/api/auth/me")
-        assert isinstance(body, dict)
-        return body
+        return _object(await self._authorized("GET", "/api/auth/me"), "/api/auth/me")
 
     async def access_token(self) -> str:
         """Return a valid access token (for the change socket): the one held while it is
@@ -171,9 +176,7 @@ class CloudClient:
 
     async def subscription(self) -> dict[str, Any]:
         """Return the plan, its limits and the subscription behind it."""
-        body = await self._authorized("GET", "/api/subscription")
-        assert isinstance(body, dict)
-        return body
+        return _object(await self._authorized("GET", "/api/subscription"), "/api/subscription")
 
     async def billing_link(self, path: str, body: dict[str, str] | None = None) -> str:
         """Return the URL of a Stripe page (checkout or portal) to open in the browser."""
@@ -210,7 +213,8 @@ class CloudClient:
             raise NotSignedIn(NOT_SIGNED_IN)
         if self._access_token is None or time.monotonic() >= self._renew_at:
             await self._refresh(stale=self._access_token)
-        assert self._access_token is not None
+        if self._access_token is None:  # the refresh raises first; this only narrows the type
+            raise NotSignedIn(NOT_SIGNED_IN)
         return self._access_token
 
     async def _refresh(self, *, stale: str | None) -> None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.errors import UpwatchError
 from desktop.services.cloud import REFRESH_KEY, CloudService
-from desktop.services.sync_loop import SyncLoop, SyncStatus
+from desktop.services.sync_loop import Subscribe, SyncLoop, SyncStatus
 
 PLAN_POLL_S = 5.0
 PLAN_WATCH_S = 15 * 60.0
@@ -58,12 +58,20 @@ class AccountController(QObject):
     open_in_browser = Signal(str)  # a Stripe page: the view opens it
 
     def __init__(
-        self, cloud: CloudService, *, period: float = 60.0, plan_poll_s: float = PLAN_POLL_S
+        self,
+        cloud: CloudService,
+        *,
+        period: float = 60.0,
+        plan_poll_s: float = PLAN_POLL_S,
+        config_events: Subscribe | None = None,
     ) -> None:
+        """config_events: Monitoring's subscribe, so changes are pushed once it reads them."""
         super().__init__()
         self.cloud = cloud
         self.view = AccountView()
         self.sync_loop = SyncLoop(cloud, period=period, on_status=self._synced)
+        if config_events is not None:
+            self.sync_loop.follow(config_events)
         self._task: asyncio.Task[None] | None = None
         self._plan_poll_s = plan_poll_s
         self._watch: asyncio.Task[None] | None = None

@@ -4,9 +4,11 @@ It syncs on a period (the polling fallback), at once when kicked (a local change
 server announcing one), and after a failure retries with exponential backoff and jitter
 so many desktops coming back online do not hit the server together; the change socket
 connecting again (the server is back) ends the wait early. Changes queued by another part
-or process (`upwatch add` next to a running app) are noticed within CHANGE_POLL_S. Signed
-out, it idles and looks again on the next period; a session the server ended is reported
-once, with what to do.
+or process (`upwatch add` next to a running app) are looked for as soon as Monitoring has
+re-read the configuration (`follow`) and after each run, and every CHANGE_POLL_S anyway: a
+sign-in made in a terminal queues changes without touching the configuration, so no event
+announces it. Signed out, it idles and looks again on the next period; a session the server
+ended is reported once, with what to do.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from datetime import datetime
 
 from desktop.cloud.changes import ChangeListener
 from desktop.errors import CloudError, NotSignedIn, SessionEnded
+from desktop.runtime.events import ConfigChanged, Event, Subscriber
 from desktop.services.cloud import CloudService, SyncReport
 
 log = logging.getLogger(__name__)
@@ -27,6 +30,8 @@ log = logging.getLogger(__name__)
 FIRST_RETRY_S = 5.0
 MAX_RETRY_S = 600.0
 CHANGE_POLL_S = 2.0
+# Monitoring.subscribe: takes a subscriber, returns the function that removes it
+Subscribe = Callable[[Subscriber], Callable[[], None]]
 
 
 def retry_delay(failures: int, rng: random.Random) -> float:
@@ -71,10 +76,23 @@ class SyncLoop:
         self.signed_in = True  # as far as we know: the first run tells
         self.syncing = False
         self.listener: ChangeListener | None = None
+        self._look = asyncio.Event()  # look for untried changes now
+        self._following = False  # told when Monitoring re-reads the configuration
 
     def kick(self) -> None:
         """Sync as soon as possible (a local change was made, or the server announced one)."""
         self._kick.set()
+
+    def follow(self, subscribe: Subscribe) -> Callable[[], None]:
+        """Look for changes to push as soon as Monitoring (subscribe: its `subscribe`) has
+        re-read the configuration, not only every change_poll seconds; return the
+        unsubscriber."""
+        self._following = True
+        return subscribe(self._config_changed)
+
+    def _config_changed(self, event: Event) -> None:
+        if isinstance(event, ConfigChanged):
+            self._look.set()
 
     async def run(self) -> None:
         """Sync until cancelled; listen to the server's change socket meanwhile."""
@@ -104,7 +122,8 @@ class SyncLoop:
         since the last sync, or while it ran. Not while signed out or backing off."""
         signed_out_as: str | None = None
         while True:
-            await asyncio.sleep(self.change_poll)
+            await _wait_for(self._look, self.change_poll)
+            self._look.clear()  # before reading: a change from now on looks again
             if self.failures or self.syncing or self._kick.is_set():
                 continue
             if not self.signed_in:
@@ -154,6 +173,8 @@ class SyncLoop:
             return retry_delay(self.failures, self._rng)
         finally:
             self.syncing = False
+            if self._following:
+                self._look.set()  # a change made while it ran announced itself too early
         self.signed_in = True
         self.failures = 0
         await self._report(True, None, report)

@@ -71,7 +71,7 @@ class TrayApp:
         )
         self.window.add_page(ChannelsPage(self.channels), "Alert channels")
         self.window.add_page(SettingsPage(self.settings), "Settings")
-        self.account = AccountController(cloud)
+        self.account = AccountController(cloud, config_events=self.monitoring.subscribe)
         self.account.pulled_changes.connect(lambda: spawn(self.monitors.reload()))
         self.monitors.monitors_edited.connect(self.account.sync_now)
         self.account_page = AccountPage(self.account, sharing=self.sharing)

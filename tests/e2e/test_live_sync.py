@@ -15,8 +15,10 @@ import httpx
 import pytest
 
 from desktop.errors import CloudRefused
+from desktop.runtime.monitoring import Monitoring
 from desktop.secrets.store import SecretStore
 from desktop.services.cloud import REFRESH_KEY, CloudService
+from desktop.services.cloud_session import SessionState
 from desktop.services.monitors import MonitorService
 from desktop.services.sync_loop import SyncLoop, SyncStatus
 from shared.monitor import MonitorSpec
@@ -116,6 +118,32 @@ async def test_a_change_made_by_another_process_is_pushed_within_seconds(
         await until(lambda: "Blog" in b.urls(), "B has A's new monitor", timeout=8.0)
 
 
+async def test_a_runner_told_of_configuration_changes_pushes_another_process_change_without_polling(
+    api: ApiServer, desktops: list[Desktop]
+) -> None:
+    a, b = desktops
+    await a.cloud.sign_up("al@example.com", PASSWORD, api.url)
+    runner = restarted(a)
+    monitoring = Monitoring(a.db, secrets=SecretStore(a.keyring), route_check=lambda: True)
+    # as `upwatch run` wires it; no poll that could find the change on its own
+    syncing = SyncLoop(runner, period=3600, change_poll=3600)
+    syncing.follow(monitoring.subscribe)
+    await monitoring.start()
+    task = asyncio.create_task(syncing.run())
+    try:
+        await until(lambda: syncing.runs >= 1 and not syncing.syncing, "A's first sync")
+        # `upwatch add` in a terminal: Monitoring reads it, and the loop looks at once
+        MonitorService(a.db).add(MonitorSpec(name="Blog", url="http://127.0.0.1:9/"))
+        await until(lambda: a.cloud.status()["pending"] == 0, "A pushed Blog", timeout=4.0)
+    finally:
+        await stop([task])
+        await monitoring.stop()
+        await runner.aclose()
+    await b.cloud.sign_in("al@example.com", PASSWORD, api.url)
+    await b.cloud.sync()
+    assert "Blog" in b.urls()
+
+
 async def test_a_session_the_server_ended_is_reported_once_and_kept_for_whoami(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
@@ -136,6 +164,7 @@ async def test_a_session_the_server_ended_is_reported_once_and_kept_for_whoami(
     finally:
         await cloud.aclose()
     assert [s.signed_in for s in seen] == [False, False]
+    assert cloud.session.state is SessionState.SESSION_ENDED
     assert seen[0].error is not None
     assert "session has ended" in seen[0].error
     assert seen[1].error is None  # said once; the stored status keeps it
