@@ -4,17 +4,20 @@ import asyncio
 import gc
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 import qasync
 from PySide6.QtWidgets import QApplication, QWidget
+from pytestqt.qtbot import QtBot
 
 from tests.support.wait import until
 
 if TYPE_CHECKING:
     from desktop.runtime.monitoring import Monitoring
     from desktop.ui.app import TrayApp
+    from desktop.ui.tray import TrayIcon
 
 
 def make_qasync_loop() -> asyncio.AbstractEventLoop:
@@ -80,3 +83,42 @@ async def stopping(monitoring: "Monitoring") -> AsyncIterator["Monitoring"]:
         yield monitoring
     finally:
         await monitoring.stop()
+
+
+@pytest.fixture
+def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> "TrayApp":
+    """The tray app on a fresh database in the test's folder, not started (use running());
+    start-at-login entries go to the test's folder and the network always counts as up."""
+    from desktop.storage.database import Database
+    from desktop.ui.app import TrayApp
+
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    instance = QApplication.instance()
+    assert isinstance(instance, QApplication)
+    tray_app = TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
+    tray_app.monitoring._connectivity._route_check = lambda: True
+    return tray_app
+
+
+def tray_of(app: "TrayApp", *, with_account: bool = True) -> "TrayIcon":
+    """A tray icon over the app's controllers (offscreen the app makes none), with its
+    account lines unless told otherwise."""
+    from desktop.ui.tray import TrayIcon
+
+    return TrayIcon(
+        app.monitors,
+        open_window=app.show_window,
+        open_monitor=app.show_monitor,
+        add_monitor=app.add_monitor,
+        open_account=app.show_account,
+        pause_all=lambda pause: None,
+        quit_app=lambda: None,
+        account=app.account if with_account else None,
+    )
+
+
+async def dispose_tray(tray: "TrayIcon") -> None:
+    """Hide and delete a tray icon while the loop still runs."""
+    tray.hide()
+    tray.deleteLater()
+    await asyncio.sleep(0.05)

@@ -1,18 +1,13 @@
 """The Account page and the tray's cloud lines against the real API (sign up, sync, sign out)."""
 
-import asyncio
-from pathlib import Path
-
 import httpx
 import pytest
 from PySide6.QtWidgets import QApplication
-from pytestqt.qtbot import QtBot
 
 from desktop.ui import account_page
 from desktop.ui.account_page import AccountPage
 from desktop.ui.app import TrayApp
-from desktop.ui.tray import TrayIcon
-from tests.desktop.ui.conftest import running
+from tests.desktop.ui.conftest import dispose_tray, running, tray_of
 from tests.support.api_server import ApiServer
 from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe, event, signed
 from tests.support.postgres import PostgresServer
@@ -20,16 +15,6 @@ from tests.support.target import TargetServer
 from tests.support.wait import until
 
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture
-def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> TrayApp:
-    from desktop.storage.database import Database
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    instance = QApplication.instance()
-    assert isinstance(instance, QApplication)
-    return TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
 
 
 async def test_a_user_creates_an_account_syncs_and_signs_out(
@@ -122,26 +107,6 @@ async def test_a_session_the_server_ended_shows_in_the_tooltip_and_the_account_p
         assert page.stack.currentIndex() == 0  # the sign-in form, saying why
         assert "session has ended" in page.form_message.text()
         await dispose_tray(tray)
-
-
-def tray_of(app: TrayApp) -> TrayIcon:
-    """A tray icon over the app's controllers, with its account lines."""
-    return TrayIcon(
-        app.monitors,
-        open_window=app.show_window,
-        open_monitor=app.show_monitor,
-        add_monitor=app.add_monitor,
-        open_account=app.show_account,
-        pause_all=lambda pause: None,
-        quit_app=lambda: None,
-        account=app.account,
-    )
-
-
-async def dispose_tray(tray: TrayIcon) -> None:
-    tray.hide()
-    tray.deleteLater()
-    await asyncio.sleep(0.05)
 
 
 async def test_upgrade_opens_checkout_and_shows_the_plan_once_the_payment_lands(

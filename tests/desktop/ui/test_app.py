@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -12,20 +11,10 @@ from desktop.storage.database import Database
 from desktop.ui.app import NO_TRAY_NOTICE, TrayApp
 from desktop.ui.monitor_dialog import MonitorDialog
 from shared.status import Status
-from tests.desktop.ui.conftest import running
+from tests.desktop.ui.conftest import running, tray_of
 from tests.support.target import TargetServer
 from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
-
-
-@pytest.fixture
-def app(tmp_path: Path, qtbot: QtBot) -> TrayApp:
-    db = Database(tmp_path / "upwatch.sqlite3")
-    instance = QApplication.instance()
-    assert isinstance(instance, QApplication)
-    tray_app = TrayApp(instance, db)
-    tray_app.monitoring._connectivity._route_check = lambda: True
-    return tray_app
 
 
 async def test_a_first_run_shows_the_window_with_its_empty_state(app: TrayApp) -> None:
@@ -138,17 +127,7 @@ async def test_a_site_going_down_turns_the_app_red_and_alerts(
 
 async def test_the_tray_icon_follows_the_worst_state(app: TrayApp, target: TargetServer) -> None:
     async with running(app):
-        from desktop.ui.tray import TrayIcon
-
-        tray = TrayIcon(
-            app.monitors,
-            open_window=app.show_window,
-            open_monitor=app.show_monitor,
-            add_monitor=app.add_monitor,
-            open_account=app.show_account,
-            pause_all=lambda pause: None,
-            quit_app=lambda: None,
-        )
+        tray = tray_of(app, with_account=False)
         await app.monitors.add({"url": target.url("status/200"), "name": "ok", "interval": 60})
         await app.monitors.add(
             {"url": target.url("status/503"), "name": "bad", "interval": 5, "confirmations": 1}

@@ -2,12 +2,9 @@
 of Save shown in the dialog, in full, with what was typed kept."""
 
 import uuid
-from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
-from pytestqt.qtbot import QtBot
 
 from desktop.secrets.store import channel_secret_key
 from desktop.ui.app import TrayApp
@@ -16,16 +13,6 @@ from tests.desktop.ui.conftest import running
 from tests.support.memkeyring import MemoryKeyring
 
 HOOK = "http://127.0.0.1:9/hook"
-
-
-@pytest.fixture
-def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> TrayApp:
-    from desktop.storage.database import Database
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    instance = QApplication.instance()
-    assert isinstance(instance, QApplication)
-    return TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
 
 
 async def add_monitors(app: TrayApp, *names: str) -> dict[str, uuid.UUID]:

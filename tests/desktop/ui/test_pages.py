@@ -3,10 +3,7 @@
 import asyncio
 from pathlib import Path
 
-import pytest
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
-from pytestqt.qtbot import QtBot
 
 from desktop.ui.app import TrayApp
 from desktop.ui.channel_dialog import ChannelDialog
@@ -19,16 +16,6 @@ from tests.desktop.ui.conftest import running
 from tests.support.target import TargetServer
 from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
-
-
-@pytest.fixture
-def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> TrayApp:
-    from desktop.storage.database import Database
-
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    instance = QApplication.instance()
-    assert isinstance(instance, QApplication)
-    return TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
 
 
 def channels_page(app: TrayApp) -> ChannelsPage:
