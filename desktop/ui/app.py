@@ -21,6 +21,7 @@ from desktop.controllers.monitors import MonitorsController
 from desktop.controllers.settings import SettingsController
 from desktop.controllers.sharing import SharingController
 from desktop.errors import UpwatchError
+from desktop.notify.balloons import Balloon, BalloonGrouper
 from desktop.runtime.events import Alerted, Event
 from desktop.runtime.lock import RunnerLock
 from desktop.runtime.monitoring import Monitoring
@@ -33,13 +34,11 @@ from desktop.services.sharing import ShareService
 from desktop.storage.database import Database
 from desktop.ui.account_page import AccountPage
 from desktop.ui.channels_page import ChannelsPage
-from desktop.ui.icons import tray_icon
 from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_page import SettingsPage
 from desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show, instance_name
 from desktop.ui.tasks import spawn
 from desktop.ui.tray import TrayIcon
-from shared.status import Status
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +75,6 @@ class TrayApp:
         self.monitors.monitors_edited.connect(self.account.sync_now)
         self.account_page = AccountPage(self.account, sharing=self.sharing)
         self.window.add_page(self.account_page, "Account")
-        self.window.setWindowIcon(tray_icon(Status.UP))
         self.tray: TrayIcon | None = None
         if self.has_tray:
             self.tray = TrayIcon(
@@ -93,6 +91,8 @@ class TrayApp:
         else:
             self.window.set_notice(NO_TRAY_NOTICE)
             self.window.destroyed.connect(self.quit)
+        # alerts that come together (an import, a network outage) make one balloon
+        self.balloons = BalloonGrouper(self._show_balloon)
         self.monitoring.subscribe(self._desktop_notification)
         self.monitors.storage_problem_changed.connect(self._storage_problem)
         self.stopped = asyncio.Event()
@@ -146,14 +146,18 @@ class TrayApp:
     def _desktop_notification(self, event: Event) -> None:
         if not isinstance(event, Alerted):
             return
-        message = event.message
         if self.tray is not None and self.settings.settings.desktop_notifications:
-            icon = (
-                QSystemTrayIcon.MessageIcon.Critical
-                if message.event in ("down", "reminder")
-                else QSystemTrayIcon.MessageIcon.Information
-            )
-            self.tray.showMessage(message.title, message.body, icon, 10_000)
+            self.balloons.add(event.spec.name, event.message)
+
+    def _show_balloon(self, balloon: Balloon) -> None:
+        if self.tray is None:
+            return
+        icon = (
+            QSystemTrayIcon.MessageIcon.Critical
+            if balloon.critical
+            else QSystemTrayIcon.MessageIcon.Information
+        )
+        self.tray.showMessage(balloon.title, balloon.body, icon, 10_000)
 
     def _storage_problem(self, problem: str) -> None:
         # one balloon when saving starts to fail, not one per failed try (every few seconds,

@@ -1,7 +1,9 @@
 """The widgets with their controllers, and the whole app end to end (offscreen)."""
 
+import asyncio
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
@@ -11,7 +13,7 @@ from desktop.storage.database import Database
 from desktop.ui.app import NO_TRAY_NOTICE, TrayApp
 from desktop.ui.monitor_dialog import MonitorDialog
 from shared.status import Status
-from tests.desktop.ui.conftest import running, tray_of
+from tests.desktop.ui.conftest import dispose_tray, running, tray_of
 from tests.support.target import TargetServer
 from tests.support.wait import until
 from tests.support.webhook import WebhookReceiver
@@ -140,3 +142,32 @@ async def test_the_tray_icon_follows_the_worst_state(app: TrayApp, target: Targe
         assert any(text.startswith("bad") for text in texts)
         assert "Check all now" in texts
         assert "Quit Upwatch" in texts
+
+
+async def test_alerts_that_come_together_make_one_notification_balloon(
+    app: TrayApp, target: TargetServer, switch_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    switches = [f"{switch_name}-{i}" for i in range(3)]
+    async with running(app):
+        tray = tray_of(app, with_account=False)
+        shown: list[tuple[str, str]] = []
+        monkeypatch.setattr(
+            tray, "showMessage", lambda title, body, *_: shown.append((title, body))
+        )
+        app.tray = tray
+        for i, switch in enumerate(switches):
+            fields = {"name": f"site-{i}", "url": target.switch_url(switch), "confirmations": 1}
+            await app.monitors.add(fields)
+        await until(lambda: all(row.status == Status.UP for row in app.monitors.rows))
+        try:
+            for switch in switches:
+                target.set_switch(switch, status=500)
+            app.monitors.check_all()
+            await until(lambda: len(shown) == 1, timeout=10)
+            await asyncio.sleep(2)  # and no second one
+        finally:
+            for switch in switches:
+                target.clear_switch(switch)
+            app.tray = None
+            await dispose_tray(tray)
+    assert shown == [("3 monitors are down", "site-0, site-1, site-2")]
