@@ -13,7 +13,7 @@ import qasync
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
-from desktop.config import data_dir, database_path
+from desktop.config import data_dir
 from desktop.controllers.account import AccountController
 from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
@@ -24,14 +24,9 @@ from desktop.errors import UpwatchError
 from desktop.notify.balloons import Balloon, BalloonGrouper
 from desktop.runtime.events import Alerted, Event
 from desktop.runtime.lock import RunnerLock
-from desktop.runtime.monitoring import Monitoring
-from desktop.secrets.store import SecretStore, store_choice
-from desktop.services.channels import ChannelService
-from desktop.services.cloud import CloudService
-from desktop.services.monitors import MonitorService
-from desktop.services.settings import SettingsService
+from desktop.secrets.store import store_choice
 from desktop.services.sharing import ShareService
-from desktop.storage.database import Database
+from desktop.services.workspace import Workspace
 from desktop.ui.account_page import AccountPage
 from desktop.ui.channels_page import ChannelsPage
 from desktop.ui.main_window import MainWindow
@@ -48,18 +43,18 @@ NO_TRAY_NOTICE = "No system tray here: Upwatch runs while this window is open."
 class TrayApp:
     """Owns the parts of the running app and stops them cleanly on Quit."""
 
-    def __init__(self, app: QApplication, db: Database) -> None:
+    def __init__(self, app: QApplication, workspace: Workspace) -> None:
         self.app = app
-        self.db = db
-        stored = SettingsService(db).load()
-        self.monitoring = Monitoring(db, secrets=SecretStore(), settings=stored)
-        service = MonitorService(db)
+        self.workspace = workspace
+        stored = workspace.stored_settings()
+        self.monitoring = workspace.monitoring(stored)
+        service = workspace.monitors()
         self.monitors = MonitorsController(service, self.monitoring)
         self.detail = DetailController(service, self.monitoring)
-        self.channels = ChannelsController(ChannelService(db, SecretStore()))
-        self.settings = SettingsController(SettingsService(db), self.monitoring, settings=stored)
+        self.channels = ChannelsController(workspace.channels())
+        self.settings = SettingsController(workspace.settings(), self.monitoring, settings=stored)
         self.has_tray = QSystemTrayIcon.isSystemTrayAvailable()
-        cloud = CloudService(db, SecretStore())
+        cloud = workspace.cloud()
         self.sharing = SharingController(ShareService(cloud, service))
         self.window = MainWindow(
             self.monitors,
@@ -110,10 +105,11 @@ class TrayApp:
         await self.monitoring.start()
         self.account.start()
         self._refresher = spawn(self.monitors.keep_uptime_fresh())
-        if not self.has_tray or not self.monitors.rows or self.db.moved_aside is not None:
+        notice = self.workspace.notice
+        if not self.has_tray or not self.monitors.rows or notice is not None:
             self.show_window()
-        if self.db.moved_aside is not None:
-            self.database_notice = self._notice_box(self.db.moved_aside.message)
+        if notice is not None:
+            self.database_notice = self._notice_box(notice)
         gc.freeze()  # start-up objects live forever: keep them out of full collections
 
     def show_window(self) -> None:
@@ -189,7 +185,7 @@ class TrayApp:
         finally:
             if self.tray is not None:
                 self.tray.hide()
-            self.db.close()
+            self.workspace.close()
             self.stopped.set()
 
 
@@ -207,7 +203,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     try:
         lock.acquire()
         store_choice()  # a wrong UPWATCH_SECRET_STORE is said here, not as a traceback
-        db = Database(database_path())
+        workspace = Workspace()
     except UpwatchError as exc:
         sys.stderr.write(f"upwatch: error: {exc.message}\n")
         QMessageBox.critical(None, "Upwatch", exc.message)
@@ -215,7 +211,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        tray_app = TrayApp(app, db)
+        tray_app = TrayApp(app, workspace)
         instance = SingleInstance(name, tray_app.show_window)
         app.aboutToQuit.connect(tray_app.quit)
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -234,6 +230,6 @@ def run_app(argv: Sequence[str] = ()) -> int:
 async def _run(tray_app: TrayApp) -> None:
     await tray_app.start()
     where = "in the system tray" if tray_app.has_tray else "in its window (no system tray here)"
-    sys.stdout.write(f"Upwatch is running {where}. Database: {tray_app.db.path}\n")
+    sys.stdout.write(f"Upwatch is running {where}. Database: {tray_app.workspace.path}\n")
     sys.stdout.flush()
     await tray_app.stopped.wait()

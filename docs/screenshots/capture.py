@@ -27,8 +27,8 @@ from PySide6.QtCore import QPoint, QRect  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from desktop.config import database_path  # noqa: E402
 from desktop.services.monitors import MonitorService  # noqa: E402
+from desktop.services.workspace import Workspace  # noqa: E402
 from desktop.storage.database import Database  # noqa: E402
 from desktop.storage.monitors import MonitorRepository  # noqa: E402
 from desktop.storage.writer import Outcome, ResultWriter  # noqa: E402
@@ -160,14 +160,14 @@ def main() -> None:
         stripe_price_business="price_business",
         stripe_api_base=stripe_api.base_url,
     ).start()
-    db = Database(database_path())
-    seed(db, target)
+    workspace = Workspace()
+    seed(workspace.db, target)
     app = QApplication([sys.argv[0]])
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        tray_app = TrayApp(app, db)
+        tray_app = TrayApp(app, workspace)
         loop.run_until_complete(shoot(app, tray_app, api.url))
         loop.run_until_complete(tray_app.stopped.wait())
     api.stop()

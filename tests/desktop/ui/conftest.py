@@ -89,13 +89,13 @@ async def stopping(monitoring: "Monitoring") -> AsyncIterator["Monitoring"]:
 def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> "TrayApp":
     """The tray app on a fresh database in the test's folder, not started (use running());
     start-at-login entries go to the test's folder and the network always counts as up."""
-    from desktop.storage.database import Database
+    from desktop.services.workspace import Workspace
     from desktop.ui.app import TrayApp
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
     instance = QApplication.instance()
     assert isinstance(instance, QApplication)
-    tray_app = TrayApp(instance, Database(tmp_path / "upwatch.sqlite3"))
+    tray_app = TrayApp(instance, Workspace(tmp_path / "upwatch.sqlite3"))
     tray_app.monitoring._connectivity._route_check = lambda: True
     return tray_app
 

@@ -210,9 +210,6 @@ async def test_share_puts_the_selected_monitor_on_a_public_page_and_copies_its_l
 async def test_a_status_page_that_could_not_be_read_says_so_and_shows_once_the_server_answers(
     app: TrayApp, api: ApiServer, target: TargetServer
 ) -> None:
-    from desktop.secrets.store import SecretStore
-    from desktop.services.cloud import CloudService
-    from desktop.services.monitors import MonitorService
     from desktop.services.sharing import ShareService
     from shared.monitor import MonitorSpec
     from tests.support.cutting_proxy import CuttingProxy
@@ -220,10 +217,10 @@ async def test_a_status_page_that_could_not_be_read_says_so_and_shows_once_the_s
     proxy = CuttingProxy(api.port).start()
     try:
         # signed in and shared from a terminal before the app starts
-        shop = MonitorService(app.db).add(MonitorSpec(name="Shop", url=target.url("/")))
-        cloud = CloudService(app.db, SecretStore())
+        shop = app.workspace.monitors().add(MonitorSpec(name="Shop", url=target.url("/")))
+        cloud = app.workspace.cloud()
         await cloud.sign_up("al@example.com", PASSWORD, proxy.url)
-        await ShareService(cloud, MonitorService(app.db)).share([str(shop.id)])
+        await ShareService(cloud, app.workspace.monitors()).share([str(shop.id)])
         await cloud.aclose()
         # then the server is away as the app starts: no request reaches it (a cut answer
         # would be worse: a refresh the server took but whose new token never arrived ends

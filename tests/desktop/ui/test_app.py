@@ -7,9 +7,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 from pytestqt.qtbot import QtBot
 
-from desktop.secrets.store import SecretStore
-from desktop.services.channels import ChannelService
-from desktop.storage.database import Database
+from desktop.services.workspace import Workspace
 from desktop.ui.app import NO_TRAY_NOTICE, TrayApp
 from desktop.ui.monitor_dialog import MonitorDialog
 from shared.status import Status
@@ -40,10 +38,11 @@ async def test_a_damaged_database_was_moved_aside_and_the_window_says_where(
     warning over its window, which is shown even when a tray would hide it."""
     path = tmp_path / "upwatch.sqlite3"
     path.write_bytes(b"not a database " * 1000)
-    db = Database(path)
+    workspace = Workspace(path)
+    db = workspace.db
     instance = QApplication.instance()
     assert isinstance(instance, QApplication)
-    tray_app = TrayApp(instance, db)
+    tray_app = TrayApp(instance, workspace)
     async with running(tray_app):
         box = tray_app.database_notice
         assert box is not None
@@ -58,7 +57,7 @@ async def test_a_damaged_database_was_moved_aside_and_the_window_says_where(
 
 async def test_an_intact_database_opens_without_a_notice(app: TrayApp) -> None:
     async with running(app):
-        assert app.db.moved_aside is None
+        assert app.workspace.notice is None
         assert app.database_notice is None
 
 
@@ -98,7 +97,7 @@ async def test_a_site_going_down_turns_the_app_red_and_alerts(
 ) -> None:
     """End to end: dialog → down on 500 → red state and tooltip → webhook alert → recovery."""
     async with running(app):
-        ChannelService(app.db, SecretStore()).add("hook", webhook.apprise_url())
+        app.workspace.channels().add("hook", webhook.apprise_url())
         dialog = MonitorDialog(app.monitors, parent=app.window)
         dialog.url.setText(target.switch_url(switch_name))
         dialog.name.setText("Shop")
