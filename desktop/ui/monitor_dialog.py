@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
+    QAbstractSpinBox,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -30,22 +31,40 @@ from desktop.services.checks import probe_once
 from desktop.services.validation import make_spec
 from desktop.ui.icons import COLOURS
 from desktop.ui.tasks import spawn
-from shared.monitor import METHODS, MonitorSpec, field_bounds, field_default
+from shared.monitor import (
+    DEFAULT_TIMEOUT_S,
+    METHODS,
+    MonitorSpec,
+    field_bounds,
+    field_default,
+)
 from shared.status import Status
 
-
-def _high(name: str) -> int:
-    return int(field_bounds(name)[1])
+# Number boxes take any number a person types: a value out of the spec's range is kept as
+# typed and marked at its field (blocking Save), never snapped to another value.
+_TYPED_MAX = 2**31 - 1
 
 
 def _spin(name: str, *, suffix: str = "", off: str | None = None) -> QSpinBox:
-    """A spin box with the spec's bounds and default; off: an optional rule, 0 shows this."""
-    low, high = field_bounds(name)
-    box = QSpinBox(minimum=0 if off else int(low), maximum=int(high), suffix=suffix)
+    """A spin box with the spec's default; off: an optional rule, 0 shows this."""
+    box = QSpinBox(minimum=0, maximum=_TYPED_MAX, suffix=suffix)
     if off:
         box.setSpecialValueText(off)
     box.setValue(field_default(name) or 0)
     return box
+
+
+def range_error(name: str, value: float, unit: str, *, off: bool) -> str | None:
+    """Return why value is out of MonitorSpec's range for field name (None when it is in
+    range, or 0 where 0 switches the rule off)."""
+    if off and value == 0:
+        return None
+    low, high = field_bounds(name)
+    exclusive_low = name == "timeout"  # more than 0 s
+    if (value > low if exclusive_low else value >= low) and value <= high:
+        return None
+    lowest = "more than 0" if exclusive_low else f"{low:g}{unit} or more"
+    return f"{lowest}, at most {high:g}{unit}"
 
 
 def _section(text: str) -> QLabel:
@@ -78,6 +97,12 @@ class MonitorDialog(QDialog):
         self._build()
         if spec is not None:
             self._fill(spec)
+        # the timeout follows a shorter interval, on screen, until the user sets it
+        self._timeout_follows = spec is None or spec.timeout == min(
+            DEFAULT_TIMEOUT_S, spec.interval
+        )
+        self.timeout.editingFinished.connect(self._timeout_set)
+        self.interval.valueChanged.connect(self._interval_changed)
         self._validate_soon = QTimer(self, singleShot=True, interval=250)
         self._validate_soon.timeout.connect(self.validate)
         for widget in self._inputs():
@@ -95,7 +120,7 @@ class MonitorDialog(QDialog):
         self.name = QLineEdit(placeholderText="defaults to the host name")
         self.interval = _spin("interval", suffix=" s")
         # a timeout under a second is allowed but rarely meant: the form starts at 1 s
-        self.timeout = QDoubleSpinBox(minimum=1, maximum=_high("timeout"), decimals=1, suffix=" s")
+        self.timeout = QDoubleSpinBox(minimum=0, maximum=_TYPED_MAX, decimals=1, suffix=" s")
         self.timeout.setValue(field_default("timeout"))
         self.method = QComboBox()
         self.method.addItems(list(METHODS))
@@ -121,22 +146,32 @@ class MonitorDialog(QDialog):
         form = QFormLayout()
         form.addRow("URL", self.url)
         form.addRow("Name", self.name)
-        form.addRow("Check every", self.interval)
+        self._numbers: dict[str, tuple[QAbstractSpinBox, str, str, QLabel]] = {}
+        form.addRow("Check every", self._number("interval", self.interval, "Check every", " s"))
         form.addRow(_section("What counts as up"))
         form.addRow("Expected status", self.expected)
         form.addRow("Keyword", self.keyword)
         form.addRow("", self.keyword_absent)
-        form.addRow("Degraded when slower than", self.degraded)
+        form.addRow(
+            "Degraded when slower than",
+            self._number("degraded_after_ms", self.degraded, "Degraded when slower than", " ms"),
+        )
         form.addRow(_section("Request"))
         form.addRow("Method", self.method)
-        form.addRow("Timeout", self.timeout)
+        form.addRow("Timeout", self._number("timeout", self.timeout, "Timeout", " s"))
         form.addRow("Headers", self.headers)
         form.addRow("Body", self.body)
         form.addRow("", self.follow)
         form.addRow("", self.verify)
         form.addRow(_section("Alerts"))
-        form.addRow("Failures before alerting", self.confirmations)
-        form.addRow("Remind while down every", self.reminder)
+        form.addRow(
+            "Failures before alerting",
+            self._number("confirmations", self.confirmations, "Failures before alerting", ""),
+        )
+        form.addRow(
+            "Remind while down every",
+            self._number("reminder_minutes", self.reminder, "Remind while down every", " min"),
+        )
         if self._channels is not None and self._channels.channels:
             boxes = QVBoxLayout()
             for info in self._channels.channels:
@@ -178,6 +213,41 @@ class MonitorDialog(QDialog):
         layout.addLayout(test_row)
         layout.addWidget(self.buttons)
 
+    def _number(self, name: str, box: QAbstractSpinBox, label: str, unit: str) -> QWidget:
+        """The box with the note that says, beside it, when its value is out of range."""
+        note = QLabel()
+        note.setStyleSheet(f"color: {COLOURS[Status.DOWN]};")
+        note.setVisible(False)
+        row = QWidget()
+        line = QHBoxLayout(row)
+        line.setContentsMargins(0, 0, 0, 0)
+        line.addWidget(box)
+        line.addWidget(note, 1)
+        self._numbers[name] = (box, label, unit, note)
+        return row
+
+    def range_errors(self) -> list[str]:
+        """Mark each number out of range at its field; return "Label: allowed" for each."""
+        errors = []
+        for name, (box, label, unit, note) in self._numbers.items():
+            value = box.value()  # type: ignore[attr-defined]
+            off = bool(box.specialValueText())
+            problem = range_error(name, value, unit, off=off)
+            note.setText(problem or "")
+            note.setVisible(problem is not None)
+            box.setStyleSheet(f"border: 1px solid {COLOURS[Status.DOWN]};" if problem else "")
+            box.setToolTip(f"{label}: {problem}" if problem else "")
+            if problem:
+                errors.append(f"{label}: {problem}")
+        return errors
+
+    def _timeout_set(self) -> None:
+        self._timeout_follows = False
+
+    def _interval_changed(self, interval: int) -> None:
+        if self._timeout_follows and interval > 0:
+            self.timeout.setValue(min(DEFAULT_TIMEOUT_S, float(interval)))
+
     def _inputs(self) -> list[QWidget]:
         return [
             self.url, self.name, self.interval, self.timeout, self.method, self.expected,
@@ -218,7 +288,7 @@ class MonitorDialog(QDialog):
             "url": self.url.text(),
             "name": self.name.text().strip() or None,
             "interval": self.interval.value(),
-            "timeout": min(self.timeout.value(), float(self.interval.value())),
+            "timeout": self.timeout.value(),
             "method": self.method.currentText(),
             "expected_status": self.expected.text(),
             "keyword": self.keyword.text() or None,
@@ -236,6 +306,9 @@ class MonitorDialog(QDialog):
         return fields
 
     def _spec_or_error(self) -> tuple[MonitorSpec | None, str | None]:
+        out_of_range = self.range_errors()
+        if out_of_range:
+            return None, "; ".join(out_of_range)
         try:
             fields = self.fields()
             if self._spec is not None:

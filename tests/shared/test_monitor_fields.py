@@ -279,24 +279,37 @@ def test_the_dialog_shows_and_returns_every_field_it_has() -> None:
         assert value == getattr(SAMPLE, name), f"tray monitor dialog: {name} (fill or fields)"
 
 
-# the number boxes of the dialog: spec field -> (widget attribute, lowest it shows)
-DIALOG_NUMBERS: dict[str, tuple[str, float | None]] = {
-    "interval": ("interval", None),
-    "timeout": ("timeout", 1.0),  # under a second is allowed but rarely meant: from 1 s
-    "degraded_after_ms": ("degraded", 0.0),  # 0 shows "off": None
-    "confirmations": ("confirmations", None),
-    "reminder_minutes": ("reminder", 0.0),  # 0 shows "never": None
+# the number boxes of the dialog: spec field -> (widget attribute, whether 0 switches it off)
+DIALOG_NUMBERS: dict[str, tuple[str, bool]] = {
+    "interval": ("interval", False),
+    "timeout": ("timeout", False),
+    "degraded_after_ms": ("degraded", True),  # 0 shows "off": None
+    "confirmations": ("confirmations", False),
+    "reminder_minutes": ("reminder", True),  # 0 shows "never": None
 }
 
 
 @pytest.mark.parametrize("name", list(DIALOG_NUMBERS))
-def test_the_dialog_number_boxes_take_the_spec_limits(name: str) -> None:
-    attribute, lowest = DIALOG_NUMBERS[name]
+def test_the_dialog_marks_numbers_outside_the_spec_limits(name: str) -> None:
+    attribute, off = DIALOG_NUMBERS[name]
     low, high = field_bounds(name)
+    # timeout must be more than 0 s: its lowest allowed value is a tenth
+    lowest = low + 0.1 if name == "timeout" else low
+    below = 0.0 if name == "timeout" else low - 1
+    inside, outside = [lowest, high] + ([0.0] if off else []), [below, high + 1]
+    if off:
+        outside.remove(below)  # 0 is "off" there, and nothing is below it
     dialog = _dialog(SAMPLE)
     try:
         box = getattr(dialog, attribute)
-        shown = (box.minimum(), box.maximum())
+        marked = {}
+        for value in (*inside, *outside):
+            box.setValue(value)
+            marked[value] = any(
+                e.startswith(dialog._numbers[name][1]) for e in dialog.range_errors()
+            )
     finally:
         dialog.deleteLater()
-    assert shown == (low if lowest is None else lowest, high), f"tray monitor dialog: {name}"
+    assert marked == {**dict.fromkeys(inside, False), **dict.fromkeys(outside, True)}, (
+        f"tray monitor dialog: {name}"
+    )
