@@ -6,7 +6,7 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QItemSelection, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QByteArray, QItemSelection, QSettings, QSortFilterProxyModel, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -34,6 +34,10 @@ from desktop.ui.share import share_monitor
 from desktop.ui.table_model import COLUMNS, ID_ROLE, SORT_ROLE, MonitorTableModel
 from desktop.ui.tasks import spawn
 from shared.status import Status
+
+SETTINGS_ORG = SETTINGS_APP = "Upwatch"
+COLUMNS_KEY = "monitor-list/columns"
+NAME_MAX_PX = 320
 
 
 class MainWindow(QMainWindow):
@@ -78,14 +82,20 @@ class MainWindow(QMainWindow):
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
-        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # "Admin … portal" keeps both ends of a long name readable; the tooltip has it all
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         header = self.table.horizontalHeader()
         # Sized once, when the first rows arrive: ResizeToContents would re-measure the
-        # visible rows on every dataChanged (each check result), on the UI thread.
+        # visible rows on every dataChanged (each check result), on the UI thread. The
+        # widths a user drags are kept between launches.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setResizeContentsPrecision(100)
-        self._columns_sized = False
         header.setSectionResizeMode(COLUMNS.index("URL"), QHeaderView.ResizeMode.Stretch)
+        self._columns_sized = self._restore_columns()
+        self._save_columns_soon = QTimer(self, singleShot=True, interval=500)
+        self._save_columns_soon.timeout.connect(self.save_columns)
+        header.sectionResized.connect(lambda *_: self._save_columns_soon.start())
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _: self.edit_selected())
 
@@ -209,6 +219,16 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(tray_icon(Status(status)))
         self.statusBar().showMessage(text)
 
+    def _restore_columns(self) -> bool:
+        state = QSettings(SETTINGS_ORG, SETTINGS_APP).value(COLUMNS_KEY)
+        header = self.table.horizontalHeader()
+        return isinstance(state, QByteArray) and header.restoreState(state)
+
+    def save_columns(self) -> None:
+        """Remember the column widths for the next launch."""
+        state = self.table.horizontalHeader().saveState()
+        QSettings(SETTINGS_ORG, SETTINGS_APP).setValue(COLUMNS_KEY, state)
+
     def _rows_changed(self) -> None:
         empty = not self.monitors.rows
         if not empty and not self._columns_sized:
@@ -217,6 +237,9 @@ class MainWindow(QMainWindow):
             # statuses change later: leave room for the longest one, with its dot
             widest = self.table.fontMetrics().horizontalAdvance("Degraded") + 44
             self.table.setColumnWidth(0, max(self.table.columnWidth(0), widest))
+            # one very long name must not push the URL out of sight
+            name = COLUMNS.index("Name")
+            self.table.setColumnWidth(name, min(self.table.columnWidth(name), NAME_MAX_PX))
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
         self.filter.setVisible(not empty)
@@ -298,6 +321,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing hides the window while the tray keeps Upwatch running."""
+        self.save_columns()
         if self._keep_running():
             event.ignore()
             self.hide()

@@ -66,8 +66,9 @@ class MonitorTableModel(QAbstractTableModel):
             return self._text(row, column)
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
             return dot_icon(row.status)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return row.last_error or row.spec.url
+        if role == Qt.ItemDataRole.ToolTipRole:  # the full name and URL however narrow
+            lines = [row.spec.name, row.spec.url, *([row.last_error] if row.last_error else [])]
+            return "\n".join(lines)
         if role == SORT_ROLE:
             return self._sort_key(row, column)
         if role == ID_ROLE:

@@ -3,6 +3,7 @@
 import asyncio
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QIcon
 
 from desktop.ui.app import TrayApp
@@ -189,3 +190,26 @@ async def test_the_window_icon_shows_the_same_status_as_the_tray(
         )
         await until(lambda: app.monitors.summary[0] == Status.DOWN, timeout=30)
         assert same(app.window.windowIcon(), Status.DOWN)
+
+
+async def test_the_list_keeps_long_names_readable_and_its_column_widths(
+    app: TrayApp, target: TargetServer
+) -> None:
+    from desktop.ui.main_window import MainWindow
+
+    long_name = "Admin portal of the accounting department, second site"
+    async with running(app):
+        await app.monitors.add({"name": long_name, "url": target.url("status/200")})
+        window = app.window
+        await until(lambda: window.proxy.rowCount() == 1)
+        tip = window.proxy.data(window.proxy.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+        assert tip.splitlines()[:2] == [long_name, target.url("status/200")]
+        assert window.table.textElideMode() == Qt.TextElideMode.ElideMiddle
+        assert window.table.columnWidth(1) <= 320  # the URL column keeps its room
+        window.table.setColumnWidth(1, 251)
+        window.save_columns()
+        again = MainWindow(app.monitors, app.detail, keep_running_in_tray=lambda: True)
+        try:
+            assert again.table.columnWidth(1) == 251
+        finally:
+            again.deleteLater()
