@@ -54,6 +54,16 @@ def _spin(name: str, *, suffix: str = "", off: str | None = None) -> QSpinBox:
     return box
 
 
+def with_scheme(typed: str) -> str:
+    """Return typed with https:// in front when it is a bare host name or address
+    ("example.com/health"); anything with a scheme, or empty, as it is."""
+    text = typed.strip()
+    if not text or "://" in text or text.startswith("/") or " " in text:
+        return typed
+    host = text.split("/", 1)[0]
+    return f"https://{text}" if "." in host or host.startswith("[") or ":" in host else typed
+
+
 def range_error(name: str, value: float, unit: str, *, off: bool) -> str | None:
     """Return why value is out of MonitorSpec's range for field name (None when it is in
     range, or 0 where 0 switches the rule off)."""
@@ -102,6 +112,7 @@ class MonitorDialog(QDialog):
             DEFAULT_TIMEOUT_S, spec.interval
         )
         self.timeout.editingFinished.connect(self._timeout_set)
+        self.url.editingFinished.connect(self._complete_url)
         self.interval.valueChanged.connect(self._interval_changed)
         self._validate_soon = QTimer(self, singleShot=True, interval=250)
         self._validate_soon.timeout.connect(self.validate)
@@ -240,6 +251,12 @@ class MonitorDialog(QDialog):
             if problem:
                 errors.append(f"{label}: {problem}")
         return errors
+
+    def _complete_url(self) -> None:
+        # "example.com" means https://example.com: said in the field itself, before Save
+        completed = with_scheme(self.url.text())
+        if completed != self.url.text():
+            self.url.setText(completed)
 
     def _timeout_set(self) -> None:
         self._timeout_follows = False

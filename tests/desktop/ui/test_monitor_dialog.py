@@ -81,3 +81,24 @@ async def test_a_shorter_interval_brings_an_untouched_timeout_along_on_screen(
         assert dialog.timeout.value() == 8.0  # set by the user: left as it is, and marked
         assert not save_enabled(dialog)
         assert "timeout" in dialog.error.text()
+
+
+@pytest.mark.parametrize(
+    ("typed", "shown"),
+    [
+        ("example.com", "https://example.com"),
+        ("shop.example.com/health", "https://shop.example.com/health"),
+        ("192.168.1.10:8080/status", "https://192.168.1.10:8080/status"),
+        ("http://intranet.local/", "http://intranet.local/"),
+        ("", ""),
+        ("not a url", "not a url"),
+    ],
+)
+async def test_a_bare_host_becomes_https_in_the_field_before_saving(
+    app: TrayApp, typed: str, shown: str
+) -> None:
+    async with running(app):
+        dialog = MonitorDialog(app.monitors, parent=app.window)
+        dialog.url.setText(typed)
+        dialog.url.editingFinished.emit()
+        assert dialog.url.text() == shown
