@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 
 from desktop.cli.context import Context, err, out
-from desktop.errors import InvalidInput
 from desktop.services.transfer import (
+    RENDERERS,
     build_export,
-    export_csv,
-    export_json,
-    export_yaml,
     import_document,
     parse_document,
+    read_text_file,
+    write_private_file,
 )
 
 
@@ -22,13 +21,9 @@ def cmd_export(ctx: Context, args: argparse.Namespace) -> int:
     """Write monitors and channels as JSON, YAML or CSV."""
     with_channels = args.format != "csv" and not args.no_channels
     document = build_export(ctx.db, ctx.secrets, with_channels=with_channels)
-    render = {"json": export_json, "yaml": export_yaml, "csv": export_csv}[args.format]
-    text = render(document)
+    text = RENDERERS[args.format](document)
     if args.output and args.output != "-":
-        path = Path(args.output)
-        path.touch(mode=0o600, exist_ok=True)  # it may hold channel tokens: owner only
-        path.chmod(0o600)
-        path.write_text(text, encoding="utf-8")
+        write_private_file(Path(args.output), text)
         what = _count(len(document.monitors), "monitor")
         if with_channels:
             what += " and " + _count(len(document.channels), "channel")
@@ -46,12 +41,7 @@ def _count(number: int, noun: str) -> str:
 
 def cmd_import(ctx: Context, args: argparse.Namespace) -> int:
     """Create or update monitors and channels from an export file."""
-    try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {args.file}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise InvalidInput(f"{args.file} is not UTF-8 text") from None
+    text = sys.stdin.read() if args.file == "-" else read_text_file(Path(args.file))
     monitors, channels = import_document(ctx.db, ctx.secrets, parse_document(text))
     out(f"Imported {monitors} monitors and {channels} channels.")
     return 0

@@ -7,6 +7,7 @@ import io
 import json
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import yaml
@@ -195,3 +196,49 @@ def _upsert_channel(
     # an imported address replaces whatever the cloud had: this computer holds it now
     row.cloud = None if row.cloud == "remote" else row.cloud
     channels.queue_push(row)
+
+
+RENDERERS = {"json": export_json, "yaml": export_yaml, "csv": export_csv}
+
+
+def read_text_file(path: Path) -> str:
+    """Return a file's UTF-8 text; raise InvalidInput saying why it cannot be read."""
+    try:
+        return path.read_text("utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"{path} is not UTF-8 text") from None
+
+
+def write_private_file(path: Path, text: str) -> None:
+    """Write text to path, readable by its owner only (an export may hold channel tokens)."""
+    try:
+        path.touch(mode=0o600, exist_ok=True)
+        path.chmod(0o600)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror}") from None
+
+
+class TransferService:
+    """Export to and import from files: the tray app's File menu."""
+
+    def __init__(self, db: Database, secrets: SecretStore) -> None:
+        self.db = db
+        self.secrets = secrets
+
+    def import_file(self, path: Path) -> tuple[int, int]:
+        """Import an Upwatch export file; return (monitors, channels); raise InvalidInput
+        and write nothing when any of it is wrong."""
+        return import_document(self.db, self.secrets, parse_document(read_text_file(path)))
+
+    def export_file(self, path: Path, *, with_channels: bool = True) -> tuple[int, int]:
+        """Write every monitor (and channel) to path as JSON, or YAML or CSV by its suffix
+        (CSV holds no channels); return (monitors, channels)."""
+        kind = {".yaml": "yaml", ".yml": "yaml", ".csv": "csv"}.get(path.suffix.lower(), "json")
+        document = build_export(
+            self.db, self.secrets, with_channels=with_channels and kind != "csv"
+        )
+        write_private_file(path, RENDERERS[kind](document))
+        return len(document.monitors), len(document.channels)

@@ -15,6 +15,7 @@ from desktop.services.channels import ChannelService
 from desktop.services.cloud import CloudService
 from desktop.services.monitors import MonitorService
 from desktop.services.settings import SettingsService
+from desktop.services.transfer import TransferService
 from desktop.storage.database import Database
 
 
@@ -59,6 +60,10 @@ class Workspace:
     def cloud(self) -> CloudService:
         """Upwatch Cloud: the account and sync."""
         return CloudService(self.db, SecretStore())
+
+    def transfer(self) -> TransferService:
+        """Export to and import from files."""
+        return TransferService(self.db, SecretStore())
 
     def close(self) -> None:
         """Close the database."""

@@ -20,6 +20,7 @@ from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController
 from desktop.controllers.settings import SettingsController
 from desktop.controllers.sharing import SharingController
+from desktop.controllers.transfer import TransferController
 from desktop.errors import UpwatchError
 from desktop.notify.balloons import Balloon, BalloonGrouper
 from desktop.runtime.events import Alerted, Event
@@ -62,6 +63,8 @@ class TrayApp:
             keep_running_in_tray=lambda: self.has_tray,
             channels=self.channels,
             sharing=self.sharing,
+            transfer=TransferController(workspace.transfer(), self.monitors, self.channels),
+            quit_app=self.quit,
         )
         self.window.add_page(ChannelsPage(self.channels), "Alert channels")
         self.window.add_page(SettingsPage(self.settings), "Settings")

@@ -6,7 +6,15 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import QByteArray, QItemSelection, QSettings, QSortFilterProxyModel, Qt, QTimer
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelection,
+    QPoint,
+    QSettings,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+)
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -14,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QSplitter,
     QTableView,
@@ -27,8 +36,10 @@ from desktop.controllers.channels import ChannelsController
 from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController, MonitorView
 from desktop.controllers.sharing import SharingController
+from desktop.controllers.transfer import TransferController
 from desktop.ui.detail_pane import DetailPane
 from desktop.ui.icons import tray_icon
+from desktop.ui.menus import build_menus
 from desktop.ui.monitor_dialog import MonitorDialog
 from desktop.ui.share import share_monitor
 from desktop.ui.table_model import COLUMNS, ID_ROLE, SORT_ROLE, MonitorTableModel
@@ -43,6 +54,12 @@ NAME_MAX_PX = 320
 class MainWindow(QMainWindow):
     """Monitors on the left, the selected one's detail on the right; more pages in tabs."""
 
+    # made by build_menus (desktop/ui/menus.py)
+    import_action: QAction
+    export_action: QAction
+    quit_action: QAction
+    find_action: QAction
+
     def __init__(
         self,
         monitors: MonitorsController,
@@ -51,6 +68,8 @@ class MainWindow(QMainWindow):
         keep_running_in_tray: Callable[[], bool],
         channels: ChannelsController | None = None,
         sharing: SharingController | None = None,
+        transfer: TransferController | None = None,
+        quit_app: Callable[[], None] | None = None,
     ) -> None:
         super().__init__()
         self.monitors = monitors
@@ -58,6 +77,8 @@ class MainWindow(QMainWindow):
         self._keep_running = keep_running_in_tray
         self.channels = channels
         self.sharing = sharing
+        self.transfer = transfer
+        self._quit_app = quit_app
         self.setWindowTitle("Upwatch")
         self.resize(1180, 720)
 
@@ -126,7 +147,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(splitter, "Monitors")
         self.setCentralWidget(self.tabs)
         self._build_toolbar()
+        build_menus(self)
         self.tabs.currentChanged.connect(lambda _index: self._update_actions())
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu_at)
         self.notice = QLabel()
         self.statusBar().addPermanentWidget(self.notice)
         self.storage_problem = QLabel()
@@ -153,7 +177,9 @@ class MainWindow(QMainWindow):
         self.delete_action = self._action(
             toolbar, "Delete", self.delete_selected, QKeySequence.StandardKey.Delete
         )
-        self.pause_action = self._action(toolbar, "Pause", self.toggle_pause_selected)
+        self.pause_action = self._action(
+            toolbar, "Pause", self.toggle_pause_selected, QKeySequence(Qt.Key.Key_Space)
+        )
         self.check_action = self._action(
             toolbar, "Check now", self.check_selected, QKeySequence("Ctrl+R")
         )
@@ -175,6 +201,36 @@ class MainWindow(QMainWindow):
         action.triggered.connect(lambda _=False: slot())
         toolbar.addAction(action)
         return action
+
+    def row_menu(self) -> QMenu:
+        """The right-click menu of the selected row: the monitor actions."""
+        menu = QMenu(self)
+        for action in (self.edit_action, self.pause_action, self.check_action, self.share_action):
+            if action.isVisible():
+                menu.addAction(action)
+        menu.addSeparator()
+        menu.addAction(self.delete_action)
+        return menu
+
+    def _row_menu_at(self, position: QPoint) -> None:
+        index = self.table.indexAt(position)
+        if not index.isValid():
+            return
+        self.table.selectRow(index.row())
+        self.row_menu().popup(self.table.viewport().mapToGlobal(position))
+
+    def focus_filter(self) -> None:
+        """Put the cursor in the filter (Ctrl+F), on the Monitors tab."""
+        self.tabs.setCurrentIndex(0)
+        self.filter.setFocus()
+        self.filter.selectAll()
+
+    def quit_app(self) -> None:
+        """Leave Upwatch (File → Quit), or just close the window when nothing else runs."""
+        if self._quit_app is not None:
+            self._quit_app()
+        else:
+            self.close()
 
     # -- selection ----------------------------------------------------------------------------
 
