@@ -9,8 +9,9 @@ arrives inside it is shown once, when it closes.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from shared.messages import Message
 
@@ -34,6 +35,8 @@ class Balloon:
     title: str
     body: str
     critical: bool
+    # the monitors it tells of, bad news first: a click opens the window on the first
+    monitor_ids: tuple[uuid.UUID, ...] = field(default=())
 
 
 def group_balloon(alerts: Sequence[tuple[str, Message]]) -> Balloon:
@@ -79,11 +82,14 @@ class BalloonGrouper:
         self._show = show
         self._window = window
         self._pending: list[tuple[str, Message]] = []
+        self._ids: list[tuple[bool, uuid.UUID]] = []
         self._timer: asyncio.TimerHandle | None = None
 
-    def add(self, name: str, message: Message) -> None:
+    def add(self, name: str, message: Message, monitor_id: uuid.UUID | None = None) -> None:
         """Queue the alert of monitor name; the balloon comes when the window closes."""
         self._pending.append((name, message))
+        if monitor_id is not None:
+            self._ids.append((message.event not in _BAD, monitor_id))
         if self._timer is None:
             self._timer = asyncio.get_running_loop().call_later(self._window, self.flush)
 
@@ -93,5 +99,7 @@ class BalloonGrouper:
             self._timer.cancel()
             self._timer = None
         pending, self._pending = self._pending, []
+        ids, self._ids = self._ids, []
         if pending:
-            self._show(group_balloon(pending))
+            bad_first = tuple(monitor_id for _, monitor_id in sorted(ids, key=lambda i: i[0]))
+            self._show(replace(group_balloon(pending), monitor_ids=bad_first))

@@ -91,6 +91,9 @@ class TrayApp:
             self.window.destroyed.connect(self.quit)
         # alerts that come together (an import, a network outage) make one balloon
         self.balloons = BalloonGrouper(self._show_balloon)
+        self._last_balloon: Balloon | None = None
+        if self.tray is not None:
+            self.tray.messageClicked.connect(self.balloon_clicked)
         self.monitoring.subscribe(self._desktop_notification)
         self.monitors.storage_problem_changed.connect(self._storage_problem)
         self.stopped = asyncio.Event()
@@ -146,11 +149,12 @@ class TrayApp:
         if not isinstance(event, Alerted):
             return
         if self.tray is not None and self.settings.settings.desktop_notifications:
-            self.balloons.add(event.spec.name, event.message)
+            self.balloons.add(event.spec.name, event.message, event.spec.id)
 
     def _show_balloon(self, balloon: Balloon) -> None:
         if self.tray is None:
             return
+        self._last_balloon = balloon
         icon = (
             QSystemTrayIcon.MessageIcon.Critical
             if balloon.critical
@@ -158,11 +162,21 @@ class TrayApp:
         )
         self.tray.showMessage(balloon.title, balloon.body, icon, 10_000)
 
+    def balloon_clicked(self) -> None:
+        """A click on the last balloon opens the window on the monitor it tells of first
+        (the worst news)."""
+        balloon, self._last_balloon = self._last_balloon, None
+        if balloon is not None and balloon.monitor_ids:
+            self.show_monitor(balloon.monitor_ids[0])
+        else:
+            self.show_window()
+
     def _storage_problem(self, problem: str) -> None:
         # one balloon when saving starts to fail, not one per failed try (every few seconds,
         # each with its own count); the status bar follows every change
         alerted, self._storage_alerted = self._storage_alerted, bool(problem)
         if problem and not alerted and self.tray is not None:
+            self._last_balloon = None  # a click on this one opens the window, no monitor
             self.tray.showMessage(
                 "Upwatch cannot save", problem, QSystemTrayIcon.MessageIcon.Critical, 10_000
             )

@@ -1,6 +1,7 @@
 """Desktop balloons that arrive together are shown as one."""
 
 import asyncio
+import uuid
 
 import pytest
 
@@ -62,3 +63,14 @@ async def test_flush_shows_what_is_gathered_at_once(pending: int) -> None:
     await asyncio.sleep(0)
     grouper.flush()
     assert len(shown) == (1 if pending else 0)
+
+
+async def test_notification_click_target_is_the_worst_news_first() -> None:
+    shown: list[Balloon] = []
+    grouper = BalloonGrouper(shown.append, window=60)
+    blog, shop, api = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    grouper.add(*alert("Blog", "up"), blog)
+    grouper.add(*alert("Shop"), shop)
+    grouper.add(*alert("API"), api)
+    grouper.flush()
+    assert shown[0].monitor_ids == (shop, api, blog)

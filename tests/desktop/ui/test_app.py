@@ -10,6 +10,7 @@ from pytestqt.qtbot import QtBot
 from desktop.services.workspace import Workspace
 from desktop.ui.app import NO_TRAY_NOTICE, TrayApp
 from desktop.ui.monitor_dialog import MonitorDialog
+from shared.messages import Message
 from shared.status import Status
 from tests.desktop.ui.conftest import dispose_tray, running, tray_of
 from tests.support.target import TargetServer
@@ -170,3 +171,29 @@ async def test_alerts_that_come_together_make_one_notification_balloon(
             app.tray = None
             await dispose_tray(tray)
     assert shown == [("3 monitors are down", "site-0, site-1, site-2")]
+
+
+async def test_notification_click_opens_the_window_on_the_monitor_it_tells_of(
+    app: TrayApp, target: TargetServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running(app):
+        tray = tray_of(app, with_account=False)
+        monkeypatch.setattr(tray, "showMessage", lambda *_: None)
+        app.tray = tray
+        ok = await app.monitors.add({"name": "ok", "url": target.url("status/200")})
+        bad = await app.monitors.add({"name": "bad", "url": target.url("status/503")})
+        await until(lambda: app.window.proxy.rowCount() == 2)
+        app.window.hide()
+        try:
+            message = Message("down", "bad is down", "…")
+            app.balloons.add("bad", message, bad.id)
+            app.balloons.add("ok", Message("up", "ok is up again", "…"), ok.id)
+            app.balloons.flush()
+            app.balloon_clicked()
+            assert app.window.isVisible()
+            view = app.window.selected()
+            assert view is not None
+            assert view.spec.id == bad.id
+        finally:
+            app.tray = None
+            await dispose_tray(tray)
