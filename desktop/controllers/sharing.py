@@ -39,11 +39,11 @@ class SharingController(QObject):
             self.pages_changed.emit()
         return None
 
-    async def share(self, monitor_id: str) -> tuple[SharedPage | None, str | None]:
-        """Put a monitor on the status page (made if needed): (the page, None), or (None,
+    async def share(self, monitor_ids: list[str]) -> tuple[SharedPage | None, str | None]:
+        """Put monitors on the status page (made if needed): (the page, None), or (None,
         what to tell the user)."""
         try:
-            page = await self.service.share([monitor_id])
+            page = await self.service.share(monitor_ids)
         except NotSignedIn:
             return None, (
                 "Sign in to Upwatch Cloud on the Account tab first: status pages are public"

@@ -37,6 +37,7 @@ from desktop.controllers.detail import DetailController
 from desktop.controllers.monitors import MonitorsController, MonitorView
 from desktop.controllers.sharing import SharingController
 from desktop.controllers.transfer import TransferController
+from desktop.ui import bulk
 from desktop.ui.detail_pane import DetailPane
 from desktop.ui.icons import tray_icon
 from desktop.ui.menus import build_menus
@@ -98,7 +99,8 @@ class MainWindow(QMainWindow):
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # Shift/Ctrl-click and Ctrl+A select many: the actions act on all of them
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         self.table.setShowGrid(False)
@@ -234,14 +236,20 @@ class MainWindow(QMainWindow):
 
     # -- selection ----------------------------------------------------------------------------
 
+    def selected_views(self) -> list[MonitorView]:
+        """The monitors selected in the table, in its order."""
+        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda index: index.row())
+        views = []
+        for row in rows:
+            index = self.monitors.row_of(uuid.UUID(str(self.proxy.data(row, ID_ROLE))))
+            if index is not None:
+                views.append(self.monitors.rows[index])
+        return views
+
     def selected(self) -> MonitorView | None:
-        """The monitor selected in the table, if any."""
-        rows = self.table.selectionModel().selectedRows()
-        if not rows:
-            return None
-        monitor_id = uuid.UUID(str(self.proxy.data(rows[0], ID_ROLE)))
-        index = self.monitors.row_of(monitor_id)
-        return None if index is None else self.monitors.rows[index]
+        """The monitor selected in the table (the first of several), if any."""
+        views = self.selected_views()
+        return views[0] if views else None
 
     def select_monitor(self, monitor_id: uuid.UUID) -> None:
         """Select a monitor in the table (and show its detail)."""
@@ -262,13 +270,12 @@ class MainWindow(QMainWindow):
         # only while the table is on screen
         on_monitors = self.tabs.currentIndex() == 0
         self.toolbar.setVisible(on_monitors)
-        view = self.selected() if on_monitors else None
-        actions = (self.edit_action, self.delete_action, self.pause_action, self.check_action)
-        for action in (*actions, self.share_action):
-            action.setEnabled(view is not None)
-        paused = view is not None and not view.spec.is_active
-        self.pause_action.setText("Resume" if paused else "Pause")
-        self.check_action.setEnabled(view is not None and view.spec.is_active)
+        views = self.selected_views() if on_monitors else []
+        self.edit_action.setEnabled(len(views) == 1)
+        for action in (self.delete_action, self.pause_action, self.share_action):
+            action.setEnabled(bool(views))
+        self.pause_action.setText("Resume" if bulk.resumes(views) else "Pause")
+        self.check_action.setEnabled(any(view.spec.is_active for view in views))
 
     def _summary_changed(self, status: str, text: str) -> None:
         # the title bar and the task switcher show the same colour as the tray icon
@@ -329,39 +336,30 @@ class MainWindow(QMainWindow):
             self.detail.select(dialog.saved.id)
 
     def delete_selected(self) -> None:
-        """Delete the selected monitor after confirmation."""
-        view = self.selected()
-        if view is None:
-            return
-        answer = QMessageBox.question(
-            self,
-            "Delete monitor",
-            f"Delete “{view.spec.name}” and all its history? This cannot be undone.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            spawn(self.monitors.run_safely(self.monitors.remove(view.spec.id)))
+        """Delete the selected monitors after one confirmation."""
+        views = self.selected_views()
+        if views and bulk.confirm_delete(self, views):
+            spawn(bulk.delete(self.monitors, views))
 
     def toggle_pause_selected(self) -> None:
-        """Pause or resume the selected monitor."""
-        view = self.selected()
-        if view is not None:
-            action = self.monitors.set_active(view.spec.id, not view.spec.is_active)
-            spawn(self.monitors.run_safely(action))
+        """Resume the selected monitors when all are paused, else pause them."""
+        views = self.selected_views()
+        if views:
+            spawn(bulk.pause_or_resume(self.monitors, views))
 
     def check_selected(self) -> None:
-        """Check the selected monitor now."""
-        view = self.selected()
-        if view is not None and not self.monitors.check_now(view.spec.id):
-            self.statusBar().showMessage(f"{view.spec.name} is being checked already", 3000)
+        """Check the selected monitors now."""
+        busy = bulk.check_now(self.monitors, self.selected_views())
+        if busy:
+            self.statusBar().showMessage(f"{', '.join(busy)}: being checked already", 3000)
 
     def share_selected(self) -> asyncio.Task[QMessageBox] | None:
-        """Put the selected monitor on the public status page and copy its link."""
-        view = self.selected()
-        if view is None or self.sharing is None:
+        """Put the selected monitors on the public status page and copy its link."""
+        views = self.selected_views()
+        if not views or self.sharing is None:
             return None
-        return spawn(share_monitor(self, self.sharing, str(view.spec.id), view.spec.name))
+        ids = [str(view.spec.id) for view in views]
+        return spawn(share_monitor(self, self.sharing, ids, bulk.label(views)))
 
     def show_error(self, message: str) -> None:
         """Tell the user what went wrong."""

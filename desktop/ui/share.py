@@ -20,10 +20,11 @@ def copy_link(url: str) -> None:
 
 
 async def share_monitor(
-    parent: QWidget, controller: SharingController, monitor_id: str, name: str
+    parent: QWidget, controller: SharingController, monitor_ids: list[str], name: str
 ) -> QMessageBox:
-    """Put the monitor on the status page, copy the page's link and say so (with Open)."""
-    page, problem = await controller.share(monitor_id)
+    """Put the monitors on the status page, copy the page's link and say so (with Open);
+    name says which ("Shop", "3 monitors")."""
+    page, problem = await controller.share(monitor_ids)
     box = QMessageBox(parent)
     box.setWindowTitle("Share status page")
     if page is None:
@@ -34,7 +35,8 @@ async def share_monitor(
     else:
         copy_link(page.url)
         box.setIcon(QMessageBox.Icon.Information)
-        box.setText(f"{name} is on your status page “{page.title}”. The link is copied:")
+        where = "is" if len(monitor_ids) == 1 else "are"
+        box.setText(f"{name} {where} on your status page “{page.title}”. The link is copied:")
         box.setInformativeText(
             f"{page.url}\n\nAnyone with the link sees its status, uptime and incidents"
             " (never its address or errors)."
