@@ -34,6 +34,7 @@ from desktop.ui.main_window import MainWindow
 from desktop.ui.settings_page import SettingsPage
 from desktop.ui.single_instance import SingleInstance, ask_running_instance_to_show, instance_name
 from desktop.ui.tasks import spawn
+from desktop.ui.theme import Theme
 from desktop.ui.tray import TrayIcon
 
 log = logging.getLogger(__name__)
@@ -211,6 +212,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     app = QApplication([sys.argv[0], *argv])
     app.setApplicationName("Upwatch")
+    theme = Theme(app)  # light or dark as the system says, and when it changes
     app.setQuitOnLastWindowClosed(False)
     name = instance_name()
     if ask_running_instance_to_show(name):
@@ -240,6 +242,7 @@ def run_app(argv: Sequence[str] = ()) -> int:
         wake_python.start()
         loop.run_until_complete(_run(tray_app))
         instance.close()
+    del theme
     lock.release()
     return 0
 

@@ -27,6 +27,7 @@ from desktop.notify.targets import FIELDS, KINDS, ChannelKind
 from desktop.services.channels import ChannelInfo
 from desktop.ui.icons import COLOURS
 from desktop.ui.tasks import spawn
+from desktop.ui.theme import mute
 from shared.status import Status
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,7 @@ class ChannelDialog(QDialog):
             + (" Leave the fields empty to keep the current address." if channel else "")
         )
         note.setWordWrap(True)
-        note.setStyleSheet("color: #6b7280;")
+        mute(note)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCharts import QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
-from PySide6.QtCore import QDateTime, QMargins, Qt
+from PySide6.QtCore import QDateTime, QEvent, QMargins, Qt
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.controllers.detail import DetailController
 from desktop.services.monitors import MonitorDetail
 from desktop.ui.icons import colour, dot_icon
+from desktop.ui.theme import is_dark, mute
 from desktop.ui.uptime_bars import UptimeBars
 from shared.messages import format_duration
 from shared.status import Status
@@ -45,7 +46,7 @@ class DetailPane(QWidget):
         empty = QLabel("Select a monitor to see its response times, uptime and incidents.")
         empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         empty.setWordWrap(True)
-        empty.setStyleSheet("color: #6b7280;")
+        mute(empty)
         self.stack.addWidget(empty)
         self.stack.addWidget(self._build_detail())
         layout = QVBoxLayout(self)
@@ -57,7 +58,7 @@ class DetailPane(QWidget):
         self.title = QLabel()
         self.title.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.subtitle = QLabel()
-        self.subtitle.setStyleSheet("color: #6b7280;")
+        mute(self.subtitle)
         self.subtitle.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         figures = QGridLayout()
@@ -66,14 +67,14 @@ class DetailPane(QWidget):
             value = QLabel("—")
             value.setStyleSheet("font-size: 16px; font-weight: 600;")
             caption = QLabel(f"uptime {name}")
-            caption.setStyleSheet("color: #6b7280;")
+            mute(caption)
             figures.addWidget(value, 0, column)
             figures.addWidget(caption, 1, column)
             self.figures[name] = value
         self.p95 = QLabel("—")
         self.p95.setStyleSheet("font-size: 16px; font-weight: 600;")
         p95_caption = QLabel("p95 response 24h")
-        p95_caption.setStyleSheet("color: #6b7280;")
+        mute(p95_caption)
         figures.addWidget(self.p95, 0, 4)
         figures.addWidget(p95_caption, 1, 4)
 
@@ -91,6 +92,8 @@ class DetailPane(QWidget):
         chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
         self.series.attachAxis(self.x_axis)
         self.series.attachAxis(self.y_axis)
+        self.chart = chart
+        self._theme_chart()
         self.chart_view = QChartView(chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.chart_view.setMinimumHeight(170)
@@ -122,6 +125,20 @@ class DetailPane(QWidget):
         layout.addLayout(bars_caption)
         layout.addWidget(self.lists, 2)
         return page
+
+    def changeEvent(self, event: QEvent) -> None:
+        """A new palette (the system turned light or dark) re-themes the chart."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._theme_chart()
+
+    def _theme_chart(self) -> None:
+        dark = is_dark(self.palette())
+        theme = QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight
+        if self.chart.theme() != theme:
+            self.chart.setTheme(theme)  # this resets the series' pen: set it again
+            self.chart.setBackgroundRoundness(0)
+            self.series.setPen(QPen(colour(Status.UP), 2))
 
     def clear(self) -> None:
         """Show the hint instead of a monitor."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QHelpEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from desktop.ui.icons import colour
@@ -15,10 +15,11 @@ from shared.uptime import Rollup, format_uptime
 DAYS = 90
 
 
-def bar_colour(rollup: Rollup | None) -> QColor:
-    """Green at 100 %, amber below 99.5 % or with degraded checks, red below 95 %, grey: no data."""
+def bar_colour(rollup: Rollup | None, no_data: QColor | None = None) -> QColor:
+    """Green at 100 %, amber below 99.5 % or with degraded checks, red below 95 %, no_data
+    (a light grey by default; the palette's mid tone in the window): no data."""
     if rollup is None or rollup.uptime is None:
-        return QColor("#d5d8dc")
+        return no_data or QColor("#d5d8dc")
     if rollup.uptime < 95.0:
         return colour(Status.DOWN)
     if rollup.uptime < 99.5 or rollup.degraded:
@@ -55,8 +56,9 @@ class UptimeBars(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         step = self.width() / DAYS
+        no_data = self.palette().color(QPalette.ColorRole.Mid)
         for index in range(DAYS):
-            painter.setBrush(bar_colour(self._days.get(self._day(index))))
+            painter.setBrush(bar_colour(self._days.get(self._day(index)), no_data))
             bar = QRectF(index * step + 0.5, 2, max(step - 1.5, 1.0), self.height() - 4)
             painter.drawRoundedRect(bar, 1.5, 1.5)
         painter.end()
