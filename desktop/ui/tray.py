@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 from desktop.controllers.account import AccountController
 from desktop.controllers.monitors import MonitorsController
 from desktop.ui.icons import dot_icon, tray_icon
-from shared.status import Status
+from shared.status import SEVERITY, Status
 
 MAX_MENU_MONITORS = 15
 
@@ -83,7 +83,10 @@ class TrayIcon(QSystemTrayIcon):
         summary = menu.addAction(text)
         summary.setEnabled(False)
         menu.addSeparator()
-        rows = self._controller.rows
+        # the worst first (down, degraded, …), then by name: what needs a look is on top
+        rows = sorted(
+            self._controller.rows, key=lambda r: (-SEVERITY[r.status], r.spec.name.lower())
+        )
         for row in rows[:MAX_MENU_MONITORS]:
             response = "" if row.last_response_ms is None else f"  —  {row.last_response_ms} ms"
             where = row.where_down()

@@ -197,3 +197,24 @@ async def test_notification_click_opens_the_window_on_the_monitor_it_tells_of(
         finally:
             app.tray = None
             await dispose_tray(tray)
+
+
+async def test_the_tray_menu_lists_down_monitors_first(app: TrayApp, target: TargetServer) -> None:
+    async with running(app):
+        tray = tray_of(app, with_account=False)
+        try:
+            await app.monitors.add({"name": "a-ok", "url": target.url("status/200")})
+            await app.monitors.add(
+                {
+                    "name": "z-bad",
+                    "url": target.url("status/503"),
+                    "interval": 5,
+                    "confirmations": 1,
+                }
+            )
+            await until(lambda: app.monitors.summary[0] == Status.DOWN, timeout=30)
+            tray.rebuild_menu()
+            names = [a.text() for a in tray.menu.actions() if a.text().startswith(("a-", "z-"))]
+            assert [name.split()[0] for name in names] == ["z-bad", "a-ok"]
+        finally:
+            await dispose_tray(tray)
