@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from desktop.errors import UpwatchError
 from desktop.runtime.events import Event, Saved
 from desktop.runtime.monitoring import Monitoring
+from desktop.services.chart import DEFAULT_SPAN
 from desktop.services.monitors import MonitorDetail, MonitorService
 
 
@@ -24,6 +25,7 @@ class DetailController(QObject):
         self._service = service
         self._selected: uuid.UUID | None = None
         self.detail: MonitorDetail | None = None
+        self.chart_span = DEFAULT_SPAN
         self._pending: asyncio.Task[None] | None = None
         if monitoring is not None:
             monitoring.subscribe(self._on_event)
@@ -42,13 +44,21 @@ class DetailController(QObject):
             return
         self._schedule_load()
 
+    def set_chart_span(self, span: str) -> None:
+        """Chart another range ("1h", "24h", "7d", "30d") of the monitor shown."""
+        self.chart_span = span
+        if self._selected is not None:
+            self._schedule_load()
+
     async def load(self) -> None:
         """Load the selected monitor's detail in a worker thread, then emit loaded."""
         monitor_id = self._selected
         if monitor_id is None:
             return
         try:
-            detail = await asyncio.to_thread(self._service.detail, monitor_id)
+            detail = await asyncio.to_thread(
+                self._service.detail, monitor_id, chart_span=self.chart_span
+            )
         except UpwatchError:
             detail = None  # deleted meanwhile
         if monitor_id != self._selected:

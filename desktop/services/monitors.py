@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from desktop.services.chart import DEFAULT_SPAN, ChartData, chart_data
 from desktop.services.validation import make_spec
 from desktop.storage.database import Database
 from desktop.storage.history import HistoryRepository, IncidentView
@@ -73,6 +74,7 @@ class MonitorDetail:
     days: list[tuple[datetime, Rollup]]  # oldest first, days with data only
     incidents: list[IncidentView]  # newest first
     windows: dict[str, Rollup]  # "24h", "7d", "30d", "90d"
+    chart: ChartData
     where_down: str | None = None  # compared with the cloud's newest result
 
 
@@ -170,8 +172,11 @@ class MonitorService:
             monitors.append(MonitorReport(row.name, rollups.get(row.pk, Rollup()), clipped))
         return Report(start, end, monitors)
 
-    def detail(self, monitor_id: uuid.UUID, *, checks: int = 200) -> MonitorDetail:
-        """Return a monitor's recent checks, 90 daily rollups, incidents and uptime windows."""
+    def detail(
+        self, monitor_id: uuid.UUID, *, checks: int = 200, chart_span: str = DEFAULT_SPAN
+    ) -> MonitorDetail:
+        """Return a monitor's recent checks, 90 daily rollups, incidents, uptime windows and
+        its chart over chart_span."""
         now = datetime.now(UTC)
         with self.db.reader() as session:
             row = MonitorRepository(session).find(str(monitor_id))
@@ -190,4 +195,12 @@ class MonitorService:
                 days=history.daily_rollups(pk, 90, now),
                 incidents=history.incidents(pk),
                 windows=windows,
+                chart=chart_data(
+                    history,
+                    pk,
+                    monitor_id,
+                    span=chart_span,
+                    now=now,
+                    degraded_after_ms=row.degraded_after_ms,
+                ),
             )

@@ -20,7 +20,7 @@ from sqlmodel import Session
 from desktop.storage.codes import SOURCE_CODE, STATUS_OF
 from desktop.storage.database import dbapi
 from shared.result import CheckResult, Source, from_ms, to_ms
-from shared.uptime import HISTOGRAM_SIZE, ROLLUP_COLUMNS, Rollup, window_start
+from shared.uptime import HISTOGRAM_SIZE, HOUR_S, ROLLUP_COLUMNS, Rollup, window_start
 
 THIS_COMPUTER = "this computer"
 CLOUD = "cloud"
@@ -95,16 +95,33 @@ def daily_rollups(
     """Return (day, rollup) for the last days UTC days that have data, oldest first; each
     day from one origin as the module says."""
     _, first = _rollup_window(timedelta(days=days), now)
+    return bucket_rollups(conn, monitor_pk, "rollups_daily", first)
+
+
+def hourly_rollups(
+    conn: sqlite3.Connection, monitor_pk: int, since: datetime
+) -> list[tuple[datetime, Rollup]]:
+    """Return (hour, rollup) for the hours from since's that have data, oldest first; each
+    hour from one origin as the module says."""
+    first = int(since.timestamp()) // HOUR_S * HOUR_S
+    return bucket_rollups(conn, monitor_pk, "rollups_hourly", first)
+
+
+def bucket_rollups(
+    conn: sqlite3.Connection, monitor_pk: int, table: str, first: int
+) -> list[tuple[datetime, Rollup]]:
+    """Return (bucket start, rollup) of one rollup table (our own constant, never input)
+    from bucket first (Unix s) on, oldest first, each bucket from one origin."""
     rows = conn.execute(
-        f"SELECT bucket, source, {_COLS} FROM rollups_daily"  # noqa: S608
+        f"SELECT bucket, source, {_COLS} FROM {table}"  # noqa: S608
         " WHERE monitor_pk = ? AND bucket >= ? GROUP BY bucket, source ORDER BY bucket",
         (monitor_pk, first),
     ).fetchall()
-    by_day: dict[int, dict[int, Rollup]] = {}
+    by_bucket: dict[int, dict[int, Rollup]] = {}
     for row in rows:
-        by_day.setdefault(row[0], {})[row[1]] = _rollup(row[2:])
+        by_bucket.setdefault(row[0], {})[row[1]] = _rollup(row[2:])
     return [
-        (datetime.fromtimestamp(day, UTC), one_origin(sources)) for day, sources in by_day.items()
+        (datetime.fromtimestamp(at, UTC), one_origin(sources)) for at, sources in by_bucket.items()
     ]
 
 
@@ -247,11 +264,21 @@ class HistoryRepository:
         """Return (day, rollup) for the last days UTC days that have data, oldest first."""
         return daily_rollups(self._conn, monitor_pk, days, now)
 
+    def hourly_rollups(self, monitor_pk: int, since: datetime) -> list[tuple[datetime, Rollup]]:
+        """Return (hour, rollup) for the hours from since's that have data, oldest first."""
+        return hourly_rollups(self._conn, monitor_pk, since)
+
     def recent_checks(
-        self, monitor_pk: int, monitor_id: uuid.UUID, *, limit: int = 50
+        self,
+        monitor_pk: int,
+        monitor_id: uuid.UUID,
+        *,
+        limit: int = 50,
+        since: datetime | None = None,
     ) -> list[CheckResult]:
-        """Return the newest checks of a monitor from every origin, newest first."""
-        return recent_checks(self._conn, monitor_pk, monitor_id, limit=limit)
+        """Return the newest checks of a monitor from every origin, newest first (none
+        older than since)."""
+        return recent_checks(self._conn, monitor_pk, monitor_id, limit=limit, since=since)
 
     def incidents(self, monitor_pk: int, *, limit: int = 20) -> list[IncidentView]:
         """Return the newest incidents of a monitor, newest first."""

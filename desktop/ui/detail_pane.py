@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from PySide6.QtCharts import QChart, QChartView, QDateTimeAxis, QLineSeries, QValueAxis
-from PySide6.QtCore import QDateTime, QEvent, QMargins, Qt
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -21,8 +19,9 @@ from PySide6.QtWidgets import (
 
 from desktop.controllers.detail import DetailController
 from desktop.services.monitors import MonitorDetail
-from desktop.ui.icons import colour, dot_icon
-from desktop.ui.theme import is_dark, mute
+from desktop.ui.icons import dot_icon
+from desktop.ui.response_chart import ResponseChart
+from desktop.ui.theme import mute
 from desktop.ui.uptime_bars import UptimeBars
 from shared.messages import format_duration
 from shared.status import Status
@@ -78,25 +77,9 @@ class DetailPane(QWidget):
         figures.addWidget(self.p95, 0, 4)
         figures.addWidget(p95_caption, 1, 4)
 
-        self.series = QLineSeries()
-        self.series.setPen(QPen(colour(Status.UP), 2))
-        chart = QChart()
-        chart.addSeries(self.series)
-        chart.legend().hide()
-        chart.setMargins(QMargins(4, 4, 4, 4))
-        chart.setBackgroundRoundness(0)
-        self.x_axis = QDateTimeAxis(format="HH:mm", tickCount=6)
-        self.y_axis = QValueAxis(labelFormat="%.0f", tickCount=4, min=0)
-        self.y_axis.setTitleText("ms")
-        chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
-        chart.addAxis(self.y_axis, Qt.AlignmentFlag.AlignLeft)
-        self.series.attachAxis(self.x_axis)
-        self.series.attachAxis(self.y_axis)
-        self.chart = chart
-        self._theme_chart()
-        self.chart_view = QChartView(chart)
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumHeight(170)
+        self.response = ResponseChart()
+        self.response.span_chosen.connect(self._controller.set_chart_span)
+        self.chart = self.response.chart
 
         self.bars = UptimeBars()
         bars_caption = QHBoxLayout()
@@ -118,27 +101,12 @@ class DetailPane(QWidget):
         layout.addWidget(self.title)
         layout.addWidget(self.subtitle)
         layout.addLayout(figures)
-        layout.addWidget(QLabel("<b>Response time</b>"))
-        layout.addWidget(self.chart_view, 2)
+        layout.addWidget(self.response, 2)
         layout.addWidget(QLabel("<b>Uptime, last 90 days</b>"))
         layout.addWidget(self.bars)
         layout.addLayout(bars_caption)
         layout.addWidget(self.lists, 2)
         return page
-
-    def changeEvent(self, event: QEvent) -> None:
-        """A new palette (the system turned light or dark) re-themes the chart."""
-        super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange:
-            self._theme_chart()
-
-    def _theme_chart(self) -> None:
-        dark = is_dark(self.palette())
-        theme = QChart.ChartTheme.ChartThemeDark if dark else QChart.ChartTheme.ChartThemeLight
-        if self.chart.theme() != theme:
-            self.chart.setTheme(theme)  # this resets the series' pen: set it again
-            self.chart.setBackgroundRoundness(0)
-            self.series.setPen(QPen(colour(Status.UP), 2))
 
     def clear(self) -> None:
         """Show the hint instead of a monitor."""
@@ -160,28 +128,10 @@ class DetailPane(QWidget):
             label.setText(format_uptime(detail.windows[name].uptime))
         p95 = detail.windows["24h"].p95_ms
         self.p95.setText("—" if p95 is None else f"≤ {p95} ms")
-        self._fill_chart(detail)
+        self.response.show_data(detail.chart)
         self.bars.set_days(detail.days)
         self._fill_lists(detail)
         self.stack.setCurrentIndex(1)
-
-    def _fill_chart(self, detail: MonitorDetail) -> None:
-        points = [
-            (c.checked_at, c.response_time_ms)
-            for c in reversed(detail.checks)
-            if c.response_time_ms is not None
-        ]
-        self.series.clear()
-        for moment, ms in points:
-            self.series.append(moment.timestamp() * 1000, ms)
-        if points:
-            first, last = points[0][0], points[-1][0]
-            self.x_axis.setFormat("HH:mm" if last - first <= timedelta(days=1) else "d MMM")
-            self.x_axis.setRange(
-                QDateTime.fromMSecsSinceEpoch(int(first.timestamp() * 1000)),
-                QDateTime.fromMSecsSinceEpoch(int(last.timestamp() * 1000) + 1000),
-            )
-            self.y_axis.setRange(0, max(ms for _, ms in points) * 1.2 + 1)
 
     def _fill_lists(self, detail: MonitorDetail) -> None:
         self.incidents.clear()

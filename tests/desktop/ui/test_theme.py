@@ -44,7 +44,8 @@ async def test_dark_mode_follows_the_system_and_back(app: TrayApp, theme: Theme)
 async def test_dark_mode_keeps_the_status_colours_of_the_chart(app: TrayApp, theme: Theme) -> None:
     async with running(app):
         pane = app.window.detail_pane
-        before = pane.series.pen().color().name()
+        colours = {s: p.color().name() for s, p in pane.response.points.items()}
         theme.apply(Qt.ColorScheme.Dark)
         await until(lambda: pane.chart.theme() == QChart.ChartTheme.ChartThemeDark)
-        assert pane.series.pen().color().name() == before
+        assert {s: p.color().name() for s, p in pane.response.points.items()} == colours
+        assert pane.response.threshold.pen().style() == Qt.PenStyle.DashLine
