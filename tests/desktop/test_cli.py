@@ -24,6 +24,12 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+def add_ok_and_broken(capsys: pytest.CaptureFixture[str], target: TargetServer) -> None:
+    """Add "ok", whose address answers 200, and "broken", whose address answers 503."""
+    run(capsys, "add", target.url("status/200"), "--name", "ok")
+    run(capsys, "add", target.url("status/503"), "--name", "broken")
+
+
 def db_bytes(home: Path) -> bytes:
     return b"".join(p.read_bytes() for p in sorted(home.iterdir()) if p.is_file())
 
@@ -75,8 +81,7 @@ def test_add_list_check_and_history(
 def test_list_shows_the_states_check_all_just_reported(
     upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
 ) -> None:
-    run(capsys, "add", target.url("status/200"), "--name", "ok")
-    run(capsys, "add", target.url("status/503"), "--name", "broken")
+    add_ok_and_broken(capsys, target)
     run(capsys, "add", target.url("status/200"), "--name", "resting", "--paused")
     assert run(capsys, "check", "--all")[0] == 1
     _, out, _ = run(capsys, "list")
@@ -149,8 +154,7 @@ def test_list_shows_when_another_computer_last_checked(
 def test_check_exits_1_when_a_site_is_down(
     upwatch_home: Path, capsys: pytest.CaptureFixture[str], target: TargetServer
 ) -> None:
-    run(capsys, "add", target.url("status/200"), "--name", "ok")
-    run(capsys, "add", target.url("status/503"), "--name", "broken")
+    add_ok_and_broken(capsys, target)
     code, out, _ = run(capsys, "check", "--all")
     assert code == 1
     assert "expected 200-299, got 503" in out

@@ -103,6 +103,9 @@ def text_option(option: str, value: str) -> list[str]:
 # -- add and edit -----------------------------------------------------------------------------
 
 
+# what comes before the options: `add` of a new monitor, `edit` of the monitor `keep`
+ADD = ["add", "http://127.0.0.1:9/"]
+EDIT = ["edit", "keep"]
 TERMINAL_CONTROLS = ["\x1b[2J\x1b]0;owned\x07", "\x08\x08\x08", "\x9b31m", "\x7f"]
 
 
@@ -150,13 +153,14 @@ def test_add_refuses_nul_in_headers_and_expected_codes(
     assert_refused(capsys, argv, TEXT_OPTIONS[option][1], before)
 
 
+@pytest.mark.parametrize("command", [ADD, EDIT], ids=["add", "edit"])
 @FUZZ
 @given(option=st.sampled_from(["name", "keyword", "body"]), value=with_bad(NUL))
-def test_add_refuses_nul_in_name_keyword_and_body(
-    home: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+def test_add_and_edit_refuse_nul_in_name_keyword_and_body(
+    home: Path, capsys: pytest.CaptureFixture[str], command: list[str], option: str, value: str
 ) -> None:
     before = snapshot(capsys)
-    argv = ["add", "http://127.0.0.1:9/", *text_option(option, value)]
+    argv = [*command, *text_option(option, value)]
     assert_refused(capsys, argv, TEXT_OPTIONS[option][1], before)
 
 
@@ -172,30 +176,14 @@ def test_edit_refuses_a_lone_surrogate_in_any_text_option(
     assert TEXT_OPTIONS[option][1] in err
 
 
+# each bad character gets its own run of examples
+@pytest.mark.parametrize("bad", [NUL, SURROGATE], ids=["nul", "surrogate"])
 @FUZZ
-@given(option=st.sampled_from(["name", "keyword", "body"]), value=with_bad(NUL))
-def test_edit_refuses_nul_in_name_keyword_and_body(
-    home: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+@given(data=st.data())
+def test_edit_of_a_reference_with_a_bad_character_finds_no_monitor(
+    home: Path, capsys: pytest.CaptureFixture[str], bad: st.SearchStrategy[str], data: st.DataObject
 ) -> None:
-    before = snapshot(capsys)
-    argv = ["edit", "keep", *text_option(option, value)]
-    assert_refused(capsys, argv, TEXT_OPTIONS[option][1], before)
-
-
-@FUZZ
-@given(ref=with_bad(NUL))
-def test_edit_of_a_reference_with_nul_finds_no_monitor(
-    home: Path, capsys: pytest.CaptureFixture[str], ref: str
-) -> None:
-    before = snapshot(capsys)
-    assert_refused(capsys, ["edit", ref, "--name", "x"], "no monitor matches", before)
-
-
-@FUZZ
-@given(ref=with_bad(SURROGATE))
-def test_edit_of_a_reference_with_a_surrogate_finds_no_monitor(
-    home: Path, capsys: pytest.CaptureFixture[str], ref: str
-) -> None:
+    ref = data.draw(with_bad(bad), label="ref")
     before = snapshot(capsys)
     assert_refused(capsys, ["edit", ref, "--name", "x"], "no monitor matches", before)
 
@@ -283,6 +271,15 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
+def assert_import_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, text: str, field: str
+) -> None:
+    """Assert that importing a file holding text is refused, naming field, and changes nothing."""
+    path = write(tmp_path, text)
+    before = snapshot(capsys)
+    assert_refused(capsys, ["import", str(path)], field, before)
+
+
 def as_yaml(document: dict[str, Any]) -> str:
     """YAML with every string double-quoted in JSON's escapes (YAML reads \\u0000 too)."""
     lines = ["monitors:"]
@@ -313,10 +310,9 @@ def test_import_refuses_a_lone_surrogate_in_any_monitor_field(
     fmt: str,
 ) -> None:
     item = monitor(headers={"X-Fuzz": value}) if field == "header" else monitor(**{field: value})
-    path = write(tmp_path, render({"monitors": [monitor(name="first"), item]}, fmt))
-    before = snapshot(capsys)
     named = "monitors.1.headers" if field == "header" else f"monitors.1.{field}"
-    assert_refused(capsys, ["import", str(path)], named, before)
+    text = render({"monitors": [monitor(name="first"), item]}, fmt)
+    assert_import_refused(capsys, tmp_path, text, named)
 
 
 @FUZZ
@@ -325,9 +321,7 @@ def test_import_refuses_a_lone_surrogate_or_nul_in_a_channel_name(
     home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, value: str
 ) -> None:
     channel = {"id": str(uuid.uuid4()), "name": value, "url": "json://127.0.0.1:9/hook"}
-    path = write(tmp_path, json.dumps({"channels": [channel]}))
-    before = snapshot(capsys)
-    assert_refused(capsys, ["import", str(path)], "channels.0.name", before)
+    assert_import_refused(capsys, tmp_path, json.dumps({"channels": [channel]}), "channels.0.name")
 
 
 @FUZZ
@@ -344,9 +338,8 @@ def test_import_refuses_nul_in_name_keyword_and_body(
     value: str,
     fmt: str,
 ) -> None:
-    path = write(tmp_path, render({"monitors": [monitor(**{field: value})]}, fmt))
-    before = snapshot(capsys)
-    assert_refused(capsys, ["import", str(path)], f"monitors.0.{field}", before)
+    text = render({"monitors": [monitor(**{field: value})]}, fmt)
+    assert_import_refused(capsys, tmp_path, text, f"monitors.0.{field}")
 
 
 @FUZZ
@@ -365,9 +358,8 @@ def test_import_refuses_huge_text(
 ) -> None:
     name, limit = field
     value = ("http://127.0.0.1:9/" if name == "url" else "") + "a" * (limit + extra)
-    path = write(tmp_path, render({"monitors": [monitor(**{name: value})]}, fmt))
-    before = snapshot(capsys)
-    assert_refused(capsys, ["import", str(path)], f"monitors.0.{name}", before)
+    text = render({"monitors": [monitor(**{name: value})]}, fmt)
+    assert_import_refused(capsys, tmp_path, text, f"monitors.0.{name}")
 
 
 def nested_json(depth: int, where: str) -> str:
@@ -407,8 +399,7 @@ def test_import_refuses_deeply_nested_files(
 ) -> None:
     fmt, where = shape
     text = nested_json(depth, where) if fmt == "json" else nested_yaml(depth, where)
-    before = snapshot(capsys)
-    assert_refused(capsys, ["import", str(write(tmp_path, text))], "", before)
+    assert_import_refused(capsys, tmp_path, text, "")
 
 
 @FUZZ
@@ -428,8 +419,7 @@ def test_import_refuses_huge_integers(
         named = f"monitors.0.{field}"
     if digits > 4_300:  # past Python's limit the JSON reader refuses it before any field
         named = "more than 4300 digits"
-    before = snapshot(capsys)
-    assert_refused(capsys, ["import", str(write(tmp_path, text))], named, before)
+    assert_import_refused(capsys, tmp_path, text, named)
 
 
 @pytest.mark.parametrize(
@@ -438,9 +428,8 @@ def test_import_refuses_huge_integers(
 def test_import_refuses_times_out_of_range_in_utc(
     home: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, stamp: str
 ) -> None:
-    path = write(tmp_path, json.dumps({"monitors": [monitor(created_at=stamp)]}))
-    before = snapshot(capsys)
-    assert_refused(capsys, ["import", str(path)], "monitors.0.created_at", before)
+    text = json.dumps({"monitors": [monitor(created_at=stamp)]})
+    assert_import_refused(capsys, tmp_path, text, "monitors.0.created_at")
 
 
 # -- the sync pull decoder --------------------------------------------------------------------

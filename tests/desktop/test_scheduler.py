@@ -151,27 +151,25 @@ async def test_concurrency_change_applies_live() -> None:
     assert scheduler.concurrency == 3
 
 
-async def test_an_unconfirmed_failure_is_rechecked_after_twenty_seconds() -> None:
+async def starts_with_one_recheck(interval: int, seconds: float) -> list[float]:
+    """When one monitor's checks started over seconds, its first check failing unconfirmed."""
     clock = FakeClock()
     recorder = Recorder(clock)
-    [spec] = monitors(1, interval=300)
+    [spec] = monitors(1, interval=interval)
     recorder.recheck_once.add(spec.id)
     scheduler = await start(clock, recorder, [spec])
-    await clock.advance(200)
+    await clock.advance(seconds)
     await finish(scheduler, clock)
-    first, second = recorder.starts[spec.id][:2]
+    return recorder.starts[spec.id]
+
+
+async def test_an_unconfirmed_failure_is_rechecked_after_twenty_seconds() -> None:
+    first, second = (await starts_with_one_recheck(300, 200))[:2]
     assert second - first == pytest.approx(20.0, abs=0.1)
 
 
 async def test_a_failure_at_20_s_is_rechecked_after_5_s_so_it_alerts_within_30_s() -> None:
-    clock = FakeClock()
-    recorder = Recorder(clock)
-    [spec] = monitors(1, interval=20)
-    recorder.recheck_once.add(spec.id)
-    scheduler = await start(clock, recorder, [spec])
-    await clock.advance(60)
-    await finish(scheduler, clock)
-    first, second, third = recorder.starts[spec.id][:3]
+    first, second, third = (await starts_with_one_recheck(20, 60))[:3]
     assert second - first == pytest.approx(5.0, abs=0.1)
     assert third - first == pytest.approx(20.0, abs=0.1)  # the grid did not move
 

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from desktop.runtime.events import Alerted
 from desktop.runtime.monitoring import Monitoring
@@ -61,12 +61,8 @@ async def api_session(api: ApiServer) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def sql(api: ApiServer, statement: str, **params: object) -> None:
-    engine = create_engine(api.settings.database_url)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(statement), params)
-    finally:
-        engine.dispose()
+    with api.database() as engine, engine.begin() as conn:
+        conn.execute(text(statement), params)
 
 
 async def test_a_channel_made_on_a_desktop_reaches_the_cloud_and_the_other_desktop(
@@ -173,15 +169,11 @@ async def test_channels_the_cloud_cannot_send_stay_on_their_computer(
 
 
 def cloud_state(api: ApiServer) -> object:
-    engine = create_engine(api.settings.database_url)
-    try:
-        with engine.connect() as conn:
-            monitors = conn.execute(text("SELECT cloud, next_check_at, state FROM monitors")).all()
-            outbox = conn.execute(text("SELECT status, last_error FROM alert_outbox")).all()
-            checks = conn.execute(text("SELECT status, error FROM checks WHERE source = 'cloud'"))
-            return monitors, outbox, checks.all()
-    finally:
-        engine.dispose()
+    with api.database() as engine, engine.connect() as conn:
+        monitors = conn.execute(text("SELECT cloud, next_check_at, state FROM monitors")).all()
+        outbox = conn.execute(text("SELECT status, last_error FROM alert_outbox")).all()
+        checks = conn.execute(text("SELECT status, error FROM checks WHERE source = 'cloud'"))
+        return monitors, outbox, checks.all()
 
 
 async def test_asking_for_cloud_checks_on_the_free_plan_is_refused_and_undone(

@@ -24,6 +24,19 @@ def run(
     return code, captured.out, captured.err
 
 
+def account(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    server: str,
+    email: str = "al@example.com",
+    password: str = PASSWORD,
+) -> tuple[int, str, str]:
+    """Run `upwatch signup` or `login` (command) at server, the password given on stdin."""
+    return run(capsys, monkeypatch, command, "--server", server, "--email", email,
+               "--password-stdin", stdin=password + "\n")  # fmt: skip
+
+
 def test_a_user_signs_up_syncs_and_signs_out_from_the_terminal(
     api: ApiServer,
     upwatch_home: Path,
@@ -33,10 +46,7 @@ def test_a_user_signs_up_syncs_and_signs_out_from_the_terminal(
     assert run(capsys, monkeypatch, "add", "https://shop.example.com", "--name", "Shop")[0] == 0
     code, out, _ = run(capsys, monkeypatch, "whoami")
     assert (code, out.startswith("Not signed in")) == (1, True)
-    code, out, err = run(
-        capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
-        "--password-stdin", stdin=PASSWORD + "\n",
-    )  # fmt: skip
+    code, out, err = account(capsys, monkeypatch, "signup", api.url)
     assert code == 0, err
     assert "Signed up and signed in as al@example.com" in out
     code, out, _ = run(capsys, monkeypatch, "whoami")
@@ -62,17 +72,12 @@ def test_a_wrong_password_is_a_clear_error_with_exit_code_2(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    run(capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
-        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    account(capsys, monkeypatch, "signup", api.url)
     run(capsys, monkeypatch, "logout")
-    code, _, err = run(
-        capsys, monkeypatch, "login", "--server", api.url, "--email", "al@example.com",
-        "--password-stdin", stdin="not the password\n",
-    )  # fmt: skip
+    code, _, err = account(capsys, monkeypatch, "login", api.url, password="not the password")
     assert code == 2
     assert "wrong email or password" in err
-    code, _, err = run(capsys, monkeypatch, "login", "--server", "ftp://x", "--email", "a@b.c",
-                       "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    code, _, err = account(capsys, monkeypatch, "login", "ftp://x", email="a@b.c")
     assert code == 2
     assert "must start with https://" in err
 
@@ -80,10 +85,7 @@ def test_a_wrong_password_is_a_clear_error_with_exit_code_2(
 def test_sync_says_plainly_when_the_server_cannot_be_reached(
     upwatch_home: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    code, _, err = run(
-        capsys, monkeypatch, "login", "--server", "http://127.0.0.1:9", "--email", "a@b.co",
-        "--password-stdin", stdin=PASSWORD + "\n",
-    )  # fmt: skip
+    code, _, err = account(capsys, monkeypatch, "login", "http://127.0.0.1:9", email="a@b.co")
     assert code == 1
     assert "cannot reach Upwatch Cloud at http://127.0.0.1:9" in err
 
@@ -104,8 +106,7 @@ def test_monitors_beyond_the_plan_stay_local_and_sync_says_which(
             "--name",
             f"Site {index:02}",
         )
-    run(capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
-        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    account(capsys, monkeypatch, "signup", api.url)
     code, out, _ = run(capsys, monkeypatch, "sync")
     assert code == 1
     assert "Synced: 10 change(s)" in out
@@ -131,10 +132,7 @@ def test_without_a_keyring_the_cloud_commands_say_why(
     code, _, err = run(capsys, monkeypatch, "sync")
     assert code == 2
     assert "not signed in" in err
-    code, _, err = run(
-        capsys, monkeypatch, "login", "--server", "http://127.0.0.1:9", "--email", "a@b.co",
-        "--password-stdin", stdin=PASSWORD + "\n",
-    )  # fmt: skip
+    code, _, err = account(capsys, monkeypatch, "login", "http://127.0.0.1:9", email="a@b.co")
     assert code == 2
     assert "No usable OS keyring" in err
 
@@ -152,8 +150,7 @@ def test_share_puts_a_monitor_on_a_status_page_from_the_terminal(
     code, _, err = run(capsys, monkeypatch, "share", "Shop")
     assert code == 2
     assert "not signed in" in err
-    run(capsys, monkeypatch, "signup", "--server", api.url, "--email", "al@example.com",
-        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    account(capsys, monkeypatch, "signup", api.url)
     code, out, _ = run(capsys, monkeypatch, "share", "--list")
     assert (code, out.strip()) == (0, "No status page yet: `upwatch share MONITOR` makes one.")
     code, _, err = run(capsys, monkeypatch, "share", "Shop", "--slug", "Bad Slug")
@@ -185,8 +182,7 @@ def test_whoami_says_why_the_session_ended_and_what_it_knows_when_offline(
 
     proxy = CuttingProxy(api.port).start()
     try:
-        run(capsys, monkeypatch, "signup", "--server", proxy.url, "--email", "al@example.com",
-            "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+        account(capsys, monkeypatch, "signup", proxy.url)
         assert run(capsys, monkeypatch, "sync")[0] == 0
     finally:
         proxy.stop()
@@ -196,8 +192,7 @@ def test_whoami_says_why_the_session_ended_and_what_it_knows_when_offline(
     assert f"al@example.com on {proxy.url} (free plan)" in out
     assert "changes waiting: 0" in out
     # back on the real address; then someone else uses this computer's refresh token first
-    run(capsys, monkeypatch, "login", "--server", api.url, "--email", "al@example.com",
-        "--password-stdin", stdin=PASSWORD + "\n")  # fmt: skip
+    account(capsys, monkeypatch, "login", api.url)
     token = keyring.get_password("upwatch", "cloud:refresh")
     assert httpx.post(f"{api.url}/api/auth/refresh", json={"refresh_token": token}).is_success
     code, _, err = run(capsys, monkeypatch, "sync")

@@ -8,13 +8,15 @@ partial batch. A week offline loses nothing. The refresh token stays in the keyr
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from desktop.errors import CloudUnreachable, NotSignedIn, SignInFailed
 from desktop.secrets.store import SecretStore
@@ -40,13 +42,18 @@ def spec(name: str) -> MonitorSpec:
     return MonitorSpec(name=name, url=f"https://{name.lower()}.example.com", interval=60)
 
 
+async def shop_on_both(api: ApiServer, a: Desktop, b: Desktop) -> MonitorSpec:
+    """The monitor "Shop" made on A, then synced to B with both signed in."""
+    made = a.monitors.add(spec("Shop"))
+    await sign_both_in(api, a, b)
+    await a.cloud.sync()
+    await b.cloud.sync()
+    return made
+
+
 def server_rows(api: ApiServer, sql: str) -> int:
-    engine = create_engine(api.settings.database_url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text(sql)).scalar_one())
-    finally:
-        engine.dispose()
+    with api.database() as engine, engine.connect() as conn:
+        return int(conn.execute(text(sql)).scalar_one())
 
 
 async def test_a_monitor_made_on_either_desktop_appears_on_the_other(
@@ -72,10 +79,7 @@ async def test_concurrent_edits_converge_on_the_later_one(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, b = desktops
-    made = a.monitors.add(spec("Shop"))
-    await sign_both_in(api, a, b)
-    await a.cloud.sync()
-    await b.cloud.sync()
+    made = await shop_on_both(api, a, b)
     # both edit offline; B's edit is the later one
     a.monitors.edit(str(made.id), {"url": "https://a-edit.example.com"})
     b.monitors.edit(str(made.id), {"url": "https://b-edit.example.com"})
@@ -96,10 +100,7 @@ async def test_a_delete_beats_an_older_edit_from_the_other_side(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, b = desktops
-    made = a.monitors.add(spec("Shop"))
-    await sign_both_in(api, a, b)
-    await a.cloud.sync()
-    await b.cloud.sync()
+    made = await shop_on_both(api, a, b)
     b.monitors.edit(str(made.id), {"name": "Shop (edited)"})  # older...
     a.monitors.remove(str(made.id))  # ...than this delete
     await a.cloud.sync()
@@ -113,10 +114,7 @@ async def test_an_edit_after_a_delete_brings_the_monitor_back(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, b = desktops
-    made = a.monitors.add(spec("Shop"))
-    await sign_both_in(api, a, b)
-    await a.cloud.sync()
-    await b.cloud.sync()
+    made = await shop_on_both(api, a, b)
     a.monitors.remove(str(made.id))
     b.monitors.edit(str(made.id), {"name": "Still needed"})  # later than the delete
     await a.cloud.sync()
@@ -176,22 +174,28 @@ async def test_a_week_offline_syncs_with_nothing_lost_or_duplicated(
     assert again.results_pushed == 0
 
 
-async def synced_then_a_week_offline(desktop: Desktop, proxy: CuttingProxy) -> int:
-    """Sign desktop up through proxy with one monitor, sync, then pile up a week of local
-    results; return how many."""
-    ids = [desktop.monitors.add(spec("Shop")).id]
-    await desktop.cloud.sign_up(EMAIL, PASSWORD, proxy.url)
-    await desktop.cloud.sync()
-    return write_week_of_results(str(desktop.db.path), ids, datetime.now(UTC) - timedelta(days=7))
+@contextlib.asynccontextmanager
+async def a_week_offline_behind_a_proxy(
+    api: ApiServer, desktop: Desktop
+) -> AsyncIterator[tuple[CuttingProxy, int]]:
+    """A proxy to api, stopped on the way out; desktop signed up through it with one monitor
+    and synced, then a week of local results piled up: the proxy and how many results."""
+    proxy = CuttingProxy(api.port).start()
+    try:
+        ids = [desktop.monitors.add(spec("Shop")).id]
+        await desktop.cloud.sign_up(EMAIL, PASSWORD, proxy.url)
+        await desktop.cloud.sync()
+        since = datetime.now(UTC) - timedelta(days=7)
+        yield proxy, write_week_of_results(str(desktop.db.path), ids, since)
+    finally:
+        proxy.stop()
 
 
 async def test_a_connection_cut_mid_push_retries_without_duplicates(
     api: ApiServer, desktops: list[Desktop]
 ) -> None:
     a, _ = desktops
-    proxy = CuttingProxy(api.port).start()
-    try:
-        written = await synced_then_a_week_offline(a, proxy)
+    async with a_week_offline_behind_a_proxy(api, a) as (proxy, written):
         # the server takes each big push, then the answer is lost on the way back
         proxy.after_bytes = 100_000
         for _ in range(2):
@@ -201,8 +205,6 @@ async def test_a_connection_cut_mid_push_retries_without_duplicates(
         assert proxy.cuts == 2
         assert "cannot reach" in str(a.cloud.status()["last_error"])
         report = await a.cloud.sync()
-    finally:
-        proxy.stop()
     assert server_rows(api, "SELECT count(*) FROM checks") == written
     assert report.results_pushed < written  # the server had some from the cut attempts
     assert server_rows(api, "SELECT sum(up + down) FROM rollups_daily") == written
@@ -295,14 +297,12 @@ def checked_here(
 
 def cloud_result(api: ApiServer, monitor_id: uuid.UUID, status: str, at: datetime) -> None:
     """A result as a cloud worker writes it."""
-    engine = create_engine(api.settings.database_url)
-    with engine.begin() as conn:
+    with api.database() as engine, engine.begin() as conn:
         conn.execute(
             text("INSERT INTO checks (id, monitor_id, status, checked_at, source)"
                  " VALUES (:id, :m, :s, :at, 'cloud')"),
             {"id": uuid.uuid4(), "m": monitor_id, "s": status, "at": at},
         )  # fmt: skip
-    engine.dispose()
 
 
 async def test_the_desktop_tells_down_from_here_only_from_down_everywhere(
@@ -364,9 +364,7 @@ async def test_a_push_cut_in_the_middle_of_its_body_stores_nothing_until_the_ret
 ) -> None:
     """A connection reset mid-upload leaves no partial batch; the retry stores it all."""
     a, _ = desktops
-    proxy = CuttingProxy(api.port).start()
-    try:
-        written = await synced_then_a_week_offline(a, proxy)
+    async with a_week_offline_behind_a_proxy(api, a) as (proxy, written):
         proxy.cut_uploads, proxy.after_bytes = 1, 200_000  # half of a 5,000-result push
         with pytest.raises(CloudUnreachable):
             await a.cloud.sync()
@@ -376,7 +374,5 @@ async def test_a_push_cut_in_the_middle_of_its_body_stores_nothing_until_the_ret
         assert stored_after_cut % 5000 == 0  # whole batches only: nothing half-stored
         assert stored_after_cut < written
         report = await a.cloud.sync()
-    finally:
-        proxy.stop()
     assert server_rows(api, "SELECT count(*) FROM checks") == written
     assert report.results_pushed == written - stored_after_cut

@@ -5,12 +5,14 @@ Desktop-side tests talk to it over HTTP exactly as the app does; stop() ends it.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any, Self
 
 import uvicorn
-from sqlalchemy import text
+from sqlalchemy import Engine, create_engine, text
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
@@ -50,6 +52,16 @@ class ApiServer:
     def url(self) -> str:
         """The server's base address."""
         return f"http://127.0.0.1:{self.port}"
+
+    @contextlib.contextmanager
+    def database(self) -> Iterator[Engine]:
+        """An engine of its own on the server's database, disposed of on the way out."""
+        # not the app's pool: the test connects as another process would
+        engine = create_engine(self.settings.database_url)
+        try:
+            yield engine
+        finally:
+            engine.dispose()
 
     def empty(self) -> None:
         """Remove every row (a fresh start for a test)."""

@@ -25,6 +25,18 @@ from tests.support.threaded_app import ThreadedAiohttpServer
 WEBHOOK_SECRET = "whsec_test_0123456789abcdef"
 
 
+def billing_settings(secret_key: str, api_base: str) -> dict[str, Any]:
+    """The ServerSettings fields that turn billing on, against Stripe's API at api_base."""
+    return {
+        "stripe_secret_key": secret_key,
+        "stripe_webhook_secret": WEBHOOK_SECRET,
+        "stripe_price_starter": "price_starter",
+        "stripe_price_pro": "price_pro",
+        "stripe_price_business": "price_business",
+        "stripe_api_base": api_base,
+    }
+
+
 @dataclass(frozen=True)
 class StripeRequest:
     """One request the fake got: method, path, form fields and the Idempotency-Key."""

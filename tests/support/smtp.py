@@ -10,7 +10,6 @@ import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Self
 from urllib.parse import quote, urlencode
 
@@ -18,8 +17,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 from .certs import make_self_signed_certificate
-from .polling import wait_until, wait_until_async
-from .threaded_app import LOOPBACK, find_free_port
+from .polling import Recorder
+from .threaded_app import LOOPBACK, Startable, find_free_port
 
 START_ATTEMPTS = 5
 
@@ -73,7 +72,7 @@ class _Handler:
         return self._sink._deliver(session, envelope)
 
 
-class SmtpSink:
+class SmtpSink(Startable, Recorder[ReceivedMail]):
     """A real SMTP server on 127.0.0.1 (free port) collecting messages; AUTH accepts anything.
 
     AUTH (PLAIN/LOGIN) is offered without TLS so plain ``smtplib`` / Apprise ``mailto://``
@@ -139,18 +138,6 @@ class SmtpSink:
             self._rejections_left = times
             self._rejection_reply = reply
 
-    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMail]:
-        """Block (sync code only) until `count` messages arrived; return them all."""
-        wait_until(lambda: len(self.messages) >= count, timeout, lambda: self._describe(count))
-        return self.messages
-
-    async def wait_for_async(self, count: int = 1, timeout: float = 5.0) -> list[ReceivedMail]:
-        """Await until `count` messages arrived; return them all."""
-        await wait_until_async(
-            lambda: len(self.messages) >= count, timeout, lambda: self._describe(count)
-        )
-        return self.messages
-
     def start(self) -> Self:
         """Start the SMTP server thread; returns self once it answers."""
         if self._controller is not None:
@@ -193,16 +180,8 @@ class SmtpSink:
             self._directory.cleanup()
             self._directory = None
 
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
+    def _recorded(self) -> list[ReceivedMail]:
+        return self.messages
 
     def _describe(self, count: int) -> str:
         got = self.messages

@@ -40,7 +40,30 @@ def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str,
     loop.default_exception_handler(context)
 
 
-class ThreadedAiohttpServer(ABC):
+class Startable(ABC):
+    """A test server a `with` block starts on entering and stops on leaving."""
+
+    @abstractmethod
+    def start(self) -> Self:
+        """Start serving; return self once it accepts connections."""
+
+    @abstractmethod
+    def stop(self) -> None:
+        """Stop serving and free what start() took."""
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class ThreadedAiohttpServer(Startable):
     """An aiohttp server on 127.0.0.1 (free port) whose loop runs in a daemon thread."""
 
     host: ClassVar[str] = LOOPBACK
@@ -117,17 +140,6 @@ class ThreadedAiohttpServer(ABC):
             if not thread.is_alive():
                 loop.close()
             self._loop = self._thread = self._runner = None
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     @staticmethod
     def _run_loop(loop: asyncio.AbstractEventLoop) -> None:

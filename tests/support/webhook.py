@@ -12,7 +12,7 @@ from typing import Any
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from .polling import wait_until, wait_until_async
+from .polling import Recorder
 from .threaded_app import ThreadedAiohttpServer
 
 
@@ -45,7 +45,7 @@ def parse_json(body: bytes) -> Any:
         return None
 
 
-class WebhookReceiver(ThreadedAiohttpServer):
+class WebhookReceiver(ThreadedAiohttpServer, Recorder[WebhookRequest]):
     """Records every request at any path (any method); can fail on purpose to test retries."""
 
     def __init__(self) -> None:
@@ -98,23 +98,14 @@ class WebhookReceiver(ThreadedAiohttpServer):
         with self._lock:
             self._delay_ms = delay_ms
 
-    def wait_for(self, count: int = 1, timeout: float = 5.0) -> list[WebhookRequest]:
-        """Block (sync code only) until `count` requests arrived; return them all."""
-        wait_until(lambda: len(self.received) >= count, timeout, lambda: self._describe(count))
-        return self.received
-
-    async def wait_for_async(self, count: int = 1, timeout: float = 5.0) -> list[WebhookRequest]:
-        """Await until `count` requests arrived; return them all."""
-        await wait_until_async(
-            lambda: len(self.received) >= count, timeout, lambda: self._describe(count)
-        )
-        return self.received
-
     def build_app(self) -> web.Application:
         """Build the catch-all recording application."""
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         return app
+
+    def _recorded(self) -> list[WebhookRequest]:
+        return self.received
 
     def _describe(self, count: int) -> str:
         got = self.received

@@ -92,6 +92,14 @@ def queue_alert(db: Engine, monitor_id: uuid.UUID, channel_id: uuid.UUID) -> Non
         )  # fmt: skip
 
 
+def shop_with_a_queued_alert(db: Engine, webhook: WebhookReceiver) -> tuple[uuid.UUID, uuid.UUID]:
+    """The ids of a new account's monitor and its webhook channel, with one alert queued."""
+    user, monitor = add_account(db, "https://shop.example.com")
+    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
+    queue_alert(db, monitor, channel)
+    return monitor, channel
+
+
 async def deliver_once(settings: ServerSettings, guard: NetGuard = LOCAL) -> AlertSender:
     from psycopg import AsyncConnection
 
@@ -108,9 +116,7 @@ async def deliver_once(settings: ServerSettings, guard: NetGuard = LOCAL) -> Ale
 async def test_a_failed_delivery_is_retried_with_backoff_and_recorded(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
-    user, monitor = add_account(db, "https://shop.example.com")
-    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
-    queue_alert(db, monitor, channel)
+    shop_with_a_queued_alert(db, webhook)
     webhook.fail_with(503, times=1)
     await deliver_once(settings)
     with db.connect() as conn:
@@ -135,9 +141,7 @@ async def test_a_failed_delivery_is_retried_with_backoff_and_recorded(
 async def test_a_gone_webhook_disables_its_channel_with_the_reason(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver, client: TestClient
 ) -> None:
-    user, monitor = add_account(db, "https://shop.example.com")
-    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
-    queue_alert(db, monitor, channel)
+    monitor, channel = shop_with_a_queued_alert(db, webhook)
     webhook.fail_with(410, times=5)
     await deliver_once(settings)
     with db.connect() as conn:
@@ -154,9 +158,7 @@ async def test_a_webhook_to_an_internal_address_is_never_called(
     settings: ServerSettings, db: Engine, webhook: WebhookReceiver
 ) -> None:
     """The sender re-checks the webhook's address; an internal one disables the channel."""
-    user, monitor = add_account(db, "https://shop.example.com")
-    channel = add_webhook(db, user, monitor, f"{webhook.base_url}/h")
-    queue_alert(db, monitor, channel)
+    shop_with_a_queued_alert(db, webhook)
     await deliver_once(settings, guard=NetGuard())
     with db.connect() as conn:
         reason = conn.execute(text("SELECT disabled_reason FROM alert_channels")).scalar_one()

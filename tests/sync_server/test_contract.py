@@ -32,7 +32,7 @@ from sqlalchemy import create_engine, text
 
 from sync_server.app import create_app
 from sync_server.config import ServerSettings
-from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe
+from tests.support.fake_stripe import FakeStripe, billing_settings
 from tests.support.personas import ALICE, BOB
 from tests.support.postgres import PostgresServer
 from tests.sync_server.conftest import SECRET
@@ -75,12 +75,7 @@ def contract_settings(database_url: str, stripe_api: str = "http://127.0.0.1:9")
         rate_limit_login_ip=HIGH,
         rate_limit_login_email=HIGH,
         rate_limit_login_email_total=HIGH,
-        stripe_secret_key="sk_test_contract",
-        stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_price_starter="price_starter",
-        stripe_price_pro="price_pro",
-        stripe_price_business="price_business",
-        stripe_api_base=stripe_api,
+        **billing_settings("sk_test_contract", stripe_api),
     )
 
 

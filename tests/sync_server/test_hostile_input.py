@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
 from sync_server.config import ServerSettings
-from tests.support.fake_stripe import WEBHOOK_SECRET, FakeStripe, event, signed
+from tests.support.fake_stripe import FakeStripe, billing_settings, event, signed
 from tests.support.personas import ALICE
 from tests.support.postgres import PostgresServer
 from tests.sync_server.conftest import SECRET
@@ -38,12 +38,7 @@ def settings(postgres: PostgresServer, stripe_api: FakeStripe) -> ServerSettings
     return ServerSettings(
         database_url=postgres.url("upwatch_test"),
         jwt_secret=SECRET,
-        stripe_secret_key="sk_test_0123456789",
-        stripe_webhook_secret=WEBHOOK_SECRET,
-        stripe_price_starter="price_starter",
-        stripe_price_pro="price_pro",
-        stripe_price_business="price_business",
-        stripe_api_base=stripe_api.base_url,
+        **billing_settings("sk_test_0123456789", stripe_api.base_url),
     )
 
 

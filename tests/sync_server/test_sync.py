@@ -57,6 +57,25 @@ def pull(client: TestClient, who: dict[str, str], cursor: int = 0, results: str 
     return answer.json()
 
 
+def alice_with_a_shop(client: TestClient) -> tuple[dict[str, str], uuid.UUID]:
+    """Alice's headers and the id of the monitor "Shop" her laptop has pushed."""
+    alice = login(client, ALICE)
+    shop = uuid.uuid4()
+    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    return alice, shop
+
+
+def alice_and_bob_with_a_monitor_each(
+    client: TestClient,
+) -> tuple[dict[str, str], dict[str, str], uuid.UUID, uuid.UUID]:
+    """Alice's and Bob's headers, then the ids of her "Shop" and his "Bob's" monitor."""
+    alice, bob = login(client, ALICE), login(client, BOB)
+    shop, bobs = uuid.uuid4(), uuid.uuid4()
+    push(client, alice, "dev-a", monitors=[change(shop, T0)])
+    push(client, bob, "dev-b", monitors=[change(bobs, T0, name="Bob's")])
+    return alice, bob, shop, bobs
+
+
 def result(monitor_id: uuid.UUID, at: datetime, status: str = "up") -> dict[str, Any]:
     rid = result_id(monitor_id, to_ms(at), Source.LOCAL)
     return {"id": str(rid), "monitor_id": str(monitor_id), "status": status,
@@ -92,9 +111,7 @@ def test_the_newer_change_wins_whichever_arrives_first(client: TestClient) -> No
 
 
 def test_a_delete_beats_an_older_edit_and_loses_to_a_newer_one(client: TestClient) -> None:
-    alice = login(client, ALICE)
-    shop = uuid.uuid4()
-    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    alice, shop = alice_with_a_shop(client)
     push(client, alice, "laptop", monitors=[tombstone(shop, T0 + timedelta(minutes=2))])
     stale_edit = push(
         client, alice, "desktop", monitors=[change(shop, T0 + timedelta(minutes=1), name="X")]
@@ -179,9 +196,7 @@ def test_cloud_checks_through_sync_follow_the_plan(client: TestClient) -> None:
 def test_results_are_stored_once_however_often_they_are_pushed(
     client: TestClient, db: Engine
 ) -> None:
-    alice = login(client, ALICE)
-    shop = uuid.uuid4()
-    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    alice, shop = alice_with_a_shop(client)
     batch = [result(shop, T0 + timedelta(minutes=i), "up" if i % 3 else "down") for i in range(9)]
     first = push(client, alice, "laptop", results=batch)
     again = push(client, alice, "laptop", results=batch)
@@ -200,9 +215,7 @@ def test_results_are_stored_once_however_often_they_are_pushed(
 
 
 def test_a_result_whose_id_does_not_match_its_content_is_refused(client: TestClient) -> None:
-    alice = login(client, ALICE)
-    shop = uuid.uuid4()
-    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    alice, shop = alice_with_a_shop(client)
     forged = {**result(shop, T0), "id": str(uuid.uuid4())}
     answer = push(client, alice, "laptop", results=[forged])
     assert (answer["results_stored"], answer["results_refused"]) == (0, 1)
@@ -226,6 +239,15 @@ def test_bad_pushes_get_a_clear_422_and_change_nothing(client: TestClient) -> No
     assert client.get("/api/sync/pull?results_cursor=nonsense", headers=alice).status_code == 422
 
 
+def alice_with_a_cloud_checked_shop(
+    client: TestClient, db: Engine
+) -> tuple[dict[str, str], uuid.UUID]:
+    """Alice's headers and the id of her cloud-checked monitor, stored straight in the database."""
+    alice = login(client, ALICE)
+    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
+    return alice, insert_monitor(db, user_id, "https://shop.example.com")
+
+
 def _cloud_check(conn: Any, monitor_id: uuid.UUID, at: datetime) -> uuid.UUID:
     rid = result_id(monitor_id, to_ms(at), Source.CLOUD)
     conn.execute(
@@ -239,9 +261,7 @@ def _cloud_check(conn: Any, monitor_id: uuid.UUID, at: datetime) -> uuid.UUID:
 def test_cloud_results_are_pulled_once_each_and_a_late_commit_is_not_skipped(
     client: TestClient, db: Engine
 ) -> None:
-    alice = login(client, ALICE)
-    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
-    shop = insert_monitor(db, user_id, "https://shop.example.com")
+    alice, shop = alice_with_a_cloud_checked_shop(client, db)
     now = datetime.now(UTC).replace(microsecond=0)
     with db.begin() as conn:
         first = _cloud_check(conn, shop, now - timedelta(minutes=3))
@@ -266,9 +286,7 @@ def test_cloud_results_are_pulled_once_each_and_a_late_commit_is_not_skipped(
 def test_a_first_pull_brings_only_the_last_day_of_cloud_results(
     client: TestClient, db: Engine
 ) -> None:
-    alice = login(client, ALICE)
-    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
-    shop = insert_monitor(db, user_id, "https://shop.example.com")
+    alice, shop = alice_with_a_cloud_checked_shop(client, db)
     now = datetime.now(UTC)
     with db.begin() as conn:
         _cloud_check(conn, shop, now - timedelta(days=3))
@@ -277,9 +295,7 @@ def test_a_first_pull_brings_only_the_last_day_of_cloud_results(
 
 
 def test_pull_pages_through_many_results(client: TestClient, db: Engine) -> None:
-    alice = login(client, ALICE)
-    user_id = uuid.UUID(client.get("/api/auth/me", headers=alice).json()["id"])
-    shop = insert_monitor(db, user_id, "https://shop.example.com")
+    alice, shop = alice_with_a_cloud_checked_shop(client, db)
     now = datetime.now(UTC).replace(microsecond=0)
     with db.begin() as conn:
         made = {_cloud_check(conn, shop, now - timedelta(seconds=i)) for i in range(120)}
@@ -367,9 +383,7 @@ def test_pushed_results_roll_up_exactly_as_the_shared_maths_does(
     client: TestClient, db: Engine
 ) -> None:
     """The push adds its results to the rollups in SQL; they must match shared.uptime."""
-    alice = login(client, ALICE)
-    shop = uuid.uuid4()
-    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    alice, shop = alice_with_a_shop(client)
     statuses = ["up", "degraded", "down", "unknown"]
     times = [None, 0, 50, 51, 100, 101, 750, 5000, 5001, 20000]
     batch, expected_hourly, expected_daily = [], {}, {}
@@ -415,9 +429,7 @@ def test_the_same_batch_pushed_at_once_from_two_devices_is_stored_once(
     client: TestClient, db: Engine
 ) -> None:
     """Concurrent uploads of one batch give no unique-violation 500s and one row each."""
-    alice = login(client, ALICE)
-    shop = uuid.uuid4()
-    push(client, alice, "laptop", monitors=[change(shop, T0)])
+    alice, shop = alice_with_a_shop(client)
     batch = [result(shop, T0 + timedelta(seconds=i)) for i in range(2000)]
     with ThreadPoolExecutor(max_workers=4) as pool:
         answers = list(
@@ -446,10 +458,7 @@ def test_a_desktops_incidents_are_stored_once_and_their_end_follows(
 ) -> None:
     """Incidents: repeats store nothing twice; Bob can neither add incidents to
     Alice's monitor nor change hers: her incident's id on his own monitor is his incident."""
-    alice, bob = login(client, ALICE), login(client, BOB)
-    shop, bobs = uuid.uuid4(), uuid.uuid4()
-    push(client, alice, "dev-a", monitors=[change(shop, T0)])
-    push(client, bob, "dev-b", monitors=[change(bobs, T0, name="Bob's")])
+    alice, bob, shop, bobs = alice_and_bob_with_a_monitor_each(client)
     first = uuid.uuid4()
     assert push(client, alice, "dev-a", incidents=[incident(shop, first)])["incidents_stored"] == 1
     assert push(client, alice, "dev-a", incidents=[incident(shop, first)])["incidents_stored"] == 0

@@ -9,7 +9,7 @@ one push, which the refusal path now shares, is stored once instead of failing w
 
 import uuid
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
@@ -20,6 +20,7 @@ from tests.sync_server.test_sync import (
     ALICE,
     BOB,
     T0,
+    alice_and_bob_with_a_monitor_each,
     change,
     incident,
     login,
@@ -37,6 +38,13 @@ def raw_push(client: TestClient, who: dict[str, str], blank: uuid.UUID, **body: 
     answer = client.post("/api/sync/push", json={"device_id": "pc", **body}, headers=who)
     assert answer.status_code == 200, answer.text
     return answer.content.replace(str(blank).encode(), b"ID")
+
+
+def assert_refused_unsaid(answers: list[Any], taken: uuid.UUID, reason: str) -> None:
+    """Assert the one answer refuses the id taken for reason, words that do not say it exists."""
+    assert answers == [{"id": str(taken), "applied": False, "seq": None, "reason": reason}]
+    assert "taken" not in reason
+    assert "exist" not in reason
 
 
 def alices_things(client: TestClient, alice: dict[str, str], db: Engine) -> Any:
@@ -65,19 +73,29 @@ def alices_things(client: TestClient, alice: dict[str, str], db: Engine) -> Any:
     )
 
 
-def alice_with_a_monitor_and_a_channel(client: TestClient) -> tuple[uuid.UUID, uuid.UUID]:
+class Scene(NamedTuple):
+    """Alice's and Bob's headers, her monitor's and channel's ids, and all she has now."""
+
+    alice: dict[str, str]
+    bob: dict[str, str]
+    shop: uuid.UUID
+    ops: uuid.UUID
+    before: Any
+
+
+def alice_with_a_monitor_and_a_channel(client: TestClient, db: Engine) -> Scene:
+    """Alice's monitor and channel, pushed from her laptop, and Bob signed in too."""
     alice = login(client, ALICE)
     shop, ops = uuid.uuid4(), uuid.uuid4()
     push(client, alice, "laptop", monitors=[change(shop, T0)], channels=[channel(ops, T0)])
-    return shop, ops
+    bob = login(client, BOB)
+    return Scene(alice, bob, shop, ops, alices_things(client, alice, db))
 
 
 def test_a_delete_of_alices_monitor_answers_as_a_delete_of_an_unknown_id(
     client: TestClient, db: Engine
 ) -> None:
-    shop, _ = alice_with_a_monitor_and_a_channel(client)
-    alice, bob = login(client, ALICE), login(client, BOB)
-    before = alices_things(client, alice, db)
+    alice, bob, shop, _, before = alice_with_a_monitor_and_a_channel(client, db)
     nobodys = uuid.uuid4()
     foreign = raw_push(client, bob, shop, monitors=[tombstone(shop, LATER)])
     unknown = raw_push(client, bob, nobodys, monitors=[tombstone(nobodys, LATER)])
@@ -90,9 +108,7 @@ def test_changes_the_plan_refuses_answer_the_same_for_alices_id_and_an_unknown_o
     client: TestClient, db: Engine
 ) -> None:
     """Bob's free plan has no cloud checks, and once he has 10 monitors no more either."""
-    shop, _ = alice_with_a_monitor_and_a_channel(client)
-    alice, bob = login(client, ALICE), login(client, BOB)
-    before = alices_things(client, alice, db)
+    alice, bob, shop, _, before = alice_with_a_monitor_and_a_channel(client, db)
     nobodys = uuid.uuid4()
     cloud = [
         raw_push(client, bob, some, monitors=[{**change(some, LATER), "cloud": True}])
@@ -110,15 +126,9 @@ def test_changes_the_plan_refuses_answer_the_same_for_alices_id_and_an_unknown_o
 def test_a_new_monitor_with_alices_id_is_refused_without_saying_it_exists(
     client: TestClient, db: Engine
 ) -> None:
-    shop, _ = alice_with_a_monitor_and_a_channel(client)
-    alice, bob = login(client, ALICE), login(client, BOB)
-    before = alices_things(client, alice, db)
+    alice, bob, shop, _, before = alice_with_a_monitor_and_a_channel(client, db)
     answer = push(client, bob, "pc", monitors=[change(shop, LATER, url="https://evil.example")])
-    assert answer["monitors"] == [
-        {"id": str(shop), "applied": False, "seq": None, "reason": MONITOR_UNUSABLE}
-    ]
-    assert "taken" not in MONITOR_UNUSABLE
-    assert "exist" not in MONITOR_UNUSABLE
+    assert_refused_unsaid(answer["monitors"], shop, MONITOR_UNUSABLE)
     assert alices_things(client, alice, db) == before
     assert pull(client, bob)["monitors"] == []
     # the answer moved none of Bob's sequence numbers: his next change is still his first
@@ -131,9 +141,7 @@ def test_channel_changes_with_alices_id_answer_as_those_with_an_unknown_id(
 ) -> None:
     """A delete, a channel without its address and a bad address: the answers Bob gets for
     an id nobody has; a new channel with her id is refused without saying it exists."""
-    _, ops = alice_with_a_monitor_and_a_channel(client)
-    alice, bob = login(client, ALICE), login(client, BOB)
-    before = alices_things(client, alice, db)
+    alice, bob, _, ops, before = alice_with_a_monitor_and_a_channel(client, db)
     nobodys = uuid.uuid4()
     shapes: list[dict[str, Any]] = [
         {"deleted": True},
@@ -147,11 +155,7 @@ def test_channel_changes_with_alices_id_answer_as_those_with_an_unknown_id(
         ]
         assert answers[0] == answers[1], shape
     new = push(client, bob, "pc", channels=[channel(ops, LATER, name="mine now")])
-    assert new["channels"] == [
-        {"id": str(ops), "applied": False, "seq": None, "reason": CHANNEL_UNUSABLE}
-    ]
-    assert "taken" not in CHANNEL_UNUSABLE
-    assert "exist" not in CHANNEL_UNUSABLE
+    assert_refused_unsaid(new["channels"], ops, CHANNEL_UNUSABLE)
     assert alices_things(client, alice, db) == before
     assert pull(client, bob)["channels"] == []
 
@@ -159,10 +163,7 @@ def test_channel_changes_with_alices_id_answer_as_those_with_an_unknown_id(
 def test_an_incident_with_alices_incident_id_answers_as_one_with_an_unknown_id(
     client: TestClient, db: Engine
 ) -> None:
-    alice, bob = login(client, ALICE), login(client, BOB)
-    shop, bobs = uuid.uuid4(), uuid.uuid4()
-    push(client, alice, "dev-a", monitors=[change(shop, T0)])
-    push(client, bob, "dev-b", monitors=[change(bobs, T0, name="Bob's")])
+    alice, bob, shop, bobs = alice_and_bob_with_a_monitor_each(client)
     hers = uuid.uuid4()
     assert push(client, alice, "dev-a", incidents=[incident(shop, hers)])["incidents_stored"] == 1
     before = alices_things(client, alice, db)
