@@ -37,7 +37,7 @@ from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QWidget
 
 from desktop.config import DB_FILE
-from desktop.storage.database import Database
+from desktop.services.workspace import Workspace
 from desktop.ui.app import TrayApp
 
 T = TypeVar("T")
@@ -189,7 +189,7 @@ async def run_ui(app: QApplication, path: Path, args: Args) -> Measured:
     """Build the TrayApp, open its window cold, start checking, measure lag, reopen, quit."""
     m = Measured()
     started = time.perf_counter()
-    tray_app = TrayApp(app, Database(path))
+    tray_app = TrayApp(app, Workspace(path))
     m.construct_s = time.perf_counter() - started
     watch = PaintWatch(tray_app.window.table.viewport())
     try:
