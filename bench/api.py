@@ -32,7 +32,6 @@ import platform
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -46,12 +45,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, TypedDict
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # tests.support is not an installed package
-
-import aiohttp  # noqa: E402
-import psycopg  # noqa: E402
-from common import (  # noqa: E402
+import aiohttp
+import psycopg
+from common import (  # common puts the repo on sys.path for what follows
     ISSUER,
     JWT_SECRET,
     PY_SPY,
@@ -63,17 +59,18 @@ from common import (  # noqa: E402
     postmaster_pid,
     process_cpu_s,
     py_spy_record,
+    run_and_print,
 )
-from psycopg.types.json import Json  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
+from psycopg.types.json import Json
+from sqlmodel import SQLModel
 
-from sync_server.auth.passwords import hash_password  # noqa: E402
-from sync_server.auth.tables import AuthSession, User  # noqa: E402
-from sync_server.auth.tokens import AccessClaims, SigningKeys, make_access_token  # noqa: E402
-from sync_server.db import libpq_url  # noqa: E402
-from sync_server.monitors.tables import Monitor  # noqa: E402
-from sync_server.plans import plan_of  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
+from sync_server.auth.passwords import hash_password
+from sync_server.auth.tables import AuthSession, User
+from sync_server.auth.tokens import AccessClaims, SigningKeys, make_access_token
+from sync_server.db import libpq_url
+from sync_server.monitors.tables import Monitor
+from sync_server.plans import plan_of
+from tests.support.postgres import PostgresServer
 
 # The issue's target.
 P99_MS_MAX = 50.0
@@ -744,10 +741,7 @@ def parse_options(argv: list[str] | None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures; return 0 (a MISS is a figure, not a failure)."""
-    options = parse_options(argv)
-    figures = measure(options)
-    print(json.dumps(figures) if options.as_json else report(figures))
-    return 0
+    return run_and_print(parse_options(argv), measure, report)
 
 
 if __name__ == "__main__":

@@ -16,10 +16,10 @@ import sys
 import time
 import urllib.request
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
@@ -272,3 +272,28 @@ def code_revision(path: str, *more: str) -> str:
         return commit
     *most, last = sorted(f"{name}/" for name in paths)
     return f"{commit} + local changes in {', '.join(most) + ' or ' if most else ''}{last}"
+
+
+class PrintOptions(Protocol):
+    """What run_and_print needs of a benchmark's options."""
+
+    @property
+    def as_json(self) -> bool:
+        """Whether the figures go out as JSON rather than as the table."""
+        ...
+
+
+OptionsT = TypeVar("OptionsT", bound=PrintOptions)
+FiguresT = TypeVar("FiguresT")
+
+
+def run_and_print(
+    options: OptionsT,
+    measure: Callable[[OptionsT], FiguresT],
+    report: Callable[[FiguresT], str],
+) -> int:
+    """Measure, print the figures (JSON or the table) and return 0: a MISS is a figure, not a
+    failure."""
+    figures = measure(options)
+    print(json.dumps(figures) if options.as_json else report(figures))
+    return 0

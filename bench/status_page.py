@@ -30,11 +30,8 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # tests.support is not an installed package
-
-import httpx  # noqa: E402
-from common import (  # noqa: E402
+import httpx
+from common import (  # common puts the repo on sys.path for what follows
     DATA_KEY,
     ApiServer,
     create_database,
@@ -42,10 +39,10 @@ from common import (  # noqa: E402
     postmaster_pid,
     process_cpu_s,
 )
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import create_engine, text
 
-from tests.support.postgres import PostgresServer  # noqa: E402
-from tests.support.status_history import (  # noqa: E402
+from tests.support.postgres import PostgresServer
+from tests.support.status_history import (
     add_incident,
     add_page,
     add_results,
@@ -53,7 +50,7 @@ from tests.support.status_history import (  # noqa: E402
 )
 
 os.environ.setdefault("UPWATCH_DATA_KEYS", DATA_KEY)  # the test rows seal channel configs
-from tests.sync_server.rows import insert_monitors, insert_user, monitor_row  # noqa: E402
+from tests.sync_server.rows import insert_monitors, insert_user, monitor_row
 
 P95_MS_MAX = 100.0
 SLUG = "bench-status"

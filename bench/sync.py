@@ -39,14 +39,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import math
 import os
 import platform
 import signal
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -57,12 +55,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, TypedDict
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # tests.support is not an installed package
-
-import httpx  # noqa: E402
-import psycopg  # noqa: E402
-from common import (  # noqa: E402
+import httpx
+import psycopg
+from common import (  # common puts the repo on sys.path for what follows
     PY_SPY,
     ApiServer,
     code_revision,
@@ -72,31 +67,32 @@ from common import (  # noqa: E402
     postmaster_pid,
     process_cpu_s,
     py_spy_record,
+    run_and_print,
     stop_processes,
 )
 
-from desktop.secrets.store import SecretStore  # noqa: E402
-from desktop.services.cloud import FIRST_PUSH_WINDOW, CloudService, SyncReport  # noqa: E402
-from desktop.services.monitors import MonitorService  # noqa: E402
-from desktop.storage.codes import SOURCE_CODE  # noqa: E402
-from desktop.storage.connection import connect  # noqa: E402
-from desktop.storage.database import Database  # noqa: E402
-from desktop.storage.writer import Outcome, write_outcomes  # noqa: E402
-from shared.monitor import MonitorSpec  # noqa: E402
-from shared.result import CheckResult, Source  # noqa: E402
-from shared.status import Status  # noqa: E402
-from sync_server.db import libpq_url  # noqa: E402
-from sync_server.history.rollups import (  # noqa: E402
+from desktop.secrets.store import SecretStore
+from desktop.services.cloud import FIRST_PUSH_WINDOW, CloudService, SyncReport
+from desktop.services.monitors import MonitorService
+from desktop.storage.codes import SOURCE_CODE
+from desktop.storage.connection import connect
+from desktop.storage.database import Database
+from desktop.storage.writer import Outcome, write_outcomes
+from shared.monitor import MonitorSpec
+from shared.result import CheckResult, Source
+from shared.status import Status
+from sync_server.db import libpq_url
+from sync_server.history.rollups import (
     UPSERT_DAILY,
     UPSERT_HOURLY,
     buckets,
     rollup_rows,
 )
-from sync_server.plans import plan_of  # noqa: E402
-from sync_server.sync.service import FIRST_PULL_WINDOW  # noqa: E402
-from sync_server.worker.store import INSERT_CHECKS  # noqa: E402
-from tests.support.memkeyring import MemoryKeyring  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
+from sync_server.plans import plan_of
+from sync_server.sync.service import FIRST_PULL_WINDOW
+from sync_server.worker.store import INSERT_CHECKS
+from tests.support.memkeyring import MemoryKeyring
+from tests.support.postgres import PostgresServer
 
 # The issue's target: results/s end to end (pushed and pulled, over both phases' wall time).
 TARGET_RESULTS_PER_S = 20_000.0
@@ -735,10 +731,7 @@ def parse_options(argv: list[str] | None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures; return 0 (a MISS is a figure, not a failure)."""
-    options = parse_options(argv)
-    figures = measure(options)
-    print(json.dumps(figures) if options.as_json else report(figures))
-    return 0
+    return run_and_print(parse_options(argv), measure, report)
 
 
 if __name__ == "__main__":

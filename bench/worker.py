@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import itertools
-import json
 import math
 import os
 import platform
@@ -46,25 +45,24 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import IO, TypedDict
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # tests.support is not an installed package
-
-import psycopg  # noqa: E402
-from common import (  # noqa: E402
+import psycopg
+from common import (  # common puts the repo on sys.path for what follows
     PY_SPY,
+    REPO,
     create_database,
     postgres_cpu_s,
     postmaster_pid,
     process_cpu_s,
     process_sys_s,
     py_spy_record,
+    run_and_print,
     stop_processes,
 )
 
-from sync_server.db import libpq_url  # noqa: E402
-from sync_server.plans import PLANS  # noqa: E402
-from sync_server.worker.schedule import next_due, phase  # noqa: E402
-from tests.support.postgres import PostgresServer  # noqa: E402
+from sync_server.db import libpq_url
+from sync_server.plans import PLANS
+from sync_server.worker.schedule import next_due, phase
+from tests.support.postgres import PostgresServer
 
 TARGET_SCRIPT = Path(__file__).with_name("target.py")
 SECRET = "bench-worker-secret-0123456789abcdef"  # a throwaway database
@@ -759,10 +757,7 @@ def parse_options(argv: list[str] | None) -> Options:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print its figures; return 0 (a MISS is a figure, not a failure)."""
-    options = parse_options(argv)
-    figures = measure(options)
-    print(json.dumps(figures) if options.as_json else report(figures))
-    return 0
+    return run_and_print(parse_options(argv), measure, report)
 
 
 if __name__ == "__main__":
