@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -33,18 +34,25 @@ async def get_settings(request: Request) -> ServerSettings:
     return settings
 
 
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    """One unit of work per request, opened on the loop; commit (or rollback) and close take
-    one trip to a worker thread. Used with scope="function" (SessionDep), so it ends before
-    the answer is sent: a client never reads ahead of its own write, and a sign-out holds
-    from the next request on."""
-    session = open_session(request.app.state.engine)
+@asynccontextmanager
+async def _unit_of_work(engine: Engine) -> AsyncIterator[Session]:
+    # every exit, GeneratorExit included, ends the unit of work with what ended the request
+    session = open_session(engine)
     try:
         yield session
     except BaseException as exc:
         await run_in_threadpool(finish, session, exc)
         raise
     await run_in_threadpool(finish, session, None)
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One unit of work per request, opened on the loop; commit (or rollback) and close take
+    one trip to a worker thread. Used with scope="function" (SessionDep), so it ends before
+    the answer is sent: a client never reads ahead of its own write, and a sign-out holds
+    from the next request on."""
+    async with _unit_of_work(request.app.state.engine) as session:
+        yield session
 
 
 SettingsDep = Annotated[ServerSettings, Depends(get_settings)]
@@ -87,13 +95,8 @@ async def get_read_session(request: Request, session: SessionDep) -> AsyncIterat
     if request.app.state.read_engine is request.app.state.engine:
         yield session
         return
-    replica = open_session(request.app.state.read_engine)
-    try:
+    async with _unit_of_work(request.app.state.read_engine) as replica:
         yield replica
-    except BaseException as exc:
-        await run_in_threadpool(finish, replica, exc)
-        raise
-    await run_in_threadpool(finish, replica, None)
 
 
 ReadSessionDep = Annotated[Session, Depends(get_read_session, scope="function")]
