@@ -17,14 +17,16 @@ on a plain asyncio loop):
   batches of 1000, derived result ids), checked in the last 23 hours so that a new device's
   first pull (24 h window) carries them all (untimed).
 - device B: a fresh SQLite file signs in to the same account (untimed), then timed:
-  `await cloud.sync()` on B, which pulls the monitors and the R cloud results (pages of
-  5000) and stores them with their rollups.
+  `await cloud.sync()` on B, which pulls the monitors, the R cloud results and A's R local
+  results (a pull that names its device gets the account's other devices' results too),
+  pages of 5000, and stores them with their rollups, each under its origin.
 
 Per timed phase: wall time, results/s, requests and body bytes both ways, and CPU per 1000
 results of this process (the client, all threads: time.process_time), of the API server
 process and of all PostgreSQL processes (utime + stime from /proc). Then the checks: the
-server holds exactly R local rows (and rollups counting R) after A's push, B's SQLite holds
-exactly R cloud checks (and rollups counting R) after its pull: PASS / MISS each, and
+server holds exactly R local rows (and rollups counting R) after A's push, B's pull reports
+2 R results and B's SQLite holds exactly R cloud checks (and rollups counting R) and R checks
+of device A: PASS / MISS each, and
 "nothing lost or duplicated". End to end: 2 R / (push s + pull s) against the target (>=
 20000 results/s). The exit status is 0 either way.
 
@@ -139,6 +141,7 @@ class Checks(TypedDict):
     server_local_rollups: int
     pulled_monitors_reported: int
     pulled_reported: int
+    device_b_device_a_checks: int
     device_b_monitors: int
     device_b_cloud_checks: int
     device_b_cloud_rollups: int
@@ -548,6 +551,8 @@ async def run_devices(
             device_b_monitors=b.count("SELECT count(*) FROM monitors"),
             device_b_cloud_checks=b.count(f"SELECT count(*) FROM checks WHERE source = {cloud}"),
             device_b_cloud_rollups=b.count(f"{rollup_sum} WHERE source = {cloud}"),
+            # another device's results are stored under its own code, from 2 on
+            device_b_device_a_checks=b.count("SELECT count(*) FROM checks WHERE source >= 2"),
             push_ok=False,
             pull_ok=False,
             nothing_lost_or_duplicated=False,
@@ -562,9 +567,10 @@ async def run_devices(
             and a.count(f"SELECT count(*) FROM checks WHERE source = {local}") == r
         )
         checks["pull_ok"] = (
-            checks["pulled_reported"]
-            == checks["device_b_cloud_checks"]
+            checks["pulled_reported"] == 2 * r
+            and checks["device_b_cloud_checks"]
             == checks["device_b_cloud_rollups"]
+            == checks["device_b_device_a_checks"]
             == r
             and checks["device_b_monitors"] == options.monitors
         )
@@ -699,8 +705,9 @@ def report(f: Figures) -> str:
         f" {c['server_local_rollups']}): {_verdict(c['push_ok'])}",
         f"pull: B's sync reported {c['pulled_monitors_reported']} monitors and"
         f" {c['pulled_reported']} results pulled; B's SQLite holds {c['device_b_monitors']}"
-        f" monitors and {c['device_b_cloud_checks']} cloud checks (rollups count"
-        f" {c['device_b_cloud_rollups']}): {_verdict(c['pull_ok'])}",
+        f" monitors, {c['device_b_cloud_checks']} cloud checks (rollups count"
+        f" {c['device_b_cloud_rollups']}) and {c['device_b_device_a_checks']} of device A:"
+        f" {_verdict(c['pull_ok'])}",
         f"nothing lost or duplicated: {'yes' if c['nothing_lost_or_duplicated'] else 'no'}",
         f"server errors logged: {f['server_log_errors']}",
     ]
