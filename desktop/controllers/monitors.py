@@ -21,6 +21,7 @@ from shared.state import Flip, MonitorState
 from shared.status import Status
 
 UPTIME_REFRESH_S = 60.0
+FIRST_UPTIME_GAP_S = 5.0
 
 
 # A row of the list is the stored summary, overlaid with live results (see _fresher).
@@ -48,6 +49,8 @@ class MonitorsController(QObject):
         self.storage_problem = ""
         self._uptime_refresh: asyncio.Task[None] | None = None
         self._uptime_asked: set[uuid.UUID] = set()
+        self._uptime_waiting = False
+        self._uptime_refreshed_at = -FIRST_UPTIME_GAP_S
         if monitoring is not None:
             monitoring.subscribe(self._on_event)
 
@@ -131,21 +134,36 @@ class MonitorsController(QObject):
             self.storage_problem_changed.emit("")
 
     def _fill_first_uptimes(self, monitor_ids: set[uuid.UUID]) -> None:
-        # A monitor's first saved result gives it an uptime figure: show it now, not at the
-        # next minute's refresh (the detail pane reads it at once). One refresh at a time.
-        # Asked once per monitor: one whose results give no figure (all unknown) must not
-        # reload the whole list on every save.
-        if self._uptime_refresh is not None and not self._uptime_refresh.done():
-            return
+        # A monitor's first saved result gives it an uptime figure: show it soon, not at the
+        # next minute's refresh (the detail pane reads it at once). A refresh reads every
+        # monitor, so there is one at a time and at most one per FIRST_UPTIME_GAP_S (a
+        # thousand new monitors save in many batches), and each monitor asks once: one
+        # whose results give no figure (all unknown) must not reload the list on every save.
+        refreshing = self._uptime_refresh is not None and not self._uptime_refresh.done()
+        if refreshing and not self._uptime_waiting:
+            return  # a refresh is reading now: these ask again with their next result
         waiting = {
             monitor_id
             for monitor_id in monitor_ids - self._uptime_asked
             if (index := self._index.get(monitor_id)) is not None
             and self._rows[index].uptime_24h is None
         }
-        if waiting:
-            self._uptime_asked |= waiting
-            self._uptime_refresh = asyncio.get_running_loop().create_task(self.refresh())
+        if not waiting:
+            return
+        self._uptime_asked |= waiting
+        if not refreshing:
+            loop = asyncio.get_running_loop()
+            delay = max(0.0, self._uptime_refreshed_at + FIRST_UPTIME_GAP_S - loop.time())
+            self._uptime_refresh = loop.create_task(self._refresh_uptimes_after(delay))
+
+    async def _refresh_uptimes_after(self, delay: float) -> None:
+        self._uptime_waiting = True
+        try:
+            await asyncio.sleep(delay)
+        finally:
+            self._uptime_waiting = False
+        self._uptime_refreshed_at = asyncio.get_running_loop().time()
+        await self.refresh()
 
     def _emit_summary(self) -> None:
         status, text = self.summary
