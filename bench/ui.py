@@ -153,7 +153,7 @@ async def open_window(tray_app: TrayApp, watch: PaintWatch, refresh: bool) -> di
     done = time.perf_counter()
     parts = (refreshed - started, shown - refreshed, done - shown, done - started)
     figures = dict(zip(("refresh_s", "show_s", "paint_s", "total_s"), parts, strict=True))
-    return {**figures, "rows": tray_app.window.proxy.rowCount()}
+    return {**figures, "rows": tray_app.window.model.rowCount()}
 
 
 async def measure_lag(tray_app: TrayApp, seconds: float, m: Measured) -> None:

@@ -12,12 +12,14 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_serializer,
     field_validator,
     model_validator,
 )
 
 from shared.expect import ExpectedStatus, ExpectedStatusError
+from shared.tags import Tags
 from shared.text import storable_text
 
 Method = Literal["GET", "POST", "PUT", "DELETE", "HEAD", "PATCH"]
@@ -130,6 +132,7 @@ class MonitorSpec(BaseModel):
     confirmations: Annotated[int, Field(ge=1, le=10)] = 2
     reminder_minutes: Annotated[int, Field(ge=1, le=10_080)] | None = None
     is_active: bool = True
+    tags: Tags = Field(default_factory=list)
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 
@@ -151,6 +154,25 @@ class MonitorSpec(BaseModel):
     @classmethod
     def _storable(cls, value: str | None) -> str | None:
         return None if value is None else storable_text(value)
+
+    # Rules between two fields are checked on the later one, so an error names a field (the
+    # dialog marks it, the API's 422 points at it); the earlier one is in info.data when valid.
+    @field_validator("timeout")
+    @classmethod
+    def _within_interval(cls, value: float, info: ValidationInfo) -> float:
+        interval = info.data.get("interval")
+        if interval is not None and value > interval:
+            raise ValueError(
+                f"timeout ({value:g} s) must not be longer than the interval ({interval} s)"
+            )
+        return value
+
+    @field_validator("keyword")
+    @classmethod
+    def _has_body(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("method") == "HEAD":
+            raise ValueError("a HEAD request has no body to search for a keyword; use GET")
+        return value
 
     @field_validator("url")
     @classmethod
@@ -186,17 +208,6 @@ class MonitorSpec(BaseModel):
             return value.astimezone(UTC)
         except OverflowError:
             raise ValueError("the timestamp is out of range in UTC") from None
-
-    @model_validator(mode="after")
-    def _coherent(self) -> MonitorSpec:
-        if self.timeout > self.interval:
-            raise ValueError(
-                f"timeout ({self.timeout:g} s) must not be longer than the interval"
-                f" ({self.interval} s)"
-            )
-        if self.method == "HEAD" and self.keyword is not None:
-            raise ValueError("a HEAD request has no body to search for a keyword; use GET")
-        return self
 
     @field_serializer("created_at", "updated_at")
     def _iso(self, value: datetime) -> str:

@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("list", monitor_cmds.cmd_list, "list monitors with status and uptime")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--tag", metavar="NAME", help="only the monitors with this tag")
 
     p = command("check", monitor_cmds.cmd_check, "check now and print (exit 1 if any is down)")
     p.add_argument("monitor", nargs="?", help="id (or its first characters) or name")

@@ -18,6 +18,7 @@ from desktop.storage.history import THIS_COMPUTER, StoredCheck
 from desktop.storage.sync_store import SyncStore
 from shared.report import render_text
 from shared.result import CheckResult
+from shared.tags import has_tag, tag_names
 from shared.uptime import format_uptime
 
 
@@ -35,12 +36,15 @@ def cmd_add(ctx: Context, args: argparse.Namespace) -> int:
 def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
     """List monitors with status, uptime and last response time."""
     summaries = MonitorService(ctx.db).summaries()
+    if args.tag is not None:
+        summaries = [s for s in summaries if has_tag(s.spec.tags, args.tag)]
     if args.json:
         data = [
             {
                 "id": str(s.spec.id),
                 "name": s.spec.name,
                 "url": s.spec.url,
+                "tags": s.spec.tags,
                 "status": s.status.value,
                 "uptime_24h": s.uptime_24h,
                 "uptime_30d": s.uptime_30d,
@@ -54,15 +58,20 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         ]
         out(json.dumps(data, indent=2))
         return 0
+    if not summaries and args.tag is not None:
+        out(f"No monitor has the tag {args.tag!r}.")
+        return 0
     if not summaries:
         out("No monitors yet. Add one with: upwatch add https://example.com")
         return 0
     now = datetime.now(UTC)
+    tagged = any(s.spec.tags for s in summaries)  # no TAGS column until a monitor has one
     rows = [
         [
             str(s.spec.id)[:8],
             status_label(s.status),
             s.spec.name,
+            *([",".join(tag_names(s.spec.tags))] if tagged else []),
             format_uptime(s.uptime_24h),
             format_uptime(s.uptime_30d),
             ms(s.last_response_ms),
@@ -71,7 +80,8 @@ def cmd_list(ctx: Context, args: argparse.Namespace) -> int:
         ]
         for s in summaries
     ]
-    headers = ["ID", "STATUS", "NAME", "UP 24H", "UP 30D", "RESPONSE", "CHECKED", "URL"]
+    headers = ["ID", "STATUS", "NAME", *(["TAGS"] if tagged else []), "UP 24H", "UP 30D"]
+    headers += ["RESPONSE", "CHECKED", "URL"]
     out(table(headers, rows))
     return 0
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from desktop.errors import InvalidInput
 from shared.monitor import DEFAULT_INTERVAL_S, DEFAULT_TIMEOUT_S, METHODS, MIN_INTERVAL_S
+from shared.tags import parse_tag_names
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ MONITOR_OPTIONS: tuple[MonitorOption, ...] = (
                   {**_SWITCH, "help": "follow up to 10 redirects (default: yes)"}),
     MonitorOption("verify_tls", "--verify-tls",
                   {**_SWITCH, "help": "reject bad TLS certificates (default: yes)"}),
+    MonitorOption("tags", "--tags", {"metavar": "A,B", "help": (
+        'tags that group it, comma-separated, e.g. "prod,shop" ("" removes them)')}),
 )  # fmt: skip
 
 
@@ -94,6 +97,8 @@ def monitor_fields(args: argparse.Namespace) -> dict[str, Any]:
             continue
         if option.field == "headers":
             value = parse_headers(value)
+        elif option.field == "tags":
+            value = parse_tag_names(value)
         elif option.switch_off and value in ("", 0):
             # --keyword "" --remind-every 0 --degraded-after 0 switch an optional rule off
             value = None

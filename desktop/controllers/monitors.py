@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,11 +15,13 @@ from desktop.errors import UpwatchError
 from desktop.runtime.events import Checked, ConfigEdited, Event, Saved, SaveFailed
 from desktop.runtime.monitoring import Monitoring
 from desktop.services.monitors import MonitorService, MonitorSummary
+from desktop.services.tags import TagService
 from desktop.services.validation import make_spec
 from shared.monitor import MonitorSpec
 from shared.result import CheckResult
 from shared.state import Flip, MonitorState
 from shared.status import Status
+from shared.tags import Tag, tag_key
 
 UPTIME_REFRESH_S = 60.0
 FIRST_UPTIME_GAP_S = 5.0
@@ -41,6 +44,7 @@ class MonitorsController(QObject):
     def __init__(self, service: MonitorService, monitoring: Monitoring | None = None) -> None:
         super().__init__()
         self._service = service
+        self._tags = TagService(service.db)
         self._monitoring = monitoring
         self._rows: list[MonitorView] = []
         self._index: dict[uuid.UUID, int] = {}
@@ -60,6 +64,14 @@ class MonitorsController(QObject):
     def rows(self) -> list[MonitorView]:
         """The monitors, oldest first."""
         return self._rows
+
+    def known_tags(self) -> list[Tag]:
+        """Every tag the monitors carry, once each (in the colour it has here), by name."""
+        tags: dict[str, Tag] = {}
+        for row in self._rows:
+            for tag in row.spec.tags:
+                tags.setdefault(tag_key(tag["name"]), tag)
+        return [tags[key] for key in sorted(tags)]
 
     def row_of(self, monitor_id: uuid.UUID) -> int | None:
         """Return the row index of a monitor, if listed."""
@@ -203,6 +215,30 @@ class MonitorsController(QObject):
         for row in list(self._rows):
             if row.spec.is_active != active:
                 await asyncio.to_thread(self._service.set_active, str(row.spec.id), active)
+        await self._changed()
+
+    async def retag(
+        self, ids: Sequence[uuid.UUID], add: Sequence[str], take_off: Sequence[str]
+    ) -> int:
+        """Add and take off tags on many monitors; return how many changed; raise
+        InvalidInput (nothing saved)."""
+        changed = await asyncio.to_thread(self._tags.retag, ids, add, take_off)
+        await self._changed()
+        return changed
+
+    async def recolour_tag(self, name: str, colour: str) -> None:
+        """Give a tag another colour on every monitor; raise InvalidInput."""
+        await asyncio.to_thread(self._tags.recolour, name, colour)
+        await self._changed()
+
+    async def rename_tag(self, name: str, new_name: str) -> None:
+        """Rename a tag on every monitor; raise InvalidInput."""
+        await asyncio.to_thread(self._tags.rename, name, new_name)
+        await self._changed()
+
+    async def remove_tag(self, name: str) -> None:
+        """Take a tag off every monitor."""
+        await asyncio.to_thread(self._tags.remove, name)
         await self._changed()
 
     def check_now(self, monitor_id: uuid.UUID) -> bool:

@@ -90,13 +90,14 @@ CSV_FIELDS = [name for name in MonitorSpec.model_fields if name != "kind"]
 
 
 def export_csv(document: ExportDocument) -> str:
-    """Return the monitors as CSV, one row each (headers as JSON text)."""
+    """Return the monitors as CSV, one row each (headers and tags as JSON text)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, lineterminator="\n")
     writer.writeheader()
     for spec in document.monitors:
         row = spec.model_dump(mode="json")
-        row["headers"] = json.dumps(row["headers"], separators=(",", ":"))
+        for name in ("headers", "tags"):
+            row[name] = json.dumps(row[name], separators=(",", ":"), ensure_ascii=False)
         writer.writerow({name: "" if row[name] is None else row[name] for name in CSV_FIELDS})
     return out.getvalue()
 

@@ -166,7 +166,10 @@ V6 = [
     " device_id TEXT NOT NULL UNIQUE, name TEXT NOT NULL)",
 ]
 
-MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6]
+# Version 7: tags, a JSON list of {"name", "color"} as the monitor definition has them.
+V7 = ["ALTER TABLE monitors ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'"]
+
+MIGRATIONS: list[list[str]] = [V1, V2, V3, V4, V5, V6, V7]
 LATEST = len(MIGRATIONS)
 
 

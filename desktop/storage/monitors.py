@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 from desktop.errors import InvalidInput, NotFound
 from desktop.storage.channels import ChannelRepository
 from desktop.storage.tables import ChannelRow, MonitorChannelLink, MonitorRow, OutboxRow
+from desktop.storage.tags import TagColours
 from shared.monitor import MonitorSpec
 from shared.text import is_storable
 
@@ -36,14 +37,19 @@ class MonitorRepository:
 
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._tag_colours = TagColours(session)
 
     def add(
         self, spec: MonitorSpec, *, link_default_channels: bool = True, remote: bool = False
     ) -> MonitorRow:
         """Insert spec and return its row; raise InvalidInput if the id is taken.
 
-        remote: the change came from Upwatch Cloud, so it is not queued to be pushed back.
+        remote: the change came from Upwatch Cloud, so it is not queued to be pushed back (and
+        its tags keep the colours they came with). A tag this computer has already takes its
+        colour here.
         """
+        if not remote:
+            spec = self._tag_colours.settle(spec)
         if self.find_by_id(spec.id) is not None:
             raise InvalidInput(f"a monitor with id {spec.id} already exists")
         row = MonitorRow(
@@ -78,6 +84,8 @@ class MonitorRepository:
         row = self.find_by_id(spec.id)
         if row is None:
             raise NotFound(f"no monitor with id {spec.id}")
+        if not remote:
+            spec = self._tag_colours.settle(spec)
         _apply(row, spec)
         if not spec.is_active:
             row.status = "paused"

@@ -62,6 +62,7 @@ class MonitorRow(SQLModel, table=True):
     confirmations: int = 2
     reminder_minutes: int | None = None
     is_active: bool = True
+    tags: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     created_at: datetime = Field(sa_type=UtcText)
     updated_at: datetime = Field(sa_type=UtcText)
     cloud: bool = False  # checked 24/7 by Upwatch Cloud too (set on the server, synced here)

@@ -6,26 +6,14 @@ import asyncio
 import uuid
 from collections.abc import Callable
 
-from PySide6.QtCore import (
-    QByteArray,
-    QItemSelection,
-    QPoint,
-    QSettings,
-    QSortFilterProxyModel,
-    Qt,
-    QTimer,
-)
+from PySide6.QtCore import QItemSelection, QPoint, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMenu,
     QMessageBox,
     QSplitter,
-    QTableView,
     QTabWidget,
     QToolBar,
     QVBoxLayout,
@@ -40,16 +28,15 @@ from desktop.controllers.transfer import TransferController
 from desktop.ui import bulk
 from desktop.ui.detail_pane import DetailPane
 from desktop.ui.icons import tray_icon
+from desktop.ui.list_bar import ListBar
 from desktop.ui.menus import build_menus
 from desktop.ui.monitor_dialog import MonitorDialog
+from desktop.ui.monitor_table import MonitorTable
 from desktop.ui.share import share_monitor
-from desktop.ui.table_model import COLUMNS, ID_ROLE, SORT_ROLE, MonitorTableModel
+from desktop.ui.table_model import MonitorTableModel
+from desktop.ui.tag_dialog import TagDialog
 from desktop.ui.tasks import spawn
 from shared.status import Status
-
-SETTINGS_ORG = SETTINGS_APP = "Upwatch"
-COLUMNS_KEY = "monitor-list/columns"
-NAME_MAX_PX = 320
 
 
 class MainWindow(QMainWindow):
@@ -84,41 +71,9 @@ class MainWindow(QMainWindow):
         self.resize(1180, 720)
 
         self.model = MonitorTableModel(monitors)
-        self.proxy = QSortFilterProxyModel(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        self.proxy.setFilterKeyColumn(-1)
-
-        self.filter = QLineEdit(placeholderText="Filter by name, URL or status…")
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
-
-        self.table = QTableView()
-        self.table.setModel(self.proxy)
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(1, Qt.SortOrder.AscendingOrder)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        # Shift/Ctrl-click and Ctrl+A select many: the actions act on all of them
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        self.table.setShowGrid(False)
-        self.table.setWordWrap(False)
-        # "Admin … portal" keeps both ends of a long name readable; the tooltip has it all
-        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
-        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        header = self.table.horizontalHeader()
-        # Sized once, when the first rows arrive: ResizeToContents would re-measure the
-        # visible rows on every dataChanged (each check result), on the UI thread. The
-        # widths a user drags are kept between launches.
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setResizeContentsPrecision(100)
-        header.setSectionResizeMode(COLUMNS.index("URL"), QHeaderView.ResizeMode.Stretch)
-        self._columns_sized = self._restore_columns()
-        self._save_columns_soon = QTimer(self, singleShot=True, interval=500)
-        self._save_columns_soon.timeout.connect(self.save_columns)
-        header.sectionResized.connect(lambda *_: self._save_columns_soon.start())
+        self.list_bar = ListBar(self.model, monitors.known_tags)
+        self.filter = self.list_bar.filter
+        self.table = MonitorTable(self.model)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _: self.edit_selected())
 
@@ -133,7 +88,7 @@ class MainWindow(QMainWindow):
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.filter)
+        left_layout.addWidget(self.list_bar)
         left_layout.addWidget(self.table)
         left_layout.addWidget(self.empty_hint)
 
@@ -185,6 +140,8 @@ class MainWindow(QMainWindow):
         self.check_action = self._action(
             toolbar, "Check now", self.check_selected, QKeySequence("Ctrl+R")
         )
+        self.tag_action = self._action(toolbar, "Tag…", self.tag_selected, QKeySequence("Ctrl+T"))
+        self.tag_action.setToolTip("Add or take off tags, for one monitor or many")
         self.share_action = self._action(toolbar, "Share…", self.share_selected)
         self.share_action.setToolTip("Put it on your public status page and copy the link")
         self.share_action.setVisible(self.sharing is not None)
@@ -207,7 +164,14 @@ class MainWindow(QMainWindow):
     def row_menu(self) -> QMenu:
         """The right-click menu of the selected row: the monitor actions."""
         menu = QMenu(self)
-        for action in (self.edit_action, self.pause_action, self.check_action, self.share_action):
+        actions = (
+            self.edit_action,
+            self.pause_action,
+            self.check_action,
+            self.tag_action,
+            self.share_action,
+        )
+        for action in actions:
             if action.isVisible():
                 menu.addAction(action)
         menu.addSeparator()
@@ -238,13 +202,7 @@ class MainWindow(QMainWindow):
 
     def selected_views(self) -> list[MonitorView]:
         """The monitors selected in the table, in its order."""
-        rows = sorted(self.table.selectionModel().selectedRows(), key=lambda index: index.row())
-        views = []
-        for row in rows:
-            index = self.monitors.row_of(uuid.UUID(str(self.proxy.data(row, ID_ROLE))))
-            if index is not None:
-                views.append(self.monitors.rows[index])
-        return views
+        return self.table.selected_views()
 
     def selected(self) -> MonitorView | None:
         """The monitor selected in the table (the first of several), if any."""
@@ -253,12 +211,7 @@ class MainWindow(QMainWindow):
 
     def select_monitor(self, monitor_id: uuid.UUID) -> None:
         """Select a monitor in the table (and show its detail)."""
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            if self.proxy.data(index, ID_ROLE) == str(monitor_id):
-                self.table.selectRow(row)
-                self.table.scrollTo(index)
-                return
+        self.table.select_monitor(monitor_id)
 
     def _selection_changed(self, _selected: QItemSelection, _deselected: QItemSelection) -> None:
         view = self.selected()
@@ -272,7 +225,7 @@ class MainWindow(QMainWindow):
         self.toolbar.setVisible(on_monitors)
         views = self.selected_views() if on_monitors else []
         self.edit_action.setEnabled(len(views) == 1)
-        for action in (self.delete_action, self.pause_action, self.share_action):
+        for action in (self.delete_action, self.pause_action, self.tag_action, self.share_action):
             action.setEnabled(bool(views))
         self.pause_action.setText("Resume" if bulk.resumes(views) else "Pause")
         self.check_action.setEnabled(any(view.spec.is_active for view in views))
@@ -282,32 +235,15 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(tray_icon(Status(status)))
         self.statusBar().showMessage(text)
 
-    def _restore_columns(self) -> bool:
-        state = QSettings(SETTINGS_ORG, SETTINGS_APP).value(COLUMNS_KEY)
-        header = self.table.horizontalHeader()
-        return isinstance(state, QByteArray) and header.restoreState(state)
-
-    def save_columns(self) -> None:
-        """Remember the column widths for the next launch."""
-        state = self.table.horizontalHeader().saveState()
-        QSettings(SETTINGS_ORG, SETTINGS_APP).setValue(COLUMNS_KEY, state)
-
     def _rows_changed(self) -> None:
         empty = not self.monitors.rows
-        if not empty and not self._columns_sized:
-            self._columns_sized = True
-            self.table.resizeColumnsToContents()
-            # statuses change later: leave room for the longest one, with its dot
-            widest = self.table.fontMetrics().horizontalAdvance("Degraded") + 44
-            self.table.setColumnWidth(0, max(self.table.columnWidth(0), widest))
-            # one very long name must not push the URL out of sight
-            name = COLUMNS.index("Name")
-            self.table.setColumnWidth(name, min(self.table.columnWidth(name), NAME_MAX_PX))
+        self.table.size_columns_once()
+        self.list_bar.refresh_tags()
         self.empty_hint.setVisible(empty)
         self.table.setVisible(not empty)
-        self.filter.setVisible(not empty)
+        self.list_bar.setVisible(not empty)
         selected = self.detail.selected
-        if selected is not None:
+        if selected is not None and not self.table.selectionModel().hasSelection():
             self.select_monitor(selected)
         self._update_actions()
 
@@ -315,7 +251,12 @@ class MainWindow(QMainWindow):
 
     def add_monitor(self) -> None:
         """Open the add dialog; select the new monitor once saved."""
-        dialog = MonitorDialog(self.monitors, channels=self.channels, parent=self)
+        dialog = MonitorDialog(
+            self.monitors,
+            channels=self.channels,
+            known_tags=self.monitors.known_tags(),
+            parent=self,
+        )
         dialog.finished.connect(lambda _: self._after_dialog(dialog))
         dialog.open()
 
@@ -325,7 +266,12 @@ class MainWindow(QMainWindow):
         if view is None:
             return
         dialog = MonitorDialog(
-            self.monitors, view.spec, channels=self.channels, cloud=view.cloud, parent=self
+            self.monitors,
+            view.spec,
+            channels=self.channels,
+            cloud=view.cloud,
+            known_tags=self.monitors.known_tags(),
+            parent=self,
         )
         dialog.finished.connect(lambda _: self._after_dialog(dialog))
         dialog.open()
@@ -353,6 +299,15 @@ class MainWindow(QMainWindow):
         if busy:
             self.statusBar().showMessage(f"{', '.join(busy)}: being checked already", 3000)
 
+    def tag_selected(self) -> TagDialog | None:
+        """Open the tags of the selected monitors."""
+        views = self.selected_views()
+        if not views:
+            return None
+        dialog = TagDialog(self.monitors, views, parent=self)
+        dialog.open()
+        return dialog
+
     def share_selected(self) -> asyncio.Task[QMessageBox] | None:
         """Put the selected monitors on the public status page and copy its link."""
         views = self.selected_views()
@@ -375,7 +330,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Closing hides the window while the tray keeps Upwatch running."""
-        self.save_columns()
+        self.table.save_columns()
         if self._keep_running():
             event.ignore()
             self.hide()

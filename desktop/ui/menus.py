@@ -22,6 +22,8 @@ SHORTCUTS = (
     ("Enter or double click", "Edit the selected monitor"),
     ("Space", "Pause or resume it"),
     ("Ctrl+R", "Check it now"),
+    ("Ctrl+T", "Tag it (or all selected)"),
+    ("Ctrl+A", "Select every monitor shown"),
     ("Delete", "Delete it (after asking)"),
     ("Ctrl+Q", "Quit Upwatch"),
 )
@@ -44,6 +46,7 @@ def build_menus(window: MainWindow) -> None:
         window.edit_action,
         window.pause_action,
         window.check_action,
+        window.tag_action,
         window.share_action,
     ):
         monitor.addAction(action)

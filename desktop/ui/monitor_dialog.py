@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from collections.abc import Sequence
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QCheckBox,
-    QComboBox,
-    QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPlainTextEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
@@ -28,63 +20,16 @@ from desktop.controllers.channels import ChannelsController
 from desktop.controllers.monitors import MonitorsController
 from desktop.errors import InvalidInput, UpwatchError
 from desktop.services.checks import probe_once
-from desktop.services.validation import make_spec
+from desktop.services.validation import spec_or_problems
 from desktop.ui.icons import COLOURS
+from desktop.ui.monitor_form import ERROR_STYLE, MonitorForm, with_scheme
 from desktop.ui.tasks import spawn
-from shared.monitor import (
-    DEFAULT_TIMEOUT_S,
-    METHODS,
-    MonitorSpec,
-    field_bounds,
-    field_default,
-)
-from shared.status import Status
-
-# Number boxes take any number a person types: a value out of the spec's range is kept as
-# typed and marked at its field (blocking Save), never snapped to another value.
-_TYPED_MAX = 2**31 - 1
+from shared.monitor import DEFAULT_TIMEOUT_S, MonitorSpec
+from shared.tags import Tag
 
 
-def _spin(name: str, *, suffix: str = "", off: str | None = None) -> QSpinBox:
-    """A spin box with the spec's default; off: an optional rule, 0 shows this."""
-    box = QSpinBox(minimum=0, maximum=_TYPED_MAX, suffix=suffix)
-    if off:
-        box.setSpecialValueText(off)
-    box.setValue(field_default(name) or 0)
-    return box
-
-
-def with_scheme(typed: str) -> str:
-    """Return typed with https:// in front when it is a bare host name or address
-    ("example.com/health"); anything with a scheme, or empty, as it is."""
-    text = typed.strip()
-    if not text or "://" in text or text.startswith("/") or " " in text:
-        return typed
-    host = text.split("/", 1)[0]
-    return f"https://{text}" if "." in host or host.startswith("[") or ":" in host else typed
-
-
-def range_error(name: str, value: float, unit: str, *, off: bool) -> str | None:
-    """Return why value is out of MonitorSpec's range for field name (None when it is in
-    range, or 0 where 0 switches the rule off)."""
-    if off and value == 0:
-        return None
-    low, high = field_bounds(name)
-    exclusive_low = name == "timeout"  # more than 0 s
-    if (value > low if exclusive_low else value >= low) and value <= high:
-        return None
-    lowest = "more than 0" if exclusive_low else f"{low:g}{unit} or more"
-    return f"{lowest}, at most {high:g}{unit}"
-
-
-def _section(text: str) -> QLabel:
-    label = QLabel(f"<b>{text}</b>")
-    label.setContentsMargins(0, 8, 0, 0)
-    return label
-
-
-class MonitorDialog(QDialog):
-    """The add/edit form. Save stores through the controller; errors are shown inline."""
+class MonitorDialog(MonitorForm):
+    """The add/edit form. Save stores through the controller; errors are shown at their field."""
 
     def __init__(
         self,
@@ -93,6 +38,7 @@ class MonitorDialog(QDialog):
         *,
         channels: ChannelsController | None = None,
         cloud: bool = False,
+        known_tags: Sequence[Tag] = (),
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -104,7 +50,7 @@ class MonitorDialog(QDialog):
         self.saved: MonitorSpec | None = None
         self.setWindowTitle("Edit monitor" if spec else "Add monitor")
         self.setMinimumWidth(520)
-        self._build()
+        self._build(known_tags)
         if spec is not None:
             self._fill(spec)
         # the timeout follows a shorter interval, on screen, until the user sets it
@@ -126,63 +72,8 @@ class MonitorDialog(QDialog):
 
     # -- layout -------------------------------------------------------------------------------
 
-    def _build(self) -> None:
-        self.url = QLineEdit(placeholderText="https://example.com/health")
-        self.name = QLineEdit(placeholderText="defaults to the host name")
-        self.interval = _spin("interval", suffix=" s")
-        # a timeout under a second is allowed but rarely meant: the form starts at 1 s
-        self.timeout = QDoubleSpinBox(minimum=0, maximum=_TYPED_MAX, decimals=1, suffix=" s")
-        self.timeout.setValue(field_default("timeout"))
-        self.method = QComboBox()
-        self.method.addItems(list(METHODS))
-        self.method.setCurrentText(field_default("method"))
-        self.expected = QLineEdit(field_default("expected_status"), placeholderText="200-299,301")
-        self.keyword = QLineEdit(placeholderText="text the page must contain (optional)")
-        self.keyword_absent = QCheckBox("alert when the text IS found instead")
-        self.keyword_absent.setChecked(field_default("keyword_absent"))
-        self.degraded = _spin("degraded_after_ms", suffix=" ms", off="off")
-        self.confirmations = _spin("confirmations")
-        self.reminder = _spin("reminder_minutes", suffix=" min", off="never")
-        self.follow = QCheckBox("follow redirects (up to 10)")
-        self.follow.setChecked(field_default("follow_redirects"))
-        self.verify = QCheckBox("reject invalid TLS certificates")
-        self.verify.setChecked(field_default("verify_tls"))
-        self.headers = QPlainTextEdit(
-            placeholderText="Authorization: Bearer …\nAccept: application/json"
-        )
-        self.headers.setFixedHeight(60)
-        self.body = QPlainTextEdit(placeholderText="request body (POST, PUT, PATCH)")
-        self.body.setFixedHeight(50)
-
-        form = QFormLayout()
-        form.addRow("URL", self.url)
-        form.addRow("Name", self.name)
-        self._numbers: dict[str, tuple[QAbstractSpinBox, str, str, QLabel]] = {}
-        form.addRow("Check every", self._number("interval", self.interval, "Check every", " s"))
-        form.addRow(_section("What counts as up"))
-        form.addRow("Expected status", self.expected)
-        form.addRow("Keyword", self.keyword)
-        form.addRow("", self.keyword_absent)
-        form.addRow(
-            "Degraded when slower than",
-            self._number("degraded_after_ms", self.degraded, "Degraded when slower than", " ms"),
-        )
-        form.addRow(_section("Request"))
-        form.addRow("Method", self.method)
-        form.addRow("Timeout", self._number("timeout", self.timeout, "Timeout", " s"))
-        form.addRow("Headers", self.headers)
-        form.addRow("Body", self.body)
-        form.addRow("", self.follow)
-        form.addRow("", self.verify)
-        form.addRow(_section("Alerts"))
-        form.addRow(
-            "Failures before alerting",
-            self._number("confirmations", self.confirmations, "Failures before alerting", ""),
-        )
-        form.addRow(
-            "Remind while down every",
-            self._number("reminder_minutes", self.reminder, "Remind while down every", " min"),
-        )
+    def _build(self, known_tags: Sequence[Tag]) -> None:
+        sections = self._build_form(known_tags)
         if self._channels is not None and self._channels.channels:
             boxes = QVBoxLayout()
             for info in self._channels.channels:
@@ -190,7 +81,7 @@ class MonitorDialog(QDialog):
                 box.setChecked(info.is_default and self._spec is None)
                 self.channel_boxes[info.id] = box
                 boxes.addWidget(box)
-            form.addRow("Send alerts to", boxes)
+            self.alerts_section.form.addRow("Send alerts to", boxes)
             if self._spec is not None:
                 spawn(self._check_linked_channels(self._spec.id))
 
@@ -201,10 +92,10 @@ class MonitorDialog(QDialog):
             " and sends the alerts of the channels it has; this computer still shows its own"
             " notifications."
         )
-        form.addRow("", self.cloud)
+        self.alerts_section.form.addRow("", self.cloud)
 
-        self.error = QLabel(wordWrap=True)
-        self.error.setStyleSheet(f"color: {COLOURS[Status.DOWN]};")
+        self.error = QLabel(wordWrap=True)  # every problem in one line, under the form
+        self.error.setStyleSheet(ERROR_STYLE)
         self.test_result = QLabel("Try the settings before saving with “Test now”.", wordWrap=True)
         self.test_button = QPushButton("Test now")
         self.test_button.clicked.connect(lambda: spawn(self.test_now()))
@@ -219,38 +110,10 @@ class MonitorDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(sections)
         layout.addWidget(self.error)
         layout.addLayout(test_row)
         layout.addWidget(self.buttons)
-
-    def _number(self, name: str, box: QAbstractSpinBox, label: str, unit: str) -> QWidget:
-        """The box with the note that says, beside it, when its value is out of range."""
-        note = QLabel()
-        note.setStyleSheet(f"color: {COLOURS[Status.DOWN]};")
-        note.setVisible(False)
-        row = QWidget()
-        line = QHBoxLayout(row)
-        line.setContentsMargins(0, 0, 0, 0)
-        line.addWidget(box)
-        line.addWidget(note, 1)
-        self._numbers[name] = (box, label, unit, note)
-        return row
-
-    def range_errors(self) -> list[str]:
-        """Mark each number out of range at its field; return "Label: allowed" for each."""
-        errors = []
-        for name, (box, label, unit, note) in self._numbers.items():
-            value = box.value()  # type: ignore[attr-defined]
-            off = bool(box.specialValueText())
-            problem = range_error(name, value, unit, off=off)
-            note.setText(problem or "")
-            note.setVisible(problem is not None)
-            box.setStyleSheet(f"border: 1px solid {COLOURS[Status.DOWN]};" if problem else "")
-            box.setToolTip(f"{label}: {problem}" if problem else "")
-            if problem:
-                errors.append(f"{label}: {problem}")
-        return errors
 
     def _complete_url(self) -> None:
         # "example.com" means https://example.com: said in the field itself, before Save
@@ -265,89 +128,45 @@ class MonitorDialog(QDialog):
         if self._timeout_follows and interval > 0:
             self.timeout.setValue(min(DEFAULT_TIMEOUT_S, float(interval)))
 
-    def _inputs(self) -> list[QWidget]:
-        return [
-            self.url, self.name, self.interval, self.timeout, self.method, self.expected,
-            self.keyword, self.keyword_absent, self.degraded, self.confirmations, self.reminder,
-            self.follow, self.verify, self.headers, self.body,
-        ]  # fmt: skip
-
-    def _fill(self, spec: MonitorSpec) -> None:
-        self.url.setText(spec.url)
-        self.name.setText(spec.name)
-        self.interval.setValue(spec.interval)
-        self.timeout.setValue(spec.timeout)
-        self.method.setCurrentText(spec.method)
-        self.expected.setText(spec.expected_status)
-        self.keyword.setText(spec.keyword or "")
-        self.keyword_absent.setChecked(spec.keyword_absent)
-        self.degraded.setValue(spec.degraded_after_ms or 0)
-        self.confirmations.setValue(spec.confirmations)
-        self.reminder.setValue(spec.reminder_minutes or 0)
-        self.follow.setChecked(spec.follow_redirects)
-        self.verify.setChecked(spec.verify_tls)
-        self.headers.setPlainText("\n".join(f"{k}: {v}" for k, v in spec.headers.items()))
-        self.body.setPlainText(spec.body or "")
-
-    # -- behaviour ----------------------------------------------------------------------------
-
-    def fields(self) -> dict[str, Any]:
-        """Return the monitor fields the form holds; raise InvalidInput for bad headers."""
-        headers: dict[str, str] = {}
-        for line in self.headers.toPlainText().splitlines():
-            if not line.strip():
-                continue
-            name, sep, value = line.partition(":")
-            if not sep or not name.strip():
-                raise InvalidInput(f"headers: {line.strip()!r} must look like Name: value")
-            headers[name.strip()] = value.strip()
-        fields: dict[str, Any] = {
-            "url": self.url.text(),
-            "name": self.name.text().strip() or None,
-            "interval": self.interval.value(),
-            "timeout": self.timeout.value(),
-            "method": self.method.currentText(),
-            "expected_status": self.expected.text(),
-            "keyword": self.keyword.text() or None,
-            "keyword_absent": self.keyword_absent.isChecked(),
-            "degraded_after_ms": self.degraded.value() or None,
-            "confirmations": self.confirmations.value(),
-            "reminder_minutes": self.reminder.value() or None,
-            "follow_redirects": self.follow.isChecked(),
-            "verify_tls": self.verify.isChecked(),
-            "headers": headers,
-            "body": self.body.toPlainText() or None,
-        }
-        if fields["name"] is None:
-            del fields["name"]
-        return fields
-
-    def _spec_or_error(self) -> tuple[MonitorSpec | None, str | None]:
-        out_of_range = self.range_errors()
-        if out_of_range:
-            return None, "; ".join(out_of_range)
+    def _problems(self) -> tuple[MonitorSpec | None, dict[str, str]]:
+        """The monitor the form describes, or None and each field's problem."""
+        problems: dict[str, str] = {}
         try:
             fields = self.fields()
-            if self._spec is not None:
-                fields = {**self._spec.model_dump(), **fields}
-            return make_spec(fields), None
         except InvalidInput as exc:
-            return None, exc.message
+            problems["headers"] = exc.message.removeprefix("headers: ")
+            fields = self.fields(headers={})
+        if self._spec is not None:
+            fields = {**self._spec.model_dump(), **fields}
+        spec, found = spec_or_problems(fields)
+        problems = {**found, **problems, **self.range_errors()}
+        return (None if problems else spec), problems
+
+    def _summary(self, problems: dict[str, str]) -> str:
+        lines = []
+        for name, problem in problems.items():
+            label = self.labels.get(name)
+            shown = problem if name in self._numbers or label is None else f"{label}: {problem}"
+            lines.append(shown)
+        return "; ".join(lines)
 
     def validate(self) -> bool:
-        """Show what is wrong under the form; enable Save only when the monitor is valid."""
-        spec, error = self._spec_or_error()
-        empty = not self.url.text().strip()
-        self.error.setText("" if empty else (error or ""))
+        """Show each problem beside its field (and all of them under the form); enable Save
+        only when the monitor is valid."""
+        spec, problems = self._problems()
+        if not self.url.text().strip():  # a form not yet filled in is not told off
+            problems = {name: p for name, p in problems.items() if name in self._numbers}
+        self.show_field_errors(problems)
+        self.error.setText(self._summary(problems))
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(spec is not None)
         self.test_button.setEnabled(spec is not None)
         return spec is not None
 
     async def test_now(self) -> None:
         """Run one check with the form's settings and show the outcome."""
-        spec, error = self._spec_or_error()
+        spec, problems = self._problems()
         if spec is None:
-            self.test_result.setText(error or "")
+            self.test_result.setText(self._summary(problems))
             return
         self.test_button.setEnabled(False)
         self.test_result.setText("Checking…")

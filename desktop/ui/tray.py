@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon, QWidget
 
 from desktop.controllers.account import AccountController
-from desktop.controllers.monitors import MonitorsController
+from desktop.controllers.monitors import MonitorsController, MonitorView
+from desktop.controllers.summary import tag_groups
 from desktop.ui.icons import dot_icon, tray_icon
 from shared.status import SEVERITY, Status
 
@@ -87,17 +88,8 @@ class TrayIcon(QSystemTrayIcon):
         rows = sorted(
             self._controller.rows, key=lambda r: (-SEVERITY[r.status], r.spec.name.lower())
         )
-        for row in rows[:MAX_MENU_MONITORS]:
-            response = "" if row.last_response_ms is None else f"  —  {row.last_response_ms} ms"
-            where = row.where_down()
-            if where is not None:  # compared with the cloud: say which side sees it down
-                response = f"  —  {where}"
-            action = menu.addAction(dot_icon(row.status), f"{row.spec.name}{response}")
-            monitor_id = row.spec.id
-            action.triggered.connect(lambda _=False, m=monitor_id: self._open_monitor(m))
-        if len(rows) > MAX_MENU_MONITORS:
-            more = menu.addAction(f"… and {len(rows) - MAX_MENU_MONITORS} more")
-            more.triggered.connect(self._open_window)
+        self._add_monitors(menu, rows)
+        self._add_groups(menu, rows)
         if rows:
             menu.addSeparator()
         self._add(menu, "Open Upwatch", self._open_window)
@@ -115,7 +107,32 @@ class TrayIcon(QSystemTrayIcon):
         menu.addSeparator()
         self._add(menu, "Quit Upwatch", self._quit)
 
+    def _add_monitors(self, menu: QMenu, rows: Sequence[MonitorView]) -> None:
+        for row in rows[:MAX_MENU_MONITORS]:
+            response = "" if row.last_response_ms is None else f"  —  {row.last_response_ms} ms"
+            where = row.where_down()
+            if where is not None:  # compared with the cloud: say which side sees it down
+                response = f"  —  {where}"
+            action = menu.addAction(dot_icon(row.status), f"{row.spec.name}{response}")
+            monitor_id = row.spec.id
+            action.triggered.connect(lambda _=False, m=monitor_id: self._open_monitor(m))
+        if len(rows) > MAX_MENU_MONITORS:
+            more = menu.addAction(f"… and {len(rows) - MAX_MENU_MONITORS} more")
+            more.triggered.connect(self._open_window)
+
+    def _add_groups(self, menu: QMenu, rows: Sequence[MonitorView]) -> None:
+        """A "By tag" submenu: each tag with what its monitors add up to, worst first."""
+        if not any(row.spec.tags for row in rows):
+            return
+        groups = tag_groups([(row.spec.tags, row.status) for row in rows])
+        groups.sort(key=lambda g: -SEVERITY[g.status])  # stable: by name within a state
+        by_tag = menu.addMenu("By tag")
+        for group in groups:
+            sub = by_tag.addMenu(dot_icon(group.status), f"{group.name}  —  {group.text}")
+            self._add_monitors(sub, [rows[i] for i in group.members])
+
     def _add_account(self, menu: QMenu) -> None:
+
         view = self._account.view if self._account is not None else None
         if view is None or not view.signed_in:
             self._add(menu, "Sign in to Upwatch Cloud…", self._open_account)

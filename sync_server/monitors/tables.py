@@ -44,6 +44,7 @@ class Monitor(ServerModel, table=True):
     confirmations: int = 2
     reminder_minutes: int | None = None
     is_active: bool = True
+    tags: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
     # checked 24/7 by cloud workers (paid plans); they claim it with a lease
     cloud: bool = False
     next_check_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

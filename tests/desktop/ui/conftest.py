@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import qasync
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
@@ -93,6 +94,11 @@ def app(tmp_path: Path, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch) -> "TrayA
     from desktop.ui.app import TrayApp
 
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    # Qt reads XDG_CONFIG_HOME once per process: point its settings (column widths, grouping)
+    # at this test's folder, so no test inherits another's
+    user = QSettings.Scope.UserScope
+    for form in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(form, user, str(tmp_path / "config"))
     instance = QApplication.instance()
     assert isinstance(instance, QApplication)
     tray_app = TrayApp(instance, Workspace(tmp_path / "upwatch.sqlite3"))

@@ -182,7 +182,7 @@ async def test_notification_click_opens_the_window_on_the_monitor_it_tells_of(
         app.tray = tray
         ok = await app.monitors.add({"name": "ok", "url": target.url("status/200")})
         bad = await app.monitors.add({"name": "bad", "url": target.url("status/503")})
-        await until(lambda: app.window.proxy.rowCount() == 2)
+        await until(lambda: app.window.model.rowCount() == 2)
         app.window.hide()
         try:
             message = Message("down", "bad is down", "…")

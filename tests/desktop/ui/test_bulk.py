@@ -16,7 +16,7 @@ from tests.support.wait import until
 async def three_selected(app: TrayApp, target: TargetServer) -> None:
     for name in ("Shop", "Blog", "API"):
         await app.monitors.add({"name": name, "url": target.url("status/200"), "interval": 600})
-    await until(lambda: app.window.proxy.rowCount() == 3)
+    await until(lambda: app.window.model.rowCount() == 3)
     app.window.table.selectAll()  # what Ctrl+A does
 
 
@@ -32,7 +32,7 @@ async def test_bulk_selection_enables_the_actions_for_many_but_edit_for_one(
             assert action.isEnabled()
         window.table.clearSelection()
         window.table.selectionModel().select(
-            window.proxy.index(1, 0),
+            window.model.index(1, 0),
             QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows,
         )
         assert window.edit_action.isEnabled()

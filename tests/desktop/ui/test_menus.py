@@ -32,6 +32,7 @@ async def test_the_menu_bar_holds_file_monitor_and_help(app: TrayApp) -> None:
                 "Edit",
                 "Pause",
                 "Check now",
+                "Tag…",
                 "Share…",
                 "Delete",
                 "Filter…",
@@ -61,10 +62,10 @@ async def test_a_rows_context_menu_holds_its_actions(app: TrayApp) -> None:
     async with running(app):
         await app.monitors.add({"url": "http://127.0.0.1:9/", "name": "Shop"})
         window = app.window
-        await until(lambda: window.proxy.rowCount() == 1)
+        await until(lambda: window.model.rowCount() == 1)
         window.table.selectRow(0)
         texts = [a.text() for a in window.row_menu().actions() if a.text()]
-        assert texts == ["Edit", "Pause", "Check now", "Share…", "Delete"]
+        assert texts == ["Edit", "Pause", "Check now", "Tag…", "Share…", "Delete"]
         assert all(a.isEnabled() for a in window.row_menu().actions() if a.text())
 
 

@@ -1,6 +1,8 @@
 """The monitor dialog keeps what is typed: a number out of range is marked at its field and
 blocks Save, and nothing is changed behind the user's back."""
 
+from typing import Any
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -102,3 +104,48 @@ async def test_a_bare_host_becomes_https_in_the_field_before_saving(
         dialog.url.setText(typed)
         dialog.url.editingFinished.emit()
         assert dialog.url.text() == shown
+
+
+async def test_the_add_dialog_is_short_with_only_the_basics_open(app: TrayApp) -> None:
+    async with running(app):
+        dialog = MonitorDialog(app.monitors, parent=app.window)
+        sections = (dialog.up_section, dialog.request_section, dialog.alerts_section)
+        assert not any(section.expanded for section in sections)
+        dialog.request_section.toggle.click()  # a click on its title opens it
+        assert dialog.request_section.expanded
+        dialog.reject()
+
+
+@pytest.mark.parametrize(
+    ("field", "section", "fill", "says"),
+    [
+        ("headers", "request_section", lambda d: d.headers.setPlainText("no colon"), "Name: value"),
+        ("keyword", "up_section", lambda d: (d.method.setCurrentText("HEAD"),
+                                             d.keyword.setText("ok")), "HEAD"),
+        ("expected_status", "up_section", lambda d: d.expected.setText("700"), "700"),
+    ],
+)  # fmt: skip
+async def test_an_error_is_shown_beside_its_field_and_opens_its_section(
+    app: TrayApp, field: str, section: str, fill: Any, says: str
+) -> None:
+    async with running(app):
+        dialog = MonitorDialog(app.monitors, parent=app.window)
+        dialog.url.setText("https://shop.example.com/")
+        fill(dialog)
+        assert not dialog.validate()
+        note = dialog.notes[field]
+        assert not note.isHidden()
+        assert says in note.text()
+        assert getattr(dialog, section).expanded
+        assert not save_enabled(dialog)
+        assert [name for name, n in dialog.notes.items() if not n.isHidden()] == [field]
+        dialog.reject()
+
+
+async def test_editing_opens_the_sections_that_hold_its_own_values(app: TrayApp) -> None:
+    async with running(app):
+        spec = await app.monitors.add({"url": "https://shop.example.com/", "keyword": "Welcome"})
+        dialog = MonitorDialog(app.monitors, spec, parent=app.window)
+        assert dialog.up_section.expanded  # its keyword is not hidden from the person editing
+        assert not dialog.request_section.expanded
+        dialog.reject()

@@ -138,7 +138,7 @@ async def test_monitor_actions_act_only_while_the_monitor_list_is_on_screen(
     async with running(app):
         await app.monitors.add({"name": "Shop", "url": target.url("status/200")})
         window = app.window
-        await until(lambda: window.proxy.rowCount() == 1)
+        await until(lambda: window.model.rowCount() == 1)
         window.table.selectRow(0)
         monitor_actions = (
             window.edit_action,
@@ -201,13 +201,13 @@ async def test_the_list_keeps_long_names_readable_and_its_column_widths(
     async with running(app):
         await app.monitors.add({"name": long_name, "url": target.url("status/200")})
         window = app.window
-        await until(lambda: window.proxy.rowCount() == 1)
-        tip = window.proxy.data(window.proxy.index(0, 1), Qt.ItemDataRole.ToolTipRole)
+        await until(lambda: window.model.rowCount() == 1)
+        tip = window.model.data(window.model.index(0, 1), Qt.ItemDataRole.ToolTipRole)
         assert tip.splitlines()[:2] == [long_name, target.url("status/200")]
         assert window.table.textElideMode() == Qt.TextElideMode.ElideMiddle
         assert window.table.columnWidth(1) <= 320  # the URL column keeps its room
         window.table.setColumnWidth(1, 251)
-        window.save_columns()
+        window.table.save_columns()
         again = MainWindow(app.monitors, app.detail, keep_running_in_tray=lambda: True)
         try:
             assert again.table.columnWidth(1) == 251
