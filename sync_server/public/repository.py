@@ -56,11 +56,12 @@ CROSS JOIN LATERAL (
 # day both checked that the cloud did not check all day (a takeover: the desktop before, the
 # cloud after; or the reverse; or today): such a day is made of its hours, picked as above,
 # so the desktop's part of a takeover day is kept. The cloud checks on a fixed grid: it
-# missed part of a day when its checks fall more than an hour's worth short of a day's at
-# the monitor's interval (a check missed here and there does not make every day a mixed one;
+# missed part of a day when its checks fall an hour's worth or more short of a day's at the
+# monitor's interval (a check missed here and there does not make every day a mixed one;
 # the desktop's count is no guide: two desktops checking one monitor push twice as many).
-# So at most about an hour of the desktop's results is passed over at a takeover: the rest
-# of the hour, or of the day, that the cloud checked.
+# So less than an hour of the desktop's results is passed over at a takeover, and none when
+# it falls on an hour's start (even the last hour of a day): the rest of the hour, or of the
+# day, that the cloud checked.
 _DAILY_COUNTS = text("""
 SELECT monitor_id, array_agg(day ORDER BY day) AS days, array_agg(ok ORDER BY day) AS ok,
        array_agg(down ORDER BY day) AS down, array_agg(mixed ORDER BY day) AS mixed
@@ -70,7 +71,7 @@ FROM (
            coalesce(sum(r.ok) FILTER (WHERE r.source = 'cloud'), sum(r.ok)) AS ok,
            coalesce(sum(r.down) FILTER (WHERE r.source = 'cloud'), sum(r.down)) AS down,
            count(*) = 2 AND sum(r.ok + r.down) FILTER (WHERE r.source = 'cloud')
-                            * m.interval < 86400 - 3600 AS mixed
+                            * m.interval <= 86400 - 3600 AS mixed
     FROM unnest(CAST(:monitors AS uuid[]), CAST(:intervals AS int[])) AS m(id, interval)
     CROSS JOIN LATERAL (
         SELECT source, bucket, up + degraded AS ok, down FROM rollups_daily

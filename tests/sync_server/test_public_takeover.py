@@ -51,8 +51,10 @@ def midnight(moment: datetime) -> datetime:
 
 
 def takeover_times(now: datetime) -> dict[str, datetime]:
-    """Takeovers at an hour's start: within the last hours, and mid-afternoon 2 days ago."""
+    """Takeovers at an hour's start: within the last hours, in the last hour of yesterday
+    (whatever the time of day the test runs at), and mid-afternoon 2 days ago."""
     return {"an hour ago": hour_of(now) - timedelta(hours=1),
+            "in a day's last hour": midnight(now) - timedelta(hours=1),
             "two days ago": midnight(now) - timedelta(days=2) + timedelta(hours=14)}  # fmt: skip
 
 
@@ -80,7 +82,7 @@ def dated_days(monitor: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("keeps_checking", [True, False], ids=["desktop on", "desktop off"])
-@pytest.mark.parametrize("when", ["an hour ago", "two days ago"])
+@pytest.mark.parametrize("when", ["an hour ago", "in a day's last hour", "two days ago"])
 @pytest.mark.parametrize(("first", "then"), [("local", "cloud"), ("cloud", "local")])
 def test_a_takeover_without_downtime_is_100_percent_in_every_figure(
     client: TestClient,
