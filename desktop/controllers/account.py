@@ -49,6 +49,25 @@ class AccountView:
         waiting = f" · {self.pending} change(s) waiting" if self.pending else ""
         return f"Synced {ago}{waiting}"
 
+    def refused_lines(self, names_shown: int = 3) -> list[str]:
+        """The monitors the server would not take, one line per reason: a thousand monitors
+        over the free plan's limit make one line ("990 monitors: why (a, b, c and 987 more)"),
+        not a thousand lines that say the same."""
+        by_reason: dict[str, list[str]] = {}
+        for item in self.refused:
+            name, colon, why = item.partition(": ")
+            by_reason.setdefault(why if colon else item, []).append(name if colon else "")
+        lines = []
+        for why, names in by_reason.items():
+            if len(names) == 1:
+                lines.append(f"{names[0]}: {why}" if names[0] else why)
+                continue
+            shown = ", ".join(names[:names_shown])
+            more = f" and {len(names) - names_shown} more" if len(names) > names_shown else ""
+            what = "channels" if all(n.startswith("channel ") for n in names) else "monitors"
+            lines.append(f"{len(names)} {what}: {why} ({shown}{more})")
+        return lines
+
 
 class AccountController(QObject):
     """Signs in and out, and runs the sync loop; views listen to account_changed."""

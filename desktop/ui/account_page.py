@@ -190,7 +190,7 @@ class AccountPage(QWidget):
             )
             line = _escape(view.sync_line())
             colour = COLOURS[Status.DOWN] if view.error else COLOURS[Status.UP]
-            refused = "".join(f"<li>{_escape(item)}</li>" for item in view.refused)
+            refused = "".join(f"<li>{_escape(item)}</li>" for item in view.refused_lines())
             kept_here = f"<p>Kept on this computer only:</p><ul>{refused}</ul>" if refused else ""
             self.sync_label.setText(f'<span style="color:{colour}">{line}</span>{kept_here}')
             paid = (view.plan or "free") != "free"
